@@ -1,0 +1,1 @@
+"""civicgrid: grassroots governance and community services (基层治理服务平台)."""

@@ -1,0 +1,34 @@
+"""Roles (SPEC section 1) and which of them may do what.
+
+Scope says *where* a user acts; these sets say *what* a role may do there.
+Every model's ``Scope`` policy draws from them, so a change of policy happens here.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("区、街道管理员")
+    STAFF = "staff", _("社区工作者")
+    GRID_WORKER = "grid_worker", _("网格员")
+    MOBILE_GRID_WORKER = "mobile_grid_worker", _("流动网格员")
+    CENTRAL_HOUSEHOLD = "central_household", _("党员中心户")
+    DEPARTMENT = "department", _("职能部门")
+    DOCTOR = "doctor", _("社区医生")
+    VOLUNTEER = "volunteer", _("志愿者")
+    PAIRED_UNIT = "paired_unit", _("驻地单位")
+    OPERATOR = "operator", _("服务点运营")
+    INSPECTOR = "inspector", _("执法人员")
+    RESIDENT = "resident", _("居民")
+
+
+ALL_ROLES = frozenset(Role)
+# Who works with the household register.
+REGISTRY_READERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.DOCTOR})
+REGISTRY_EDITORS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
+# Who may see personal data in clear, field by field.
+ID_NUMBER_REVEALERS = frozenset({Role.ADMIN, Role.STAFF})
+PHONE_REVEALERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.DOCTOR})
+# Who configures places and organisations.
+PLACE_EDITORS = frozenset({Role.ADMIN})

@@ -1,0 +1,60 @@
+"""The one mechanism that restricts reads and writes to a user's scope.
+
+A scope is a node of the place tree. Place codes are hierarchical (district 6
+digits + street 3 + community 3 + grid 3), so "inside my scope" is a prefix
+match on a code. Each scoped model declares a ``Scope`` policy: the path to a
+place code, which roles may take which action, and what is assigned to a user
+outside their place (a department's whistled cases, say).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from civicgrid.access.roles import Role
+
+VIEW, CHANGE, EXPORT = "view", "change", "export"
+
+
+@dataclass(frozen=True)
+class Scope:
+    path: str
+    roles: dict[str, Iterable[Role]] = field(default_factory=dict)
+    assigned: Callable[[object, str], Q] | None = None
+
+    def allows(self, user, action: str) -> bool:
+        return user.role in self.roles.get(action, ())
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """Codes of a place and every node above it: 5401, 540102, 540102001, ..."""
+    cuts = [4, 6, 9, 12, 15]
+    return [code[:n] for n in cuts if n <= len(code)]
+
+
+class ScopedQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        scope: Scope = self.model.scope
+        allowed = Q(pk__in=[])
+        code = user.scope_code
+        if code and scope.allows(user, action):
+            allowed |= Q(**{f"{scope.path}__startswith": code})
+        if scope.assigned is not None:
+            allowed |= scope.assigned(user, action)
+        return self.filter(allowed)
+
+
+def get_for_user(queryset, user, action: str = VIEW, **lookup):
+    """The object if the user may take ``action`` on it, else 404 (never 403:
+    an outsider must not learn that the object exists)."""
+    try:
+        return queryset.for_user(user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
