@@ -1,6 +1,14 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from civicgrid.api import api
 
 urlpatterns = [
+    path("", include("civicgrid.web.urls")),
+    path("", include("civicgrid.access.urls")),
+    path("registry/", include("civicgrid.registry.urls")),
+    path("registry/excel/", include("civicgrid.registry.excel_urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

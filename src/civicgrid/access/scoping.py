@@ -58,3 +58,16 @@ def get_for_user(queryset, user, action: str = VIEW, **lookup):
         return queryset.for_user(user, action).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
+
+
+def place_in_scope(user, place) -> bool:
+    """Whether ``place`` lies inside the user's own scope (not merely visible)."""
+    if user.is_superuser:
+        return True
+    code = user.scope_code
+    return bool(code) and place.code.startswith(code)
+
+
+def may(user, action: str, model) -> bool:
+    """Whether the user's role may take ``action`` on ``model`` at all."""
+    return user.is_authenticated and (user.is_superuser or model.scope.allows(user, action))

@@ -1,0 +1,139 @@
+"""Personas and a small place tree shared by the whole suite.
+
+Two communities A and B under one street; each has one grid, one household
+and one resident. Personas: district admin, community A staff, community B
+staff (the outsider), a grid worker of A's grid, department staff (fire), a
+doctor of A, a resident, and a superuser.
+"""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from civicgrid.access.models import User
+from civicgrid.access.roles import Role
+from civicgrid.registry.models import Household, Organisation, Place, Resident
+from civicgrid.registry.services import set_personal_data
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[91.1, 29.6], [91.2, 29.6], [91.2, 29.7], [91.1, 29.7], [91.1, 29.6]]],
+}
+ID_A = "540102195103021231"
+ID_B = "540102198807150027"
+
+
+def _place(code, name, level, parent=None):
+    return Place.objects.create(
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        boundary=SQUARE,
+        centroid_lat=29.65,
+        centroid_lon=91.15,
+    )
+
+
+@pytest.fixture
+def places(db):
+    city = _place("5401", "拉萨市", "city")
+    district = _place("540102", "城关区", "district", city)
+    street = _place("540102001", "吉崩岗街道", "street", district)
+    community_a = _place("540102001001", "泽新社区", "community", street)
+    community_b = _place("540102001002", "鲁固社区", "community", street)
+    grid_a = _place("540102001001001", "泽新社区第一网格", "grid", community_a)
+    grid_b = _place("540102001002001", "鲁固社区第一网格", "grid", community_b)
+    return {
+        "city": city,
+        "district": district,
+        "street": street,
+        "community_a": community_a,
+        "community_b": community_b,
+        "grid_a": grid_a,
+        "grid_b": grid_b,
+    }
+
+
+def _resident(household, name, id_number, phone, birth):
+    resident = Resident(
+        household=household, name=name, gender="male", birth_date=birth, relation_to_head="head"
+    )
+    set_personal_data(resident, id_number=id_number, phone=phone)
+    resident.save()
+    household.head = resident
+    household.save()
+    return resident
+
+
+@pytest.fixture
+def registry(places):
+    household_a = Household.objects.create(
+        number="5401020010010010001", grid=places["grid_a"], address="泽新路1号"
+    )
+    household_b = Household.objects.create(
+        number="5401020010020010001", grid=places["grid_b"], address="鲁固路1号"
+    )
+    return {
+        "household_a": household_a,
+        "household_b": household_b,
+        "resident_a": _resident(household_a, "顿珠", ID_A, "13908912345", date(1951, 3, 2)),
+        "resident_b": _resident(household_b, "卓玛", ID_B, "13908954321", date(1988, 7, 15)),
+    }
+
+
+@pytest.fixture
+def fire(places):
+    return Organisation.objects.create(
+        code="fire",
+        name="消防救援大队",
+        kind="department",
+        place=places["district"],
+        case_categories=["fire_lane"],
+    )
+
+
+def _user(username, role, **fields):
+    user = User(username=username, role=role, display_name=username, **fields)
+    user.set_password("pw")
+    user.save()
+    return user
+
+
+@pytest.fixture
+def personas(places, fire):
+    return {
+        "admin": _user("admin", Role.ADMIN, scope_place=places["district"]),
+        "staff_a": _user("staff_a", Role.STAFF, scope_place=places["community_a"]),
+        "staff_b": _user("staff_b", Role.STAFF, scope_place=places["community_b"]),
+        "grid_a": _user("grid_a", Role.GRID_WORKER, scope_place=places["grid_a"]),
+        "department": _user("fire", Role.DEPARTMENT, organisation=fire),
+        "doctor_a": _user("doctor_a", Role.DOCTOR, scope_place=places["community_a"]),
+        "resident": _user("resident", Role.RESIDENT, scope_place=places["community_a"]),
+        "root": _user("root", Role.ADMIN, is_superuser=True, is_staff=True),
+    }
+
+
+@pytest.fixture
+def client_for():
+    """A logged-in test client for a persona."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(client_for):
+    """A client that sends a fresh bearer token for the persona."""
+    from civicgrid.access.services import token_issue
+
+    def make(user) -> Client:
+        _, key = token_issue(user=user, name="test")
+        return Client(headers={"Authorization": f"Bearer {key}"})
+
+    return make
