@@ -16,24 +16,45 @@ from civicgrid.access.roles import Role
 from civicgrid.registry.models import Household, Organisation, Place, Resident
 from civicgrid.registry.services import set_personal_data
 
-SQUARE = {
-    "type": "Polygon",
-    "coordinates": [[[91.1, 29.6], [91.2, 29.6], [91.2, 29.7], [91.1, 29.7], [91.1, 29.6]]],
-}
+
+def _square(west, south, east, north):
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+# Upper levels share one large square; grid A holds (29.65 N, 91.15 E), grid B lies east.
+SQUARE = _square(91.0, 29.5, 91.4, 29.8)
+SQUARE_A = _square(91.1, 29.6, 91.2, 29.7)
+SQUARE_B = _square(91.2, 29.6, 91.3, 29.7)
 ID_A = "540102195103021231"
 ID_B = "540102198807150027"
 
 
-def _place(code, name, level, parent=None):
+def _place(code, name, level, parent=None, boundary=SQUARE):
     return Place.objects.create(
         code=code,
         name=name,
         level=level,
         parent=parent,
-        boundary=SQUARE,
+        boundary=boundary,
         centroid_lat=29.65,
         centroid_lon=91.15,
     )
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded files go to a temporary folder, never into ./data."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def fresh_grid_index():
+    from civicgrid.registry import geo
+
+    geo.forget()
+    yield
+    geo.forget()
 
 
 @pytest.fixture
@@ -43,8 +64,8 @@ def places(db):
     street = _place("540102001", "吉崩岗街道", "street", district)
     community_a = _place("540102001001", "泽新社区", "community", street)
     community_b = _place("540102001002", "鲁固社区", "community", street)
-    grid_a = _place("540102001001001", "泽新社区第一网格", "grid", community_a)
-    grid_b = _place("540102001002001", "鲁固社区第一网格", "grid", community_b)
+    grid_a = _place("540102001001001", "泽新社区第一网格", "grid", community_a, SQUARE_A)
+    grid_b = _place("540102001002001", "鲁固社区第一网格", "grid", community_b, SQUARE_B)
     return {
         "city": city,
         "district": district,

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "civicgrid.access",
     "civicgrid.registry",
+    "civicgrid.cases",
     "civicgrid.web",
     "civicgrid.ops",
 ]
@@ -181,3 +182,11 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = PAGE_SIZE
 NINJA_PAGINATION_MAX_LIMIT = env_int("API_MAX_LIMIT", 500, minimum=1)
+
+# Cases: working time for deadlines that count working hours (Mon–Fri).
+WORKING_HOURS = env_str("WORKING_HOURS", "09:00-12:00,13:30-17:30")
+# How long an overdue case stays at street level before it climbs to the district.
+ESCALATION_STEP_HOURS = env_int("ESCALATION_STEP_HOURS", 24, minimum=1)
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["civicgrid.cases.notify.LogChannel"])
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+DUPLICATE_RADIUS_METRES = env_int("DUPLICATE_RADIUS_METRES", 50, minimum=1)

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.access.roles import Role
 
 
+def key_digest(key: str) -> str:
+    """What is stored of an API token or client key: its SHA-256."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class User(AbstractUser):
     """A person who signs in. ``scope_place`` is where they act; department
     staff act for ``organisation`` and see what is assigned to it."""
@@ -71,10 +76,6 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
     @classmethod
-    def hash_key(cls, key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
-
-    @classmethod
     def new_key(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
 
@@ -115,3 +116,26 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_repr}"
+
+
+class ClientKey(models.Model):
+    """An API key for a third-party client (Open311). Only a hash is stored."""
+
+    PREFIX = "o311_"
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(_("密钥开头"), max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("第三方接口密钥")
+        verbose_name_plural = _("第三方接口密钥")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def new_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(24)

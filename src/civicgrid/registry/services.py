@@ -14,6 +14,7 @@ from civicgrid.access.crypto import blind_index, mask
 from civicgrid.access.models import AuditLog
 from civicgrid.access.roles import ID_NUMBER_REVEALERS, PHONE_REVEALERS
 from civicgrid.access.scoping import CHANGE, may, place_in_scope
+from civicgrid.registry import geo
 from civicgrid.registry.models import Household, Place, Resident, ResidentTag, TargetGroup
 from civicgrid.registry.validation import normalise_id_number, normalise_phone
 
@@ -301,6 +302,7 @@ def place_save(*, user, place: Place) -> Place:
     validate_place(place)
     place.full_clean()
     place.save()
+    geo.forget()
     audit.record(
         user=user,
         action=AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,

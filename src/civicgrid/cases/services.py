@@ -1,0 +1,209 @@
+"""Intake: every channel creates a case through ``case_report``. Later moves
+go through ``civicgrid.cases.workflow.case_move``."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.access import audit
+from civicgrid.access.crypto import mask
+from civicgrid.access.models import AuditLog
+from civicgrid.access.scoping import place_in_scope
+from civicgrid.cases import notify
+from civicgrid.cases.deadlines import deadline_for, due
+from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Priority, Stage
+from civicgrid.cases.photos import PreparedPhoto, attach
+from civicgrid.cases.questions import clean_answers
+from civicgrid.registry.geo import grid_at
+from civicgrid.registry.models import Place
+from civicgrid.registry.validation import normalise_phone
+
+MAX_PHOTOS = 6
+# Staff reporting at a desk file cases only where they work; everyone else
+# (riders, residents, third-party clients) may report anywhere.
+_SCOPE_BOUND_CHANNELS = {Channel.WEB}
+
+
+def intake_key(*, channel: str, reporter=None, client=None, key: str = "") -> str | None:
+    if not key:
+        return None
+    who = f"u{reporter.pk}" if reporter is not None else f"c{client.pk}" if client else "anon"
+    return f"{channel}:{who}:{key.strip()[:100]}"
+
+
+def _locate(place: Place | None, lat: float | None, lon: float | None) -> Place:
+    given = lat is not None or lon is not None
+    if given and (lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180)):
+        raise ValidationError({"location": _("位置坐标无效。")})
+    if place is not None:
+        return place
+    if lat is None:
+        raise ValidationError({"location": _("请在地图上选择位置,或选择所在网格。")})
+    found = grid_at(lat, lon)
+    if found is None:
+        raise ValidationError({"location": _("该位置不在本平台管辖的网格内。")})
+    return found
+
+
+def case_report(
+    *,
+    channel: str,
+    category: Category,
+    description: str,
+    reporter=None,
+    place: Place | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+    priority: str | None = None,
+    answers: dict | None = None,
+    photos: list[PreparedPhoto] = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    client=None,
+    client_key: str = "",
+    household=None,
+    source: str = "",
+) -> tuple[Case, bool]:
+    """Create a case (or find the one a retried submission already created).
+    Returns (case, created)."""
+    key = intake_key(channel=channel, reporter=reporter, client=client, key=client_key)
+    if key:
+        existing = Case.objects.filter(intake_key=key).first()
+        if existing is not None:
+            return existing, False
+    errors = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("请描述发现的问题。")]
+    elif len(description) > 4000:
+        errors["description"] = [_("描述最多4000字。")]
+    if not category.active:
+        errors["category"] = [_("该类别已停用。")]
+    if priority and priority not in Priority.values:
+        errors["priority"] = [_("紧急程度无效。")]
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}]
+    try:
+        cleaned_answers = clean_answers(category, answers or {})
+    except ValidationError as exc:
+        errors.update({f"attribute[{k}]": v for k, v in exc.message_dict.items()})
+    try:
+        place = _locate(place, lat, lon)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    phone = ""
+    if reporter_phone.strip():
+        try:
+            phone = normalise_phone(reporter_phone)
+        except ValidationError as exc:
+            errors["reporter_phone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    bound = channel in _SCOPE_BOUND_CHANNELS and reporter is not None
+    if bound and not place_in_scope(reporter, place):
+        raise PermissionDenied(_("该地点不在您的管辖范围内。"))
+    try:
+        with transaction.atomic():
+            case = _create(
+                channel=channel,
+                category=category,
+                description=description,
+                reporter=reporter,
+                place=place,
+                lat=lat,
+                lon=lon,
+                address=address.strip()[:200],
+                priority=priority or category.default_priority,
+                answers=cleaned_answers,
+                photos=photos,
+                reporter_name=reporter_name.strip()[:64],
+                phone=phone,
+                anonymous=anonymous,
+                client=client,
+                key=key,
+                household=household,
+                source=source,
+            )
+    except IntegrityError:
+        # Two copies of one submission raced; the first one won.
+        if key and (existing := Case.objects.filter(intake_key=key).first()):
+            return existing, False
+        raise
+    return case, True
+
+
+def _create(
+    *,
+    channel,
+    category,
+    description,
+    reporter,
+    place,
+    lat,
+    lon,
+    address,
+    priority,
+    answers,
+    photos,
+    reporter_name,
+    phone,
+    anonymous,
+    client,
+    key,
+    household,
+    source,
+) -> Case:
+    now = timezone.now()
+    limits = deadline_for(category, priority)
+    case = Case.objects.create(
+        number=f"T{now.timestamp():.6f}"[:20],  # replaced below, once the id is known
+        channel=channel,
+        category=category,
+        priority=priority,
+        description=description,
+        answers=answers,
+        place=place,
+        place_code=place.code,
+        lat=lat,
+        lon=lon,
+        address=address,
+        household=household,
+        reporter=reporter,
+        reporter_name=reporter_name or (reporter.display_name if reporter else ""),
+        reporter_phone=phone,
+        reporter_phone_masked=mask(phone, keep_start=3, keep_end=4),
+        anonymous=anonymous,
+        client=client,
+        intake_key=key,
+        source=source,
+        reported_at=now,
+        due_at=due(now, limits.close_hours, working=limits.working_hours),
+    )
+    case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
+    case.save(update_fields=["number"])
+    event = CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=reporter,
+        action=CaseEvent.Action.REPORT,
+        to_stage=Stage.REPORTED,
+        note=description[:500],
+    )
+    if photos:
+        attach(case=case, event=event, prepared=list(photos), user=reporter)
+    audit.record(
+        user=reporter,
+        action=AuditLog.Action.CREATE,
+        obj=case,
+        changes={"channel": channel, "category": category.code},
+    )
+    notify.notify(
+        notify.local_staff(case),
+        case=case,
+        message=_("新上报事件 %(number)s:%(category)s")
+        % {"number": case.number, "category": category.name},
+    )
+    return case

@@ -1,0 +1,395 @@
+"""The case state machine: one transition function, one table of moves.
+
+``case_move`` locks the case row, checks that the move is allowed from the
+current stage and by this actor, applies it, writes the timeline row and
+notifies the people concerned, all in one transaction.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.access.roles import Role
+from civicgrid.access.scoping import CHANGE, VIEW
+from civicgrid.cases import notify
+from civicgrid.cases.deadlines import deadline_for, due
+from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch, Stage
+from civicgrid.cases.photos import PreparedPhoto, attach
+
+A = CaseEvent.Action
+S = Dispatch.Status
+
+
+@dataclass
+class Move:
+    """What an actor asked for: the action and its inputs."""
+
+    action: str
+    actor: object | None
+    note: str = ""
+    departments: tuple = ()
+    rating: int | None = None
+    into: Case | None = None
+    photos: tuple[PreparedPhoto, ...] = ()
+    now: object = None
+
+
+# Who may make a move ------------------------------------------------------
+
+
+def _handler(case: Case, move: Move) -> bool:
+    """Community staff, admins and grid workers whose scope holds the case."""
+    actor = move.actor
+    return actor is not None and Case.objects.for_user(actor, CHANGE).filter(pk=case.pk).exists()
+
+
+def _department(case: Case, move: Move) -> bool:
+    actor = move.actor
+    return (
+        actor is not None
+        and actor.role == Role.DEPARTMENT
+        and case.dispatches.filter(department_id=actor.organisation_id).exists()
+    )
+
+
+def _reporter(case: Case, move: Move) -> bool:
+    return move.actor is not None and case.reporter_id == move.actor.pk
+
+
+def _viewer(case: Case, move: Move) -> bool:
+    actor = move.actor
+    return actor is not None and Case.objects.for_user(actor, VIEW).filter(pk=case.pk).exists()
+
+
+def _system(case: Case, move: Move) -> bool:
+    return move.actor is None
+
+
+# Effects: change the case (and its dispatches); return the new stage -----
+
+
+def _require_note(move: Move, message: str) -> None:
+    if not move.note.strip():
+        raise ValidationError({"note": message})
+
+
+def _accept(case, move):
+    case.accepted_at = move.now
+    return Stage.ACCEPTED
+
+
+def _reject(case, move):
+    _require_note(move, _("请填写不予立案的理由。"))
+    case.reject_reason = move.note.strip()[:200]
+    case.closed_at = move.now
+    return Stage.REJECTED
+
+
+def _dispatch(case, move):
+    departments = [d for d in move.departments if d is not None]
+    if not departments:
+        raise ValidationError({"departments": _("请至少选择一个承办部门。")})
+    if any(d.kind != "department" for d in departments):
+        raise ValidationError({"departments": _("只能派遣给职能部门。")})
+    active = set(
+        case.dispatches.exclude(status=S.HANDED_BACK).values_list("department_id", flat=True)
+    )
+    new = [d for d in departments if d.pk not in active]
+    if not new:
+        raise ValidationError({"departments": _("所选部门已在办理此事件。")})
+    limits = deadline_for(case.category, case.priority)
+    for department in new:
+        Dispatch.objects.create(
+            case=case,
+            department=department,
+            dispatched_at=move.now,
+            checkin_due_at=due(move.now, limits.checkin_hours, working=limits.working_hours),
+            handle_due_at=due(move.now, limits.handle_hours, working=limits.working_hours),
+        )
+    case.dispatched_at = case.dispatched_at or move.now
+    move.departments = tuple(new)
+    notify.notify(
+        notify.department_staff(d.pk for d in new),
+        case=case,
+        message=_("新派遣事件 %(number)s,请及时报到。") % {"number": case.number},
+    )
+    return _stage_from_dispatches(case)
+
+
+def _own_dispatch(case, move, statuses) -> Dispatch:
+    dispatch = case.dispatches.filter(
+        department_id=move.actor.organisation_id, status__in=statuses
+    ).first()
+    if dispatch is None:
+        raise ValidationError(_("本部门当前不能对该事件进行此操作。"))
+    move.departments = (dispatch.department,)
+    return dispatch
+
+
+def _check_in(case, move):
+    dispatch = _own_dispatch(case, move, [S.PENDING])
+    dispatch.status, dispatch.checked_in_at = S.CHECKED_IN, move.now
+    dispatch.save(update_fields=["status", "checked_in_at"])
+    return _stage_from_dispatches(case)
+
+
+def _reply(case, move):
+    _require_note(move, _("请填写办理情况。"))
+    dispatch = _own_dispatch(case, move, [S.CHECKED_IN, S.HANDLING])
+    dispatch.status = S.HANDLING
+    dispatch.save(update_fields=["status"])
+    return _stage_from_dispatches(case)
+
+
+def _hand_back(case, move):
+    _require_note(move, _("请填写退单理由。"))
+    dispatch = _own_dispatch(case, move, [S.PENDING, S.CHECKED_IN, S.HANDLING])
+    dispatch.status, dispatch.handed_back_at = S.HANDED_BACK, move.now
+    dispatch.hand_back_reason = move.note.strip()[:200]
+    dispatch.save(update_fields=["status", "handed_back_at", "hand_back_reason"])
+    return _stage_from_dispatches(case)
+
+
+def _handle(case, move):
+    dispatch = _own_dispatch(case, move, [S.CHECKED_IN, S.HANDLING])
+    dispatch.status, dispatch.handled_at = S.HANDLED, move.now
+    dispatch.save(update_fields=["status", "handled_at"])
+    stage = _stage_from_dispatches(case)
+    if stage == Stage.HANDLED:
+        case.handled_at = move.now
+    return stage
+
+
+def _verify_pass(case, move):
+    case.verified_at = move.now
+    return Stage.VERIFIED
+
+
+def _verify_fail(case, move):
+    _require_note(move, _("请填写核查未通过的原因。"))
+    handled = case.dispatches.filter(status=S.HANDLED)
+    notify.notify(
+        notify.department_staff(handled.values_list("department_id", flat=True)),
+        case=case,
+        message=_("事件 %(number)s 核查未通过:%(note)s")
+        % {"number": case.number, "note": move.note},
+    )
+    handled.update(status=S.HANDLING, handled_at=None)
+    case.handled_at = None
+    case.reopen_count += 1
+    return Stage.HANDLING
+
+
+def _close(case, move):
+    case.closed_at = move.now
+    return Stage.CLOSED
+
+
+def _fix_on_spot(case, move):
+    if not case.category.fixable_on_spot:
+        raise ValidationError(_("该类别的事件不能现场处置结案。"))
+    if not move.photos:
+        raise ValidationError({"photos": _("现场处置结案需要上传处置后的照片。")})
+    case.accepted_at = case.accepted_at or move.now
+    case.handled_at = case.verified_at = case.closed_at = move.now
+    return Stage.CLOSED
+
+
+def _rate(case, move):
+    if case.rating is not None:
+        raise ValidationError(_("该事件已经评价过了。"))
+    if move.rating not in {1, 2, 3, 4, 5}:
+        raise ValidationError({"rating": _("评分应为1到5。")})
+    case.rating, case.rating_comment, case.rated_at = move.rating, move.note[:500], move.now
+    return case.stage
+
+
+def _comment(case, move):
+    _require_note(move, _("留言不能为空。"))
+    return case.stage
+
+
+def _reopen(case, move):
+    _require_note(move, _("请填写重新办理的原因。"))
+    case.closed_at = case.verified_at = case.handled_at = None
+    case.rating = case.rated_at = None
+    case.rating_comment = ""
+    case.reopen_count += 1
+    case.dispatches.filter(status=S.HANDLED).update(status=S.HANDLING, handled_at=None)
+    return _stage_from_dispatches(case)
+
+
+def _merge(case, move):
+    target = move.into
+    if target is None or target.pk == case.pk or not target.is_open:
+        raise ValidationError(_("只能合并到另一个未结案的事件。"))
+    if not Case.objects.for_user(move.actor, CHANGE).filter(pk=target.pk).exists():
+        raise ValidationError(_("只能合并到您管辖范围内的事件。"))
+    case.merged_into = target
+    case.closed_at = move.now
+    move.note = move.note or _("与 %(number)s 重复,已合并。") % {"number": target.number}
+    CaseEvent.objects.create(
+        case=target,
+        at=move.now,
+        actor=move.actor,
+        action=A.COMMENT,
+        from_stage=target.stage,
+        to_stage=target.stage,
+        note=_("合并了重复事件 %(number)s。") % {"number": case.number},
+    )
+    return Stage.CLOSED
+
+
+def _overdue(case, move):
+    case.overdue = True
+    return case.stage
+
+
+def _escalate(case, move):
+    """One level up the place tree: community → street → district."""
+    target = case.escalated_to or case.place
+    levels = ["street", "district"]
+    while target is not None and target.level not in levels[case.escalation_level :]:
+        target = target.parent
+    if target is None:
+        raise ValidationError(_("已升级到最高层级。"))
+    case.escalated_to, case.escalated_at = target, move.now
+    case.escalation_level = levels.index(target.level) + 1
+    move.note = move.note or _("超期未结案,升级至%(place)s督办。") % {"place": target.name}
+    notify.notify(notify.admins_of(target), case=case, message=move.note)
+    return case.stage
+
+
+def _stage_from_dispatches(case: Case) -> str:
+    statuses = [d.status for d in case.dispatches.all() if d.status != S.HANDED_BACK]
+    if not statuses:
+        return Stage.ACCEPTED
+    if all(s == S.HANDLED for s in statuses):
+        return Stage.HANDLED
+    if any(s in (S.HANDLING, S.HANDLED) for s in statuses):
+        return Stage.HANDLING
+    if all(s == S.CHECKED_IN for s in statuses):
+        return Stage.CHECKED_IN
+    return Stage.DISPATCHED
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: tuple[str, ...]
+    who: Callable[[Case, Move], bool]
+    effect: Callable[[Case, Move], str]
+    tell_staff: bool = False
+    tell_reporter: bool = False
+
+
+_WORKING = (Stage.DISPATCHED, Stage.CHECKED_IN, Stage.HANDLING)
+RULES: dict[str, Rule] = {
+    A.ACCEPT: Rule((Stage.REPORTED,), _handler, _accept, tell_reporter=True),
+    A.REJECT: Rule((Stage.REPORTED,), _handler, _reject, tell_reporter=True),
+    A.DISPATCH: Rule((Stage.ACCEPTED, *_WORKING), _handler, _dispatch),
+    A.CHECK_IN: Rule(
+        (Stage.DISPATCHED, Stage.CHECKED_IN, Stage.HANDLING),
+        _department,
+        _check_in,
+        tell_staff=True,
+    ),
+    A.REPLY: Rule(_WORKING, _department, _reply, tell_staff=True),
+    A.HAND_BACK: Rule(_WORKING, _department, _hand_back, tell_staff=True),
+    A.HANDLE: Rule(_WORKING, _department, _handle, tell_staff=True),
+    A.VERIFY_PASS: Rule((Stage.HANDLED,), _handler, _verify_pass),
+    A.VERIFY_FAIL: Rule((Stage.HANDLED,), _handler, _verify_fail),
+    A.CLOSE: Rule((Stage.VERIFIED,), _handler, _close, tell_reporter=True),
+    A.FIX_ON_SPOT: Rule(
+        (Stage.REPORTED, Stage.ACCEPTED), _handler, _fix_on_spot, tell_reporter=True
+    ),
+    A.RATE: Rule((Stage.CLOSED,), _reporter, _rate, tell_staff=True),
+    A.COMMENT: Rule(tuple(Stage), _viewer, _comment),
+    A.REOPEN: Rule((Stage.CLOSED,), _handler, _reopen),
+    A.MERGE: Rule(tuple(OPEN_STAGES), _handler, _merge),
+    A.OVERDUE: Rule(tuple(OPEN_STAGES), _system, _overdue, tell_staff=True),
+    A.ESCALATE: Rule(tuple(OPEN_STAGES), _system, _escalate, tell_staff=True),
+}
+
+
+def allowed_actions(case: Case, actor) -> list[str]:
+    """The moves this actor may offer on this case now (for buttons)."""
+    move = Move(action="", actor=actor)
+    return [
+        action
+        for action, rule in RULES.items()
+        if rule.who is not _system and case.stage in rule.sources and rule.who(case, move)
+    ]
+
+
+def case_move(
+    *,
+    case: Case,
+    action: str,
+    actor,
+    note: str = "",
+    departments=(),
+    rating: int | None = None,
+    into: Case | None = None,
+    photos: tuple[PreparedPhoto, ...] = (),
+    now=None,
+) -> Case:
+    """Apply one move to a case. Raises PermissionDenied or ValidationError and
+    then changes nothing."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise ValidationError(_("未知的操作:%(action)s") % {"action": action})
+    move = Move(
+        action=action,
+        actor=actor,
+        note=note or "",
+        departments=tuple(departments),
+        rating=rating,
+        into=into,
+        photos=tuple(photos),
+        now=now or timezone.now(),
+    )
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("category", "place").get(pk=case.pk)
+        if not rule.who(case, move):
+            raise PermissionDenied(_("您不能对该事件进行此操作。"))
+        if case.stage not in rule.sources:
+            raise ValidationError(
+                _("事件处于“%(stage)s”环节,不能%(action)s。")
+                % {"stage": case.get_stage_display(), "action": A(action).label}
+            )
+        from_stage = case.stage
+        case.stage = rule.effect(case, move)
+        case.save()
+        events = [
+            CaseEvent.objects.create(
+                case=case,
+                at=move.now,
+                actor=actor,
+                action=action,
+                from_stage=from_stage,
+                to_stage=case.stage,
+                department=department,
+                note=move.note.strip(),
+            )
+            for department in (move.departments or (None,))
+        ]
+        if move.photos:
+            attach(case=case, event=events[0], prepared=list(move.photos), user=actor)
+        _tell(case, rule, action)
+    return case
+
+
+def _tell(case: Case, rule: Rule, action: str) -> None:
+    message = _("事件 %(number)s:%(action)s(%(stage)s)") % {
+        "number": case.number,
+        "action": A(action).label,
+        "stage": case.get_stage_display(),
+    }
+    if rule.tell_staff:
+        notify.notify(notify.local_staff(case), case=case, message=message)
+    if rule.tell_reporter and case.reporter_id:
+        notify.notify([case.reporter], case=case, message=message)
