@@ -44,8 +44,10 @@ def _place(code, name, level, parent=None, boundary=SQUARE):
 
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
-    """Uploaded files go to a temporary folder, never into ./data."""
+    """Uploaded files go to a temporary folder, never into ./data; passwords
+    use a fast hasher (PBKDF2 costs ~0.3 s a persona)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +113,6 @@ def fire(places):
         name="消防救援大队",
         kind="department",
         place=places["district"],
-        case_categories=["fire_lane"],
     )
 
 

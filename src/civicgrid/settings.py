@@ -11,6 +11,9 @@ from civicgrid.lib.env import env_bool, env_choice, env_int, env_list, env_str
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("CIVICGRID_DATA_DIR", str(Path.cwd() / "data"))).resolve()
 
+# The default SQLite file lives here; create it so a first `civicgrid migrate` works.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
 ENVIRONMENT = env_choice("CIVICGRID_ENV", "development", {"development", "production", "test"})
 PRODUCTION = ENVIRONMENT == "production"
 
@@ -133,6 +136,13 @@ TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
+# Browser libraries installed from npm at set-up (package.json), served by us.
+NODE_MODULES = PACKAGE_DIR.parent.parent / "node_modules"
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / name / "dist")
+    for name in ("leaflet",)
+    if (NODE_MODULES / name / "dist").is_dir()
+]
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 
 from civicgrid.access.services import token_issue, token_user
@@ -37,8 +37,8 @@ class Message(Schema):
 def issue_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if getattr(request, "axes_locked_out", False):
-        return 429, {"detail": _("登录失败次数过多,请稍后再试。")}
+        return Status(429, {"detail": _("登录失败次数过多,请稍后再试。")})
     if user is None:
-        return 401, {"detail": _("用户名或密码不正确。")}
+        return Status(401, {"detail": _("用户名或密码不正确。")})
     token, key = token_issue(user=user, name=_("API 登录"))
-    return 200, {"token": key, "expires_at": token.expires_at.isoformat()}
+    return Status(200, {"token": key, "expires_at": token.expires_at.isoformat()})

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicgrid.access.scoping import CHANGE, VIEW
@@ -81,7 +81,7 @@ def create_place(request, payload: PlaceIn):
         parent=parent,
         boundary=payload.boundary,
     )
-    return 201, services.place_save(user=request.user, place=place)
+    return Status(201, services.place_save(user=request.user, place=place))
 
 
 @router.patch("/places/{place_id}", response=PlaceDetail, tags=["places"])
@@ -170,7 +170,7 @@ def get_household(request, household_id: int):
 @router.post("/households", response={201: HouseholdOut}, tags=["households"])
 def create_household(request, payload: HouseholdIn):
     fields = _household_fields(request.user, payload.dict())
-    return 201, services.household_create(user=request.user, **fields)
+    return Status(201, services.household_create(user=request.user, **fields))
 
 
 @router.patch("/households/{household_id}", response=HouseholdOut, tags=["households"])
@@ -284,7 +284,7 @@ def get_resident(request, resident_id: int):
 def create_resident(request, payload: ResidentIn):
     data = payload.dict()
     household = selectors.household_get(user=request.user, pk=data.pop("household_id"))
-    return 201, services.resident_create(user=request.user, household=household, **data)
+    return Status(201, services.resident_create(user=request.user, household=household, **data))
 
 
 @router.patch("/residents/{resident_id}", response=ResidentOut, tags=["residents"])

@@ -293,9 +293,6 @@ class Organisation(models.Model):
         related_name="organisations",
     )
     level = models.CharField(_("级别"), max_length=16, choices=Level.choices, blank=True)
-    case_categories = models.JSONField(
-        _("承办事项类别"), default=list, blank=True, help_text=_("部门承办的事件类别代码")
-    )
     contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     description = models.TextField(_("简介"), blank=True)
 

@@ -71,7 +71,6 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, verbose_name='名称')),
                 ('kind', models.CharField(choices=[('department', '职能部门'), ('paired_unit', '驻地单位'), ('brand', '自治品牌'), ('team', '服务队'), ('service_provider', '服务机构')], max_length=32, verbose_name='类型')),
                 ('level', models.CharField(blank=True, choices=[('community', '社区级'), ('street', '街道级'), ('district', '区级'), ('region', '自治区级')], max_length=16, verbose_name='级别')),
-                ('case_categories', models.JSONField(blank=True, default=list, help_text='部门承办的事件类别代码', verbose_name='承办事项类别')),
                 ('contact_phone', models.CharField(blank=True, max_length=32, verbose_name='联系电话')),
                 ('description', models.TextField(blank=True, verbose_name='简介')),
                 ('place', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='registry.place', verbose_name='所在地点')),
