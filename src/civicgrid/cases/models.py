@@ -174,6 +174,8 @@ class Case(models.Model):
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lon = models.FloatField(_("经度"), null=True, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # A picture hosted elsewhere, given by an Open311 client.
+    media_url = models.URLField(_("图片链接"), blank=True)
     household = models.ForeignKey(
         "registry.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )

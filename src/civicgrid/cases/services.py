@@ -2,6 +2,7 @@
 go through ``civicgrid.cases.workflow.case_move``."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,6 +67,7 @@ def case_report(
     client_key: str = "",
     household=None,
     source: str = "",
+    media_url: str = "",
 ) -> tuple[Case, bool]:
     """Create a case (or find the one a retried submission already created).
     Returns (case, created)."""
@@ -100,33 +102,45 @@ def case_report(
             phone = normalise_phone(reporter_phone)
         except ValidationError as exc:
             errors["reporter_phone"] = exc.messages
+    media_url = (media_url or "").strip()
+    if media_url:
+        try:
+            URLValidator(schemes=["http", "https"])(media_url)
+        except ValidationError:
+            errors["media_url"] = [_("图片链接应为 http(s) 网址。")]
+        if len(media_url) > Case._meta.get_field("media_url").max_length:
+            errors["media_url"] = [_("图片链接过长。")]
     if errors:
         raise ValidationError(errors)
     bound = channel in _SCOPE_BOUND_CHANNELS and reporter is not None
     if bound and not place_in_scope(reporter, place):
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
+    phone_masked = mask(phone, keep_start=3, keep_end=4)
+    case = Case(
+        channel=channel,
+        category=category,
+        description=description,
+        reporter=reporter,
+        place=place,
+        place_code=place.code,
+        lat=lat,
+        lon=lon,
+        address=address.strip()[:200],
+        priority=priority or category.default_priority,
+        answers=cleaned_answers,
+        reporter_name=reporter_name.strip()[:64] or (reporter.display_name if reporter else ""),
+        reporter_phone=phone,
+        reporter_phone_masked=phone_masked,
+        anonymous=anonymous,
+        client=client,
+        intake_key=key,
+        household=household,
+        source=source,
+        media_url=media_url,
+    )
     try:
         with transaction.atomic():
-            case = _create(
-                channel=channel,
-                category=category,
-                description=description,
-                reporter=reporter,
-                place=place,
-                lat=lat,
-                lon=lon,
-                address=address.strip()[:200],
-                priority=priority or category.default_priority,
-                answers=cleaned_answers,
-                photos=photos,
-                reporter_name=reporter_name.strip()[:64],
-                phone=phone,
-                anonymous=anonymous,
-                client=client,
-                key=key,
-                household=household,
-                source=source,
-            )
+            _create(case, photos=photos)
     except IntegrityError:
         # Two copies of one submission raced; the first one won.
         if key and (existing := Case.objects.filter(intake_key=key).first()):
@@ -135,75 +149,35 @@ def case_report(
     return case, True
 
 
-def _create(
-    *,
-    channel,
-    category,
-    description,
-    reporter,
-    place,
-    lat,
-    lon,
-    address,
-    priority,
-    answers,
-    photos,
-    reporter_name,
-    phone,
-    anonymous,
-    client,
-    key,
-    household,
-    source,
-) -> Case:
+def _create(case: Case, *, photos) -> None:
+    """Save a new case with its number, deadline, first timeline row and photos."""
     now = timezone.now()
-    limits = deadline_for(category, priority)
-    case = Case.objects.create(
-        number=f"T{now.timestamp():.6f}"[:20],  # replaced below, once the id is known
-        channel=channel,
-        category=category,
-        priority=priority,
-        description=description,
-        answers=answers,
-        place=place,
-        place_code=place.code,
-        lat=lat,
-        lon=lon,
-        address=address,
-        household=household,
-        reporter=reporter,
-        reporter_name=reporter_name or (reporter.display_name if reporter else ""),
-        reporter_phone=phone,
-        reporter_phone_masked=mask(phone, keep_start=3, keep_end=4),
-        anonymous=anonymous,
-        client=client,
-        intake_key=key,
-        source=source,
-        reported_at=now,
-        due_at=due(now, limits.close_hours, working=limits.working_hours),
-    )
+    limits = deadline_for(case.category, case.priority)
+    case.reported_at = now
+    case.due_at = due(now, limits.close_hours, working=limits.working_hours)
+    case.number = f"T{now.timestamp():.6f}"[:20]  # replaced below, once the id is known
+    case.save()
     case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
     case.save(update_fields=["number"])
     event = CaseEvent.objects.create(
         case=case,
         at=now,
-        actor=reporter,
+        actor=case.reporter,
         action=CaseEvent.Action.REPORT,
         to_stage=Stage.REPORTED,
-        note=description[:500],
+        note=case.description[:500],
     )
     if photos:
-        attach(case=case, event=event, prepared=list(photos), user=reporter)
+        attach(case=case, event=event, prepared=list(photos), user=case.reporter)
     audit.record(
-        user=reporter,
+        user=case.reporter,
         action=AuditLog.Action.CREATE,
         obj=case,
-        changes={"channel": channel, "category": category.code},
+        changes={"channel": case.channel, "category": case.category.code},
     )
     notify.notify(
         notify.local_staff(case),
         case=case,
         message=_("新上报事件 %(number)s:%(category)s")
-        % {"number": case.number, "category": category.name},
+        % {"number": case.number, "category": case.category.name},
     )
-    return case
