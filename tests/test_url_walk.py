@@ -15,6 +15,14 @@ PUBLIC = {
     "api:issue_token",
     "api:openapi-json",
     "api:openapi-view",
+    # Open311 is for third-party clients; its GETs are public by design.
+    "open311:discovery",
+    "open311:services",
+    "open311:service_definition",
+    "open311:requests",
+    "open311:request",
+    "open311:token",
+    "open311:media",
 }
 # Names that exist only to be reversed (ninja's root has no view).
 REVERSE_ONLY = {"api:api-root"}
@@ -65,6 +73,7 @@ def object_ids(registry, places, side: str) -> dict:
         "resident_id": resident.pk,
         "place_id": places[f"grid_{side}"].pk,
         "pk": None,  # filled per route below
+        "fmt": "json",
     }
 
 
