@@ -31,12 +31,17 @@ def test_strict_helpers(monkeypatch, tmp_path):
 
 
 def _start(env_extra):
-    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='civicgrid.settings'; django.setup()"
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'civicgrid.settings'; "
+        "django.setup()"
+    )
     import os
 
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "CIVICGRID_DATA_KEY"}}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
 
 
 def test_production_refuses_default_secrets():

@@ -1,0 +1,79 @@
+"""Users, API tokens and the audit trail in Django's admin. A district or
+street admin manages the users of the places they may change; tokens are
+issued by the API, not here; the audit trail is read by superusers only and
+never edited."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.access.models import ApiToken, AuditLog, User
+from civicgrid.access.scoping import CHANGE
+from civicgrid.registry.models import Place
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "role", "scope_place", "organisation", "is_active"]
+    list_filter = ["role", "is_active", "is_staff"]
+    search_fields = ["username", "display_name"]
+    autocomplete_fields = ["scope_place", "organisation"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (_("角色与管辖范围"), {"fields": ["display_name", "role", "scope_place", "organisation"]}),
+    ]
+    add_fieldsets = [
+        *DjangoUserAdmin.add_fieldsets,
+        (_("角色与管辖范围"), {"fields": ["display_name", "role", "scope_place", "organisation"]}),
+    ]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        places = Place.objects.for_user(request.user, CHANGE)
+        return queryset.filter(scope_place__in=places, is_superuser=False)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "user",
+        "hint",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = ["user", "name", "hint", "created_at", "expires_at", "last_used_at"]
+    exclude = ["key_hash"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "object_type", "object_repr", "note"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "object_id", "request_id", "user__username"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,51 @@
+"""Counts of what a user's scope holds, for the home page. Every count goes
+through the scope filter, so a figure never includes another community."""
+
+from django.db.models import Count
+
+from civicgrid.registry.filters import group_q
+from civicgrid.registry.models import Household, Resident, TargetGroup
+
+# The groups the home page counts, in the order it shows them.
+HOME_GROUPS = ["elderly_60", "elderly_80", "living_alone", "disabled", "special_child"]
+
+
+def registry_figures(*, user) -> dict:
+    """Households and residents in scope, and residents per target group.
+    ``groups`` is a list of {"group", "count"}; a group missing from the
+    database is left out rather than shown as zero."""
+    groups = sorted(
+        TargetGroup.objects.filter(code__in=HOME_GROUPS), key=lambda g: HOME_GROUPS.index(g.code)
+    )
+    # One query: each group is a filtered distinct count over the same rows
+    # (the tag join repeats a resident once per tag, hence distinct).
+    counts = Resident.objects.for_user(user).aggregate(
+        residents=Count("id", distinct=True),
+        **{g.code: Count("id", filter=group_q(g), distinct=True) for g in groups},
+    )
+    return {
+        "households": Household.objects.for_user(user).count(),
+        "residents": counts["residents"],
+        "groups": [{"group": g, "count": counts[g.code]} for g in groups],
+    }
+
+
+def household_counts_by_place(*, user, places) -> dict[int, int]:
+    """Households in scope under each of ``places`` (by place id), in one
+    query grouped by grid."""
+    per_grid = (
+        Household.objects.for_user(user)
+        .values_list("grid__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    totals = {place.pk: 0 for place in places}
+    for code, n in per_grid:
+        for place in places:
+            if code.startswith(place.code):
+                totals[place.pk] += n
+    return totals
+
+
+def households_under(*, user, place) -> int:
+    return Household.objects.for_user(user).filter(grid__code__startswith=place.code).count()

@@ -1,0 +1,331 @@
+"""Registry pages. Thin: parse input, call a selector (reads) or a service
+(writes), render. Object lookups go through the selectors, which 404 outside
+the user's scope; a role that may not use a page at all gets 403."""
+
+import copy
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, place_in_scope
+from civicgrid.registry import figures, selectors, services
+from civicgrid.registry.filters import HouseholdFilter, ResidentFilter
+from civicgrid.registry.forms import (
+    HouseholdForm,
+    ResidentForm,
+    add_service_errors,
+    place_options,
+    scope_places,
+)
+from civicgrid.registry.models import Household, Organisation, Place, Resident
+
+
+def role_may(action: str, model):
+    """Login first (anonymous users go to the login page), then the role."""
+
+    def decorator(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not may(request.user, action, model):
+                raise PermissionDenied(_("您的角色不能使用此页面。"))
+            return view(request, *args, **kwargs)
+
+        return login_required(checked)
+
+    return decorator
+
+
+def _page(request, queryset):
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _full_or_partial(request, template: str, partial: str, context: dict):
+    """The results region alone for an htmx request, the whole page otherwise
+    (also when htmx restores history, which needs a full page)."""
+    only_results = request.htmx and not request.htmx.history_restore_request
+    response = render(request, partial if only_results else template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _personal_data(user, resident, revealed: dict | None = None) -> list[dict]:
+    """The two protected fields of a resident as shown on a page: masked,
+    with a reveal button where the role may see it, or clear once revealed."""
+    revealed = revealed or {}
+    return [
+        {
+            "field": field,
+            "label": label,
+            "masked": getattr(resident, f"{field}_masked"),
+            "clear": revealed.get(field),
+            "may_reveal": services.may_reveal(user, field),
+        }
+        for field, label in (("id_number", _("身份证号")), ("phone", _("联系电话")))
+    ]
+
+
+# Places -------------------------------------------------------------------
+
+
+@login_required
+def place_tree(request):
+    roots = list(selectors.place_roots(user=request.user))
+    tree = [
+        {
+            "place": root,
+            "children": list(
+                selectors.place_children_counts(
+                    places=selectors.place_list(user=request.user, parent=root)
+                )
+            ),
+        }
+        for root in roots
+    ]
+    return render(request, "registry/place_tree.html", {"tree": tree})
+
+
+@login_required
+def place_detail(request, pk: int):
+    user = request.user
+    place = selectors.place_get(user=user, pk=pk)
+    children = list(
+        selectors.place_children_counts(places=selectors.place_list(user=user, parent=place))
+    )
+    registry = may(user, VIEW, Household)
+    context = {
+        "place": place,
+        "ancestors": place.ancestors(),
+        "children": children,
+        "registry": registry,
+        "boundary": _boundary_summary(place.boundary),
+    }
+    if registry:
+        context["households"] = figures.households_under(user=user, place=place)
+        counts = figures.household_counts_by_place(user=user, places=children)
+        for child in children:
+            child.household_count = counts[child.pk]
+    return render(request, "registry/place_detail.html", context)
+
+
+def _boundary_summary(boundary) -> dict | None:
+    """Type, ring and vertex counts of a GeoJSON polygon, for a page without a map."""
+    if not boundary:
+        return None
+    kind = boundary.get("type", "")
+    coordinates = boundary.get("coordinates") or []
+    polygons = coordinates if kind == "MultiPolygon" else [coordinates]
+    rings = [ring for polygon in polygons for ring in polygon]
+    return {
+        "type": kind,
+        "polygons": len(polygons),
+        "vertices": sum(len(ring) for ring in rings),
+    }
+
+
+# Households ---------------------------------------------------------------
+
+
+@role_may(VIEW, Household)
+def household_list(request):
+    user = request.user
+    filters = HouseholdFilter(request.GET)
+    households = selectors.household_list(user=user, filters=filters)
+    context = {
+        "filters": filters,
+        "page": _page(request, households),
+        "place_options": place_options(user),
+        "may_change": may(user, CHANGE, Household),
+        "may_export": may(user, EXPORT, Household),
+    }
+    return _full_or_partial(
+        request, "registry/household_list.html", "registry/_household_results.html", context
+    )
+
+
+@role_may(VIEW, Household)
+def household_detail(request, pk: int):
+    user = request.user
+    household = selectors.household_get(user=user, pk=pk)
+    members = [
+        {
+            "resident": r,
+            "groups": selectors.resident_groups(resident=r),
+            "personal": _personal_data(user, r),
+        }
+        for r in selectors.household_members(household=household)
+    ]
+    cared = (
+        selectors.household_list(user=user).filter(central_household=household)
+        if household.is_central_household
+        else None
+    )
+    context = {
+        "household": household,
+        "ancestors": household.grid.ancestors(),
+        "members": members,
+        "cared": cared,
+        "may_change": place_in_scope(user, household.grid) and may(user, CHANGE, Household),
+    }
+    return render(request, "registry/household_detail.html", context)
+
+
+@role_may(CHANGE, Household)
+def household_new(request):
+    user = request.user
+    if request.method == "POST":
+        form = HouseholdForm(request.POST, instance=Household(), user=user)
+        if form.is_valid():
+            try:
+                household = services.household_create(user=user, **form.service_fields())
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("registry:household", pk=household.pk)
+    else:
+        form = HouseholdForm(user=user, initial=_only_grid(user))
+    return render(request, "registry/household_form.html", {"form": form, "household": None})
+
+
+def _only_grid(user) -> dict:
+    """Preselect the grid when the user has exactly one (a grid worker)."""
+    grids = list(scope_places(user, Place.Level.GRID)[:2])
+    return {"grid": grids[0]} if len(grids) == 1 else {}
+
+
+@role_may(CHANGE, Household)
+def household_edit(request, pk: int):
+    user = request.user
+    household = selectors.household_get(user=user, pk=pk, action=CHANGE)
+    if request.method == "POST":
+        # A ModelForm writes cleaned values into its instance; give it a copy so
+        # the service still sees the stored values and audits the difference.
+        form = HouseholdForm(request.POST, instance=copy.copy(household), user=user)
+        if form.is_valid():
+            try:
+                services.household_update(user=user, household=household, **form.service_fields())
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("registry:household", pk=household.pk)
+    else:
+        form = HouseholdForm(instance=household, user=user)
+    return render(request, "registry/household_form.html", {"form": form, "household": household})
+
+
+# Residents ----------------------------------------------------------------
+
+
+@role_may(VIEW, Resident)
+def resident_list(request):
+    user = request.user
+    filters = ResidentFilter(request.GET)
+    residents = selectors.resident_list(user=user, filters=filters)
+    context = {
+        "filters": filters,
+        "page": _page(request, residents),
+        "place_options": place_options(user),
+        "may_change": may(user, CHANGE, Resident),
+        "may_export": may(user, EXPORT, Resident),
+    }
+    return _full_or_partial(
+        request, "registry/resident_list.html", "registry/_resident_results.html", context
+    )
+
+
+def _resident_page(request, resident, revealed: dict | None = None):
+    user = request.user
+    context = {
+        "resident": resident,
+        "groups": selectors.resident_groups(resident=resident),
+        "personal": _personal_data(user, resident, revealed),
+        "may_change": place_in_scope(user, resident.household.grid) and may(user, CHANGE, Resident),
+    }
+    return render(request, "registry/resident_detail.html", context)
+
+
+@role_may(VIEW, Resident)
+def resident_detail(request, pk: int):
+    return _resident_page(request, selectors.resident_get(user=request.user, pk=pk))
+
+
+@role_may(CHANGE, Resident)
+def resident_new(request, household_id: int):
+    user = request.user
+    household = selectors.household_get(user=user, pk=household_id, action=CHANGE)
+    if request.method == "POST":
+        form = ResidentForm(request.POST, instance=Resident(household=household))
+        if form.is_valid():
+            try:
+                resident = services.resident_create(
+                    user=user, household=household, **form.service_fields()
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("registry:resident", pk=resident.pk)
+    else:
+        form = ResidentForm()
+    context = {"form": form, "household": household, "resident": None}
+    return render(request, "registry/resident_form.html", context)
+
+
+@role_may(CHANGE, Resident)
+def resident_edit(request, pk: int):
+    user = request.user
+    resident = selectors.resident_get(user=user, pk=pk, action=CHANGE)
+    if request.method == "POST":
+        form = ResidentForm(request.POST, instance=copy.copy(resident))
+        if form.is_valid():
+            try:
+                services.resident_update(user=user, resident=resident, **form.service_fields())
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("registry:resident", pk=resident.pk)
+    else:
+        form = ResidentForm(instance=resident)
+    context = {"form": form, "household": resident.household, "resident": resident}
+    return render(request, "registry/resident_form.html", context)
+
+
+@role_may(VIEW, Resident)
+@require_POST
+def resident_reveal(request, pk: int):
+    user = request.user
+    resident = selectors.resident_get(user=user, pk=pk)
+    field = request.POST.get("field", "")
+    if field not in services.REVEALABLE:
+        return HttpResponseBadRequest(_("该字段不能查看。"))
+    value = services.resident_reveal(user=user, resident=resident, field=field)
+    if request.htmx:
+        item = next(
+            p for p in _personal_data(user, resident, {field: value}) if p["field"] == field
+        )
+        return render(
+            request, "registry/_personal_value.html", {"item": item, "resident": resident}
+        )
+    return _resident_page(request, resident, revealed={field: value})
+
+
+# Organisations ------------------------------------------------------------
+
+
+@login_required
+def organisation_list(request):
+    kinds = Organisation.Kind
+    kind = request.GET.get("kind", "")
+    if kind not in kinds.values:
+        kind = ""
+    organisations = selectors.organisation_list(user=request.user, kind=kind)
+    context = {"page": _page(request, organisations), "kinds": kinds.choices, "kind": kind}
+    return _full_or_partial(
+        request, "registry/organisation_list.html", "registry/_organisation_results.html", context
+    )
