@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from civicgrid.access.api import BearerToken
 from civicgrid.access.api import router as auth_router
+from civicgrid.cases.api import router as cases_router
 from civicgrid.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -18,6 +19,7 @@ api = NinjaAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
+api.add_router("/", cases_router)
 
 
 @api.exception_handler(ValidationError)

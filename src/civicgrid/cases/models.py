@@ -147,8 +147,11 @@ class Channel(models.TextChoices):
 
 
 def _assigned_cases(user, action):
-    """Departments see what was whistled to them; reporters see their own."""
-    q = Q(reporter=user) if action == VIEW else Q(pk__in=[])
+    """Departments see what was whistled to them; reporters see their own.
+    Seeing is all: their moves are checked by the workflow, never by scope."""
+    if action != VIEW:
+        return Q(pk__in=[])
+    q = Q(reporter=user)
     if user.organisation_id:
         q |= Q(pk__in=Dispatch.objects.filter(department_id=user.organisation_id).values("case"))
     return q

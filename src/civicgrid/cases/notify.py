@@ -6,6 +6,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from civicgrid.access.models import User
@@ -64,3 +65,11 @@ def department_staff(department_ids):
 
 def admins_of(place):
     return User.objects.filter(role=Role.ADMIN, scope_place=place, is_active=True)
+
+
+def notification_read(*, notification: Notification) -> Notification:
+    """Mark a notice read; reading it again keeps the first time."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification

@@ -284,6 +284,8 @@ class Rule:
     effect: Callable[[Case, Move], str]
     tell_staff: bool = False
     tell_reporter: bool = False
+    # Whether to offer the move as a button (the effect still checks on use).
+    offered: Callable[[Case], bool] = lambda case: True
 
 
 _WORKING = (Stage.DISPATCHED, Stage.CHECKED_IN, Stage.HANDLING)
@@ -306,7 +308,9 @@ RULES: dict[str, Rule] = {
     A.FIX_ON_SPOT: Rule(
         (Stage.REPORTED, Stage.ACCEPTED), _handler, _fix_on_spot, tell_reporter=True
     ),
-    A.RATE: Rule((Stage.CLOSED,), _reporter, _rate, tell_staff=True),
+    A.RATE: Rule(
+        (Stage.CLOSED,), _reporter, _rate, tell_staff=True, offered=lambda c: c.rating is None
+    ),
     A.COMMENT: Rule(tuple(Stage), _viewer, _comment),
     A.REOPEN: Rule((Stage.CLOSED,), _handler, _reopen),
     A.MERGE: Rule(tuple(OPEN_STAGES), _handler, _merge),
@@ -321,7 +325,10 @@ def allowed_actions(case: Case, actor) -> list[str]:
     return [
         action
         for action, rule in RULES.items()
-        if rule.who is not _system and case.stage in rule.sources and rule.who(case, move)
+        if rule.who is not _system
+        and case.stage in rule.sources
+        and rule.offered(case)
+        and rule.who(case, move)
     ]
 
 

@@ -1,0 +1,635 @@
+"""Case endpoints: intake, the list and detail, one endpoint per workflow
+move, photos, duplicates, categories, the department queue, notifications
+and figures. Thin: parse, call a selector or a service, return a schema.
+
+Scope: every case is fetched through ``selectors.case_get`` / ``case_list``
+(``Case.objects.for_user``), so a case outside the caller's scope is a 404;
+a move the caller may not make is a 403 from ``workflow.case_move``.
+"""
+
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from civicgrid.access.scoping import CHANGE, may
+from civicgrid.cases import duplicates, figures, notify, photos, selectors, services, workflow
+from civicgrid.cases.filters import CaseFilter, as_filter
+from civicgrid.cases.models import (
+    CASE_HANDLERS,
+    Case,
+    CaseEvent,
+    Channel,
+    Dispatch,
+    Notification,
+)
+from civicgrid.registry.models import Organisation, Place
+
+router = Router()
+
+
+def _valid(form):
+    """A filter form, or a 400 listing what is wrong with the query."""
+    if not form.is_valid():
+        raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
+    return form
+
+
+def _sees_reporter(user, case: Case) -> bool:
+    """Staff whose own scope holds the case see an anonymous reporter; a
+    department or another reporter does not."""
+    if user.is_superuser:
+        return True
+    code = user.scope_code
+    return user.role in CASE_HANDLERS and bool(code) and case.place_code.startswith(code)
+
+
+def _hidden(case: Case, context) -> bool:
+    return case.anonymous and not _sees_reporter(context["request"].user, case)
+
+
+# Schemas ------------------------------------------------------------------
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    channel: str
+    category: str = Field(..., alias="category.code")
+    category_name: str = Field(..., alias="category.name")
+    priority: str
+    stage: str
+    stage_label: str
+    description: str
+    place_code: str
+    place_name: str = Field(..., alias="place.name")
+    lat: float | None
+    lon: float | None
+    address: str
+    anonymous: bool
+    reporter_name: str
+    reporter_phone_masked: str
+    reported_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+    overdue: bool
+    escalation_level: int
+    reopen_count: int
+    rating: int | None
+    merged_into_id: int | None
+
+    @staticmethod
+    def resolve_stage_label(obj):
+        return obj.get_stage_display()
+
+    @staticmethod
+    def resolve_reporter_name(obj, context):
+        return selectors.reporter_visible_name(obj, for_public=_hidden(obj, context))
+
+    @staticmethod
+    def resolve_reporter_phone_masked(obj, context):
+        return "" if _hidden(obj, context) else obj.reporter_phone_masked
+
+
+class DispatchOut(Schema):
+    id: int
+    department: str = Field(..., alias="department.code")
+    department_name: str = Field(..., alias="department.name")
+    status: str
+    status_label: str
+    dispatched_at: datetime
+    checkin_due_at: datetime
+    handle_due_at: datetime
+    checked_in_at: datetime | None
+    handled_at: datetime | None
+    handed_back_at: datetime | None
+    hand_back_reason: str
+    checkin_overdue: bool
+    handle_overdue: bool
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return obj.get_status_display()
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    action_label: str
+    from_stage: str
+    to_stage: str
+    actor_name: str
+    department: str | None
+    note: str
+    photos: list[UUID]
+
+
+class PhotoOut(Schema):
+    key: UUID
+    image_url: str
+    thumbnail_url: str
+    uploaded_at: datetime
+
+    @staticmethod
+    def resolve_image_url(obj):
+        return obj.image.url
+
+    @staticmethod
+    def resolve_thumbnail_url(obj):
+        return obj.thumbnail.url
+
+
+class CaseDetail(CaseOut):
+    answers: dict
+    reject_reason: str
+    rating_comment: str
+    rated_at: datetime | None
+    escalated_to: str | None = Field(None, alias="escalated_to.code")
+    dispatches: list[DispatchOut]
+    events: list[EventOut]
+    photos: list[PhotoOut]
+    allowed_actions: list[str]
+
+    @staticmethod
+    def resolve_dispatches(obj):
+        return list(selectors.case_dispatches(case=obj))
+
+    @staticmethod
+    def resolve_events(obj, context):
+        hidden = _hidden(obj, context)
+        return [
+            {
+                "id": event.pk,
+                "at": event.at,
+                "action": event.action,
+                "action_label": event.get_action_display(),
+                "from_stage": event.from_stage,
+                "to_stage": event.to_stage,
+                # An anonymous reporter's own report must not name them.
+                "actor_name": ""
+                if event.actor is None or (hidden and event.actor_id == obj.reporter_id)
+                else str(event.actor),
+                "department": event.department.code if event.department else None,
+                "note": event.note,
+                "photos": [photo.key for photo in event.photos.all()],
+            }
+            for event in selectors.case_timeline(case=obj)
+        ]
+
+    @staticmethod
+    def resolve_photos(obj):
+        return list(obj.photos.all())
+
+    @staticmethod
+    def resolve_allowed_actions(obj, context):
+        return workflow.allowed_actions(obj, context["request"].user)
+
+
+class CaseIn(Schema):
+    category: str
+    description: str
+    lat: float | None = None
+    lon: float | None = None
+    place: str = Field("", description="place code, when no position is given")
+    address: str = ""
+    priority: str | None = None
+    answers: dict = {}
+    anonymous: bool = False
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    client_key: str = Field("", description="idempotency key; the Idempotency-Key header works too")
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class DispatchIn(NoteIn):
+    departments: list[str]
+
+
+class VerifyIn(NoteIn):
+    passed: bool
+
+
+class RateIn(Schema):
+    rating: int
+    comment: str = ""
+
+
+class MergeIn(NoteIn):
+    into: int
+
+
+class DuplicateOut(Schema):
+    id: int
+    number: str
+    stage: str
+    description: str
+    address: str
+    reported_at: datetime
+    distance_m: float
+
+
+class QuestionOut(Schema):
+    code: str
+    label: str
+    datatype: str
+    required: bool
+    choices: list
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    group: str
+    description: str
+    default_priority: str
+    fixable_on_spot: bool
+    questions: list[QuestionOut]
+
+    @staticmethod
+    def resolve_questions(obj):
+        return list(obj.questions.all())
+
+
+class QueueOut(DispatchOut):
+    case: CaseOut
+
+
+class NotificationOut(Schema):
+    id: int
+    message: str
+    created_at: datetime
+    read_at: datetime | None
+    case_id: int | None
+    case_number: str | None = Field(None, alias="case.number")
+
+
+class FiguresOut(Schema):
+    cases: int
+    due: int
+    closed: int
+    on_time: int
+    closure_rate: float | None
+    on_time_rate: float | None
+    dispatches: int
+    hand_backs: int
+    hand_back_rate: float | None
+    closed_in_period: int
+    reopened: int
+    reopen_rate: float | None
+    rated: int
+    satisfaction: float | None
+    satisfied_rate: float | None
+
+
+class FiguresRow(FiguresOut):
+    key: str
+    name: str
+
+
+class FiguresReport(Schema):
+    start: date
+    end: date
+    place: str
+    department: str
+    group_by: str
+    total: FiguresOut
+    rows: list[FiguresRow]
+
+
+# Figures -----------------------------------------------------------------
+
+
+GROUPINGS = ("", "place", "department", "month")
+
+
+@router.get("/cases/figures", response=FiguresReport, tags=["figures"])
+def case_figures(
+    request,
+    start: date | None = None,
+    end: date | None = None,
+    place: str = "",
+    department: str = "",
+    group_by: str = "",
+):
+    """Figures for [start, end) (``end`` is the day after the period; by
+    default this month). See civicgrid.cases.figures for the definitions."""
+    user = request.user
+    today = timezone.localdate()
+    start = start or today.replace(day=1)
+    end = end or (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    errors = {}
+    if start >= end:
+        errors["end"] = [_("截止日期应晚于起始日期。")]
+    if group_by not in GROUPINGS:
+        errors["group_by"] = [_("分组方式应为 place、department 或 month。")]
+    parent = Place.objects.filter(code=place).first() if place else user.scope_place
+    if place and parent is None:
+        errors["place"] = [_("没有编码为 %(code)s 的地点。") % {"code": place}]
+    if group_by == "place" and parent is None:
+        errors["place"] = [_("请指定按哪个地点的下级统计。")]
+    organisation = None
+    if department:
+        organisation = Organisation.objects.filter(code=department, kind="department").first()
+        if organisation is None:
+            errors["department"] = [_("没有代码为 %(code)s 的部门。") % {"code": department}]
+    if errors:
+        raise ValidationError(errors)
+    period = {"user": user, "start": start, "end": end}
+    scope = {"place_code": place, "department": organisation}
+    if group_by == "place":
+        rows = figures.case_figures_by_place(**period, parent=parent, department=organisation)
+    elif group_by == "department":
+        rows = figures.case_figures_by_department(**period, place_code=place)
+    elif group_by == "month":
+        rows = figures.case_figures_by_month(**period, **scope)
+    else:
+        rows = []
+    return {
+        "start": start,
+        "end": end,
+        "place": place,
+        "department": department,
+        "group_by": group_by,
+        "total": figures.case_figures(**period, **scope),
+        "rows": rows,
+    }
+
+
+# Cases --------------------------------------------------------------------
+
+
+@router.get("/cases", response=list[CaseOut], tags=["cases"])
+@paginate(LimitOffsetPagination)
+def list_cases(
+    request,
+    q: str = "",
+    place: str = "",
+    category: str = "",
+    stage: str = "",
+    department: str = "",
+    channel: str = "",
+    priority: str = "",
+    overdue: bool | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+):
+    filters = _valid(
+        as_filter(
+            CaseFilter,
+            {
+                "q": q,
+                "place": place,
+                "category": category,
+                "stage": stage,
+                "department": department,
+                "channel": channel,
+                "priority": priority,
+                "overdue": overdue,
+                "date_from": date_from,
+                "date_to": date_to,
+            },
+        )
+    )
+    return selectors.case_list(user=request.user, filters=filters)
+
+
+@router.get("/cases/{case_id}", response=CaseDetail, tags=["cases"])
+def get_case(request, case_id: int):
+    return selectors.case_get(user=request.user, pk=case_id)
+
+
+@router.post("/cases", response={200: CaseDetail, 201: CaseDetail}, tags=["cases"])
+def create_case(request, payload: CaseIn):
+    """Report a case. A retry with the same ``client_key`` (or Idempotency-Key
+    header) returns the case the first attempt created, with status 200."""
+    header_key = request.headers.get("Idempotency-Key", "").strip()
+    body_key = payload.client_key.strip()
+    if header_key and body_key and header_key != body_key:
+        raise ValidationError({"client_key": _("client_key 与 Idempotency-Key 请求头不一致。")})
+    category = selectors.categories(active_only=False).filter(code=payload.category).first()
+    if category is None:
+        raise ValidationError(
+            {"category": _("没有代码为 %(code)s 的类别。") % {"code": payload.category}}
+        )
+    place = None
+    if payload.place:
+        place = Place.objects.filter(code=payload.place).first()
+        if place is None:
+            raise ValidationError(
+                {"place": _("没有编码为 %(code)s 的地点。") % {"code": payload.place}}
+            )
+    case, created = services.case_report(
+        channel=Channel.API,
+        reporter=request.user,
+        category=category,
+        description=payload.description,
+        place=place,
+        lat=payload.lat,
+        lon=payload.lon,
+        address=payload.address,
+        priority=payload.priority,
+        answers=payload.answers,
+        anonymous=payload.anonymous,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        client_key=body_key or header_key,
+    )
+    return Status(201 if created else 200, selectors.case_get(user=request.user, pk=case.pk))
+
+
+@router.post("/cases/{case_id}/photos", response=CaseDetail, tags=["cases"])
+def add_photos(
+    request,
+    case_id: int,
+    files: list[UploadedFile] = File(...),  # noqa: B008 - ninja's way to declare uploads
+    note: str = Form(""),
+):
+    """Add photos as a timeline comment. Anyone who may see the case may
+    comment, departments included; a department's ``reply`` would also move
+    its dispatch to "handling", which an upload must not do."""
+    case = selectors.case_get(user=request.user, pk=case_id)
+    if len(files) > services.MAX_PHOTOS:
+        raise ValidationError({"files": _("最多上传%(n)d张照片。") % {"n": services.MAX_PHOTOS}})
+    prepared = tuple(photos.prepare(upload) for upload in files)
+    return workflow.case_move(
+        case=case,
+        action=CaseEvent.Action.COMMENT,
+        actor=request.user,
+        note=note.strip() or _("补充照片%(n)d张。") % {"n": len(prepared)},
+        photos=prepared,
+    )
+
+
+@router.get("/cases/{case_id}/duplicates", response=list[DuplicateOut], tags=["cases"])
+def case_duplicates(request, case_id: int):
+    """Open cases of the same category nearby, within the caller's scope."""
+    user = request.user
+    case = selectors.case_get(user=user, pk=case_id)
+    if not may(user, CHANGE, Case):
+        raise PermissionDenied(_("只有社区工作人员可以查看疑似重复事件。"))
+    found = duplicates.nearby_open(
+        category=case.category, lat=case.lat, lon=case.lon, exclude_pk=case.pk
+    )
+    visible = set(
+        Case.objects.for_user(user)
+        .filter(pk__in=[c.pk for c, _distance in found])
+        .values_list("pk", flat=True)
+    )
+    return [
+        {
+            "id": c.pk,
+            "number": c.number,
+            "stage": c.stage,
+            "description": c.description,
+            "address": c.address,
+            "reported_at": c.reported_at,
+            "distance_m": round(distance, 1),
+        }
+        for c, distance in found
+        if c.pk in visible
+    ]
+
+
+# Workflow moves: one endpoint each --------------------------------------
+
+
+def _move(request, case_id: int, action: str, **fields) -> Case:
+    case = selectors.case_get(user=request.user, pk=case_id)
+    return workflow.case_move(case=case, action=action, actor=request.user, **fields)
+
+
+A = CaseEvent.Action
+
+
+@router.post("/cases/{case_id}/accept", response=CaseDetail, tags=["workflow"])
+def case_accept(request, case_id: int, payload: NoteIn):
+    """立案: the community takes the case on."""
+    return _move(request, case_id, A.ACCEPT, note=payload.note)
+
+
+@router.post("/cases/{case_id}/reject", response=CaseDetail, tags=["workflow"])
+def case_reject(request, case_id: int, payload: NoteIn):
+    """不予立案, with the reason in ``note``."""
+    return _move(request, case_id, A.REJECT, note=payload.note)
+
+
+@router.post("/cases/{case_id}/dispatch", response=CaseDetail, tags=["workflow"])
+def case_dispatch(request, case_id: int, payload: DispatchIn):
+    """吹哨: whistle the case to departments, given by code."""
+    codes = list(dict.fromkeys(payload.departments))
+    found = {o.code: o for o in Organisation.objects.filter(code__in=codes)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise ValidationError(
+            {"departments": _("没有这些部门:%(codes)s") % {"codes": "、".join(unknown)}}
+        )
+    departments = [found[code] for code in codes]
+    return _move(request, case_id, A.DISPATCH, note=payload.note, departments=departments)
+
+
+@router.post("/cases/{case_id}/check-in", response=CaseDetail, tags=["workflow"])
+def case_check_in(request, case_id: int, payload: NoteIn):
+    """报到: the caller's department acknowledges the dispatch."""
+    return _move(request, case_id, A.CHECK_IN, note=payload.note)
+
+
+@router.post("/cases/{case_id}/reply", response=CaseDetail, tags=["workflow"])
+def case_reply(request, case_id: int, payload: NoteIn):
+    """办理回复: the department reports progress."""
+    return _move(request, case_id, A.REPLY, note=payload.note)
+
+
+@router.post("/cases/{case_id}/hand-back", response=CaseDetail, tags=["workflow"])
+def case_hand_back(request, case_id: int, payload: NoteIn):
+    """退单: the department returns the case, with the reason in ``note``."""
+    return _move(request, case_id, A.HAND_BACK, note=payload.note)
+
+
+@router.post("/cases/{case_id}/handle", response=CaseDetail, tags=["workflow"])
+def case_handle(request, case_id: int, payload: NoteIn):
+    """办结: the department has finished its part."""
+    return _move(request, case_id, A.HANDLE, note=payload.note)
+
+
+@router.post("/cases/{case_id}/verify", response=CaseDetail, tags=["workflow"])
+def case_verify(request, case_id: int, payload: VerifyIn):
+    """核查: passed, or failed with the reason in ``note`` (back to handling)."""
+    action = A.VERIFY_PASS if payload.passed else A.VERIFY_FAIL
+    return _move(request, case_id, action, note=payload.note)
+
+
+@router.post("/cases/{case_id}/close", response=CaseDetail, tags=["workflow"])
+def case_close(request, case_id: int, payload: NoteIn):
+    """结案, after verification."""
+    return _move(request, case_id, A.CLOSE, note=payload.note)
+
+
+@router.post("/cases/{case_id}/rate", response=CaseDetail, tags=["workflow"])
+def case_rate(request, case_id: int, payload: RateIn):
+    """评价: the reporter rates a closed case 1 to 5."""
+    return _move(request, case_id, A.RATE, rating=payload.rating, note=payload.comment)
+
+
+@router.post("/cases/{case_id}/comment", response=CaseDetail, tags=["workflow"])
+def case_comment(request, case_id: int, payload: NoteIn):
+    """留言 on the timeline; anyone who may see the case."""
+    return _move(request, case_id, A.COMMENT, note=payload.note)
+
+
+@router.post("/cases/{case_id}/reopen", response=CaseDetail, tags=["workflow"])
+def case_reopen(request, case_id: int, payload: NoteIn):
+    """重新办理 a closed case, with the reason in ``note``."""
+    return _move(request, case_id, A.REOPEN, note=payload.note)
+
+
+@router.post("/cases/{case_id}/merge", response=CaseDetail, tags=["workflow"])
+def case_merge(request, case_id: int, payload: MergeIn):
+    """合并 a duplicate into another open case (``into``: its id)."""
+    into = selectors.case_get(user=request.user, pk=payload.into)
+    return _move(request, case_id, A.MERGE, note=payload.note, into=into)
+
+
+# Categories, the department queue, notifications ------------------------
+
+
+@router.get("/categories", response=list[CategoryOut], tags=["cases"])
+def list_categories(request):
+    return list(selectors.categories())
+
+
+@router.get("/departments/queue", response=list[QueueOut], tags=["cases"])
+@paginate(LimitOffsetPagination)
+def department_queue(request, status: str = ""):
+    """Dispatches to the caller's department (empty for other roles)."""
+    if status and status not in Dispatch.Status.values:
+        raise ValidationError({"status": _("状态无效:%(status)s") % {"status": status}})
+    return selectors.department_queue(user=request.user, status=status)
+
+
+@router.get("/notifications", response=list[NotificationOut], tags=["notifications"])
+@paginate(LimitOffsetPagination)
+def list_notifications(request):
+    """The caller's unread notices, newest first."""
+    return selectors.unread_notifications(user=request.user)
+
+
+@router.post(
+    "/notifications/{notification_id}/read", response=NotificationOut, tags=["notifications"]
+)
+def read_notification(request, notification_id: int):
+    notification = get_object_or_404(
+        Notification.objects.filter(user=request.user).select_related("case"),
+        pk=notification_id,
+    )
+    return notify.notification_read(notification=notification)
