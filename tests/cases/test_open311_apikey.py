@@ -62,9 +62,9 @@ def test_revoke_refuses_the_key(fire_lane, places):
 
 def test_bad_names(db):
     run("create", "app")
-    with pytest.raises(CommandError, match="already exists"):
+    with pytest.raises(CommandError, match="已存在"):
         run("create", "app")
-    with pytest.raises(CommandError, match="needs a name"):
+    with pytest.raises(CommandError, match="请填写密钥名称"):
         run("create", " ")
     with pytest.raises(CommandError, match="No client key"):
         run("revoke", "nobody")

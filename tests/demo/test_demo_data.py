@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 from shapely.geometry import Point, shape
 
+from civicgrid.access.models import AuditLog
 from civicgrid.access.roles import Role
 from civicgrid.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from civicgrid.demo.identity import IdNumbers
@@ -29,11 +30,14 @@ def demo(django_db_setup, django_db_blocker):
     """The full district, loaded once for the module (~15 s on SQLite). A fast
     hasher: PBKDF2 would spend half a second on each check_password."""
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        first_audit_row = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first()
         counts = load_demo()
         yield counts
         delete_demo()
         usernames = [a["username"] for a in DEMO_ACCOUNTS]
         get_user_model().objects.filter(username__in=usernames).delete()
+        # Loaded outside the per-test transactions: leave nothing for later tests.
+        AuditLog.objects.filter(pk__gt=first_audit_row or 0).delete()
 
 
 def place(name: str) -> Place:

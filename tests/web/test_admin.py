@@ -75,3 +75,18 @@ def test_place_admin_validates_through_the_service(personas, places, client_for)
     assert AuditLog.objects.filter(
         action="create", user__username="root", object_repr="泽新社区第二网格"
     ).exists()
+
+
+def test_superuser_issues_and_revokes_a_client_key_in_admin(personas, client_for):
+    from civicgrid.access.client_keys import client_key_for
+    from civicgrid.access.models import ClientKey
+
+    admin = client_for(personas["root"])
+    response = admin.post("/admin/access/clientkey/add/", {"name": "第三方客户端"}, follow=True)
+    assert response.status_code == 200
+    key = next(str(m).rsplit(":", 1)[-1] for m in response.context["messages"] if "o311_" in str(m))
+    client = ClientKey.objects.get(name="第三方客户端")
+    assert client_key_for(key) == client and key not in client.key_hash
+    admin.post("/admin/access/clientkey/", {"action": "revoke", "_selected_action": [client.pk]})
+    assert client_key_for(key) is None
+    assert client_for(personas["admin"]).get("/admin/access/clientkey/").status_code in {302, 403}

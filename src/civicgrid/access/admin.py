@@ -3,11 +3,12 @@ street admin manages the users of the places they may change; tokens are
 issued by the API, not here; the audit trail is read by superusers only and
 never edited."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.access.models import ApiToken, AuditLog, User
+from civicgrid.access.client_keys import client_key_issue, client_key_revoke
+from civicgrid.access.models import ApiToken, AuditLog, ClientKey, User
 from civicgrid.access.scoping import CHANGE
 from civicgrid.registry.models import Place
 
@@ -77,3 +78,38 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ClientKey)
+class ClientKeyAdmin(admin.ModelAdmin):
+    """Keys of third-party (Open311) clients: issued here or with
+    `civicgrid apikey create NAME`; the clear key is shown once."""
+
+    list_display = ["name", "hint", "created_at", "revoked_at"]
+    fields = ["name"]
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        client, key = client_key_issue(name=obj.name, user=request.user)
+        obj.pk, obj.hint, obj.created_at = client.pk, client.hint, client.created_at
+        messages.warning(request, _("密钥只显示这一次,请立即复制:%(key)s") % {"key": key})
+
+    @admin.action(description=_("吊销所选密钥"))
+    def revoke(self, request, queryset):
+        revoked = sum(client_key_revoke(client=c, user=request.user) for c in queryset)
+        messages.success(request, _("已吊销 %(n)d 个密钥。") % {"n": revoked})

@@ -4,6 +4,7 @@ Only a hash of a key is stored; the clear key is shown once, at issue."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog, ClientKey, key_digest
@@ -13,11 +14,11 @@ from civicgrid.access.models import AuditLog, ClientKey, key_digest
 def client_key_issue(*, name: str, user=None) -> tuple[ClientKey, str]:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "A client key needs a name."})
+        raise ValidationError({"name": _("请填写密钥名称。")})
     if len(name) > 100:
-        raise ValidationError({"name": "A client key's name has at most 100 characters."})
+        raise ValidationError({"name": _("密钥名称最多100个字。")})
     if ClientKey.objects.filter(name=name).exists():
-        raise ValidationError({"name": f"A client key named {name!r} already exists."})
+        raise ValidationError({"name": _("名为“%(name)s”的密钥已存在。") % {"name": name}})
     key = ClientKey.new_key()
     client = ClientKey.objects.create(name=name, key_hash=key_digest(key), hint=key[:8])
     audit.record(user=user, action=AuditLog.Action.TOKEN, obj=client)

@@ -1,5 +1,6 @@
 """Reads of the registry, always through the user's scope."""
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
@@ -92,7 +93,10 @@ def resident_groups(*, resident: Resident, today=None) -> list[dict]:
 
 
 def derived_groups():
-    return [g for g in target_groups() if g.is_derived]
+    """Age groups, asked for once per resident shown: kept a minute in the cache."""
+    return cache.get_or_set(
+        "registry:derived-groups", lambda: [g for g in target_groups() if g.is_derived], 60
+    )
 
 
 def target_groups():

@@ -1,6 +1,7 @@
 """Every write to the registry. Each service checks scope and role, validates,
 writes in one transaction and leaves an audit row."""
 
+import functools
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,6 +56,24 @@ def _check_grid(grid: Place) -> None:
         raise ValidationError({"grid": _("户必须属于一个网格。")})
 
 
+def _restored_on_refusal(name: str):
+    """A refused update leaves the caller's object as the database has it
+    (the write is rolled back; the object in memory must follow)."""
+
+    def wrap(func):
+        @functools.wraps(func)
+        def inner(**kwargs):
+            try:
+                return func(**kwargs)
+            except (ValidationError, PermissionDenied):
+                kwargs[name].refresh_from_db()
+                raise
+
+        return inner
+
+    return wrap
+
+
 # Households ---------------------------------------------------------------
 
 
@@ -74,6 +93,7 @@ def household_create(*, user, number: str, grid: Place, address: str, **fields) 
     return household
 
 
+@_restored_on_refusal("household")
 @transaction.atomic
 def household_update(*, user, household: Household, **changes) -> Household:
     _require(user, CHANGE, Household, household.grid)
@@ -100,16 +120,25 @@ def household_update(*, user, household: Household, **changes) -> Household:
 
 def set_personal_data(resident: Resident, *, id_number: str | None, phone: str | None) -> None:
     """Validate and store ID number and phone: encrypted, indexed, masked.
-    ``None`` leaves a field as it is; "" clears it."""
+    ``None`` leaves a field as it is; "" clears it. Errors name their field."""
     if id_number is not None:
-        value = normalise_id_number(id_number) if id_number.strip() else ""
+        value = _normalised("id_number", normalise_id_number, id_number)
         resident.id_number = value
         resident.id_number_hash = blind_index(value) if value else None
         resident.id_number_masked = mask(value)
     if phone is not None:
-        value = normalise_phone(phone) if phone.strip() else ""
+        value = _normalised("phone", normalise_phone, phone)
         resident.phone = value
         resident.phone_masked = mask(value, keep_start=3, keep_end=4)
+
+
+def _normalised(field: str, normalise, value: str) -> str:
+    if not value.strip():
+        return ""
+    try:
+        return normalise(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
 
 
 def _check_unique_id(resident: Resident) -> None:
@@ -168,6 +197,7 @@ def resident_create(
     return resident
 
 
+@_restored_on_refusal("resident")
 @transaction.atomic
 def resident_update(
     *,
