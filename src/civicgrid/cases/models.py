@@ -5,12 +5,12 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
+from civicgrid.lib.names import BilingualName
 
 CASE_HANDLERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
 
@@ -22,7 +22,7 @@ class Priority(models.TextChoices):
     LOW = "low", _("不急")
 
 
-class Category(models.Model):
+class Category(BilingualName, models.Model):
     """A kind of case; an Open311 service. Routed to its departments."""
 
     code = models.SlugField(_("代码"), max_length=64, unique=True)
@@ -52,11 +52,6 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-    @property
-    def label(self) -> str:
-        lang = get_language() or ""
-        return self.name if lang.startswith("zh") or not self.name_en else self.name_en
 
 
 class Deadline(models.Model):

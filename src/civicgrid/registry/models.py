@@ -5,7 +5,6 @@ from datetime import date
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
@@ -16,6 +15,7 @@ from civicgrid.access.roles import (
     REGISTRY_READERS,
 )
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet, ancestor_codes
+from civicgrid.lib.names import BilingualName
 
 
 def _ancestors_of_scope(path: str):
@@ -112,7 +112,7 @@ class Building(models.Model):
         return self.name
 
 
-class TargetGroup(models.Model):
+class TargetGroup(BilingualName, models.Model):
     """A tag that services target. Age groups are derived from birth dates;
     the others are assigned to residents."""
 
@@ -130,11 +130,6 @@ class TargetGroup(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-    @property
-    def label(self) -> str:
-        lang = get_language() or ""
-        return self.name if lang.startswith("zh") or not self.name_en else self.name_en
 
     @property
     def is_derived(self) -> bool:
