@@ -27,7 +27,9 @@ class Command(BaseCommand):
         worker = subprocess.Popen([sys.executable, "-m", "civicgrid", "worker"])  # noqa: S603
         try:
             self.stdout.write(f"civicgrid: http://{host}:{port}/")
-            uvicorn.run("civicgrid.asgi:application", host=host, port=port, log_level="info")
+            uvicorn.run(
+                "civicgrid.asgi:application", host=host, port=port, log_level="info", lifespan="off"
+            )
         finally:
             worker.send_signal(signal.SIGTERM)
             try:
