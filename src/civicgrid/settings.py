@@ -203,3 +203,5 @@ ESCALATION_STEP_HOURS = env_int("ESCALATION_STEP_HOURS", 24, minimum=1)
 NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["civicgrid.cases.notify.LogChannel"])
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DUPLICATE_RADIUS_METRES = env_int("DUPLICATE_RADIUS_METRES", 50, minimum=1)
+# Map tiles, e.g. https://tile.example/{z}/{x}/{y}.png; none: a plain background.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")

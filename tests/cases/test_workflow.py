@@ -170,3 +170,14 @@ def test_allowed_actions_follow_the_rules(case_a, personas):
     assert set(allowed_actions(case_a, personas["staff_a"])) >= {"accept", "reject", "comment"}
     assert allowed_actions(case_a, personas["department"]) == []
     assert allowed_actions(case_a, personas["staff_b"]) == []
+
+
+def test_departments_are_offered_only_what_their_dispatch_allows(case_a, personas, fire):
+    staff, dept = personas["staff_a"], personas["department"]
+    move(case_a, "accept", staff)
+    case = move(case_a, "dispatch", staff, departments=[fire])
+    assert set(allowed_actions(case, dept)) == {"check_in", "hand_back", "comment"}
+    case = move(case, "check_in", dept)
+    assert set(allowed_actions(case, dept)) == {"reply", "handle", "hand_back", "comment"}
+    case = move(case, "handle", dept)
+    assert set(allowed_actions(case, dept)) == {"comment"}

@@ -13,7 +13,7 @@ from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import place_in_scope
 from civicgrid.cases import notify
 from civicgrid.cases.deadlines import deadline_for, due
-from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Priority, Stage
+from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority, Stage
 from civicgrid.cases.photos import PreparedPhoto, attach
 from civicgrid.cases.questions import clean_answers
 from civicgrid.registry.geo import grid_at
@@ -181,3 +181,11 @@ def _create(case: Case, *, photos) -> None:
         message=_("新上报事件 %(number)s:%(category)s")
         % {"number": case.number, "category": case.category.name},
     )
+
+
+def photo_original_open(*, user, photo: Photo):
+    """The uploaded file, GPS position and all: every opening is audited."""
+    audit.record(
+        user=user, action=AuditLog.Action.REVEAL, obj=photo.case, note=f"photo original {photo.key}"
+    )
+    return photo.original.open("rb")

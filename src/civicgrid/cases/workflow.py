@@ -56,6 +56,18 @@ def _department(case: Case, move: Move) -> bool:
     )
 
 
+def _own_dispatch_in(*statuses):
+    """Offer a department's move only while its own dispatch allows it
+    (several departments share a case; each moves its own dispatch)."""
+
+    def offered(case: Case, move: Move) -> bool:
+        return case.dispatches.filter(
+            department_id=move.actor.organisation_id, status__in=statuses
+        ).exists()
+
+    return offered
+
+
 def _reporter(case: Case, move: Move) -> bool:
     return move.actor is not None and case.reporter_id == move.actor.pk
 
@@ -285,7 +297,7 @@ class Rule:
     tell_staff: bool = False
     tell_reporter: bool = False
     # Whether to offer the move as a button (the effect still checks on use).
-    offered: Callable[[Case], bool] = lambda case: True
+    offered: Callable[[Case, Move], bool] = lambda case, move: True
 
 
 _WORKING = (Stage.DISPATCHED, Stage.CHECKED_IN, Stage.HANDLING)
@@ -298,10 +310,29 @@ RULES: dict[str, Rule] = {
         _department,
         _check_in,
         tell_staff=True,
+        offered=_own_dispatch_in(S.PENDING),
     ),
-    A.REPLY: Rule(_WORKING, _department, _reply, tell_staff=True),
-    A.HAND_BACK: Rule(_WORKING, _department, _hand_back, tell_staff=True),
-    A.HANDLE: Rule(_WORKING, _department, _handle, tell_staff=True),
+    A.REPLY: Rule(
+        _WORKING,
+        _department,
+        _reply,
+        tell_staff=True,
+        offered=_own_dispatch_in(S.CHECKED_IN, S.HANDLING),
+    ),
+    A.HAND_BACK: Rule(
+        _WORKING,
+        _department,
+        _hand_back,
+        tell_staff=True,
+        offered=_own_dispatch_in(S.PENDING, S.CHECKED_IN, S.HANDLING),
+    ),
+    A.HANDLE: Rule(
+        _WORKING,
+        _department,
+        _handle,
+        tell_staff=True,
+        offered=_own_dispatch_in(S.CHECKED_IN, S.HANDLING),
+    ),
     A.VERIFY_PASS: Rule((Stage.HANDLED,), _handler, _verify_pass),
     A.VERIFY_FAIL: Rule((Stage.HANDLED,), _handler, _verify_fail),
     A.CLOSE: Rule((Stage.VERIFIED,), _handler, _close, tell_reporter=True),
@@ -309,7 +340,11 @@ RULES: dict[str, Rule] = {
         (Stage.REPORTED, Stage.ACCEPTED), _handler, _fix_on_spot, tell_reporter=True
     ),
     A.RATE: Rule(
-        (Stage.CLOSED,), _reporter, _rate, tell_staff=True, offered=lambda c: c.rating is None
+        (Stage.CLOSED,),
+        _reporter,
+        _rate,
+        tell_staff=True,
+        offered=lambda case, move: case.rating is None,
     ),
     A.COMMENT: Rule(tuple(Stage), _viewer, _comment),
     A.REOPEN: Rule((Stage.CLOSED,), _handler, _reopen),
@@ -327,8 +362,8 @@ def allowed_actions(case: Case, actor) -> list[str]:
         for action, rule in RULES.items()
         if rule.who is not _system
         and case.stage in rule.sources
-        and rule.offered(case)
         and rule.who(case, move)
+        and rule.offered(case, move)
     ]
 
 

@@ -1,9 +1,13 @@
 """Context shared by every page: the main navigation for the user's role."""
 
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.cases import selectors as case_selectors
+from civicgrid.cases.models import Case
 from civicgrid.registry.models import Household, Resident
 
 # The Excel pages are another module's; linked by path so navigation does not
@@ -23,16 +27,25 @@ def navigation(request) -> dict:
     if may(user, CHANGE, Household):
         items.append((IMPORT_PATH, _("导入")))
     items.append((reverse("registry:organisations"), _("组织")))
+    if may(user, VIEW, Case):
+        items.append((reverse("cases:list"), _("事件")))
+    if user.role == Role.DEPARTMENT:
+        items.append((reverse("cases:queue"), _("部门待办")))
+    else:
+        items.append((reverse("cases:report"), _("随手拍")))
+    unread = case_selectors.unread_notifications(user=user).count()
+    notices = _("通知")
+    if unread:
+        notices = format_html('{} <span class="badge">{}</span>', notices, unread)
+    items.append((reverse("cases:notifications"), notices))
     if user.is_staff:
         items.append((reverse("admin:index"), _("管理后台")))
     path = request.path
+    # The longest matching prefix is the current item (/cases/ vs /cases/report/).
+    matches = [url for url, _label in items if path == url or (url != "/" and path.startswith(url))]
+    current = max(matches, key=len, default=None)
     return {
         "nav_items": [
-            {
-                "url": url,
-                "label": label,
-                "active": path == url if url == "/" else path.startswith(url),
-            }
-            for url, label in items
+            {"url": url, "label": label, "active": url == current} for url, label in items
         ]
     }

@@ -1,0 +1,214 @@
+"""Case pages shared by every role: photos, notifications and figures, and
+the helpers the staff, mobile and department pages use. Thin: parse input,
+call a selector, a service or the workflow, render. Every case is looked up
+through ``selectors.case_get`` (404 outside the user's scope)."""
+
+from datetime import date, timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicgrid.access.roles import Role
+from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.cases import figures, notify, selectors, services
+from civicgrid.cases.models import Case
+from civicgrid.registry import selectors as registry_selectors
+from civicgrid.registry.forms import place_options, scope_places
+from civicgrid.registry.models import Place
+
+# Grids drawn on a map for picking a point; a district has a few hundred.
+MAX_MAP_GRIDS = 1000
+
+
+def role_may(action: str):
+    """Login first (anonymous users go to the login page), then the role."""
+
+    def decorator(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not may(request.user, action, Case):
+                raise PermissionDenied(_("您的角色不能使用此页面。"))
+            return view(request, *args, **kwargs)
+
+        return login_required(checked)
+
+    return decorator
+
+
+def page_of(request, queryset):
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def full_or_partial(request, template: str, partial: str, context: dict, status: int = 200):
+    """The results region alone for an htmx request, the whole page otherwise
+    (also when htmx restores history, which needs a full page)."""
+    only_results = request.htmx and not request.htmx.history_restore_request
+    response = render(request, partial if only_results else template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def safe_next(request, default: str) -> str:
+    """Where to go after a POST: the ``next`` field when it stays on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and allowed else default
+
+
+def map_context(user) -> dict:
+    """What a map needs: grid boundaries to draw and tap on (the user's scope,
+    or every grid for a user without one), and the optional tile URL."""
+    if user.scope_code or user.is_superuser:
+        grids = scope_places(user, Place.Level.GRID)
+    else:
+        grids = Place.objects.filter(level=Place.Level.GRID)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": boundary,
+            "properties": {"code": code, "name": name},
+        }
+        for code, name, boundary in grids.filter(boundary__isnull=False).values_list(
+            "code", "name", "boundary"
+        )[:MAX_MAP_GRIDS]
+    ]
+    return {
+        "map_grids": {"type": "FeatureCollection", "features": features},
+        "map_tiles": settings.MAP_TILE_URL,
+    }
+
+
+# Photos: always through the case, so the scope check comes first -----------
+
+
+@login_required
+def photo_image(request, pk: int, key, size: str = "image"):
+    """The published copy (or its thumbnail): re-encoded, without EXIF."""
+    case = selectors.case_get(user=request.user, pk=pk)
+    photo = get_object_or_404(case.photos, key=key)
+    file = photo.thumbnail if size == "thumbnail" else photo.image
+    return FileResponse(file.open("rb"), content_type="image/jpeg")
+
+
+@login_required
+def photo_original(request, pk: int, key):
+    """The file as uploaded, GPS and all: for case handlers in scope only."""
+    case = selectors.case_get(user=request.user, pk=pk, action=CHANGE)
+    photo = get_object_or_404(case.photos, key=key)
+    return FileResponse(services.photo_original_open(user=request.user, photo=photo))
+
+
+# Notifications ------------------------------------------------------------
+
+
+@login_required
+def notifications(request):
+    notices = request.user.notifications.select_related("case").order_by("-created_at", "-id")
+    context = {"page": page_of(request, notices)}
+    return render(request, "cases/notifications.html", context)
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    notice = get_object_or_404(request.user.notifications.select_related("case"), pk=pk)
+    notify.notification_read(notification=notice)
+    if request.POST.get("open") and notice.case_id:
+        return redirect("cases:detail", pk=notice.case_id)
+    return redirect(safe_next(request, "cases:notifications"))
+
+
+# Figures ------------------------------------------------------------------
+
+
+def _period(request) -> tuple[date, date, list[str]]:
+    """[start, end] from the query (inclusive dates), this year by default."""
+    today = timezone.localdate()
+    errors = []
+    values = {}
+    for name, default in (("start", date(today.year, 1, 1)), ("end", date(today.year, 12, 31))):
+        raw = request.GET.get(name, "").strip()
+        try:
+            values[name] = date.fromisoformat(raw) if raw else default
+        except ValueError:
+            errors.append(_("日期格式应为 2026-01-31。"))
+            values[name] = default
+    if values["start"] > values["end"]:
+        errors.append(_("起始日期不能晚于截止日期。"))
+        values["end"] = values["start"]
+    return values["start"], values["end"], errors
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _figure_cells(row: dict) -> list[str]:
+    satisfaction = row["satisfaction"]
+    return [
+        str(row["cases"]),
+        _rate(row["closure_rate"]),
+        _rate(row["on_time_rate"]),
+        _rate(row["hand_back_rate"]),
+        _rate(row["reopen_rate"]),
+        "—" if satisfaction is None else _("%(score).1f 分") % {"score": satisfaction},
+    ]
+
+
+@login_required
+def case_figures(request):
+    user = request.user
+    department = user.organisation if user.role == Role.DEPARTMENT else None
+    if department is None and not may(user, VIEW, Case):
+        raise PermissionDenied(_("您的角色不能使用此页面。"))
+    start, end, errors = _period(request)
+    options = place_options(user)
+    code = request.GET.get("place", "")
+    if code and code not in {c for c, _name in options}:
+        errors.append(_("请选择您管辖范围内的地点。"))
+        code = ""
+    parent = (
+        Place.objects.filter(code=code).first()
+        if code
+        else user.scope_place
+        or (department.place if department else registry_selectors.place_roots(user=user).first())
+    )
+    if parent is None:
+        raise Http404
+    period = {
+        "user": user,
+        "start": start,
+        "end": end + timedelta(days=1),
+        "department": department,
+    }
+    total = figures.case_figures(**period, place_code=parent.code)
+    rows = figures.case_figures_by_place(**period, parent=parent)
+    headers = [_("案件数"), _("结案率"), _("按期结案率"), _("退单率"), _("重办率"), _("满意度")]
+    context = {
+        "start": start,
+        "end": end,
+        "errors": errors,
+        "place": parent,
+        "place_options": options,
+        "code": code,
+        "department": department,
+        "headers": headers,
+        "total": list(zip(headers, _figure_cells(total), strict=True)),
+        "rows": [
+            {"name": row["name"], "cells": list(zip(headers, _figure_cells(row), strict=True))}
+            for row in rows
+        ],
+    }
+    return render(request, "cases/figures.html", context)
