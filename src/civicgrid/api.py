@@ -8,6 +8,7 @@ from civicgrid.access.api import BearerToken
 from civicgrid.access.api import router as auth_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.registry.api import router as registry_router
+from civicgrid.risks.api import router as risks_router
 
 api = NinjaAPI(
     title="civicgrid API",
@@ -20,6 +21,7 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
 api.add_router("/", cases_router)
+api.add_router("/", risks_router)
 
 
 @api.exception_handler(ValidationError)

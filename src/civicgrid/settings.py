@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "civicgrid.access",
     "civicgrid.registry",
     "civicgrid.cases",
+    "civicgrid.risks",
     "civicgrid.web",
     "civicgrid.ops",
 ]

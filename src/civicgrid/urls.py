@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("civicgrid.access.urls")),
     path("registry/", include("civicgrid.registry.urls")),
     path("registry/excel/", include("civicgrid.registry.excel_urls")),
+    path("risks/", include("civicgrid.risks.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("civicgrid.cases.open311_urls")),

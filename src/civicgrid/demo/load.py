@@ -23,6 +23,7 @@ from civicgrid.demo.accounts import save_accounts
 from civicgrid.demo.cases import CATEGORIES, load_cases
 from civicgrid.demo.geography import CITY, PlaceSpec, build_tree
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
+from civicgrid.demo.risks import load_risks
 from civicgrid.registry.models import (
     Building,
     Household,
@@ -72,6 +73,8 @@ def load_demo(scale: int = 1, stdout=None, *, households_per_grid: int | None = 
         counts = _counts(today)
         counts["cases"] = load_cases()
         say("created case categories and cases")
+        counts["risks"] = load_risks()
+        say("created hazards, colours and visits")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,

@@ -109,6 +109,19 @@ class HouseholdOut(Schema):
     lat: float | None
     lon: float | None
     note: str
+    # Three-colour management (risks): red, yellow or green, and why.
+    colour: str | None = None
+    colour_reason: str = ""
+
+    @staticmethod
+    def resolve_colour(obj):
+        state = getattr(obj, "risk", None)
+        return state.colour if state else None
+
+    @staticmethod
+    def resolve_colour_reason(obj):
+        state = getattr(obj, "risk", None)
+        return state.reason if state else ""
 
 
 class HouseholdIn(Schema):
@@ -159,7 +172,8 @@ def list_households(
     request, q: str = "", place: str = "", group: str = "", central: bool | None = None
 ):
     filters = _valid(HouseholdFilter({"q": q, "place": place, "group": group, "central": central}))
-    return selectors.household_list(user=request.user, filters=filters).order_by("number")
+    households = selectors.household_list(user=request.user, filters=filters)
+    return households.select_related("risk").order_by("number")
 
 
 @router.get("/households/{household_id}", response=HouseholdOut, tags=["households"])

@@ -9,6 +9,7 @@ from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.models import Case
 from civicgrid.registry.models import Household, Resident
+from civicgrid.risks.models import Hazard
 
 # The Excel pages are another module's; linked by path so navigation does not
 # depend on their URL names being loaded.
@@ -27,6 +28,11 @@ def navigation(request) -> dict:
     if may(user, CHANGE, Household):
         items.append((IMPORT_PATH, _("导入")))
     items.append((reverse("registry:organisations"), _("组织")))
+    if may(user, VIEW, Household):
+        items.append((reverse("risks:map"), _("民情地图")))
+    if may(user, CHANGE, Hazard):
+        items.append((reverse("risks:hazards"), _("隐患")))
+        items.append((reverse("risks:today"), _("今日走访")))
     if may(user, VIEW, Case):
         items.append((reverse("cases:list"), _("事件")))
     if user.role == Role.DEPARTMENT:

@@ -1,0 +1,289 @@
+"""Risk endpoints: hazards (list, create, read, one endpoint per move),
+visits, a household's colour and the map's layers. Thin: parse, call a
+selector or a service, return a schema. Objects outside the caller's scope
+are 404s; moves the caller may not make are 403s."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.cases.models import Category
+from civicgrid.registry import selectors as registry
+from civicgrid.registry.models import Household, Place
+from civicgrid.risks import hazards, layers, selectors, visits
+from civicgrid.risks.forms import assignees
+from civicgrid.risks.models import Hazard, HazardEvent
+
+router = Router()
+A = HazardEvent.Action
+
+
+def _require_view(user, model) -> None:
+    if not may(user, VIEW, model):
+        raise PermissionDenied(_("您的角色不能查看此内容。"))
+
+
+# Schemas ------------------------------------------------------------------
+
+
+class HazardOut(Schema):
+    id: int
+    number: str
+    kind: str
+    severity: str
+    stage: str
+    stage_label: str
+    description: str
+    place_code: str
+    household_id: int | None
+    lat: float | None
+    lon: float | None
+    found_by_id: int | None
+    assigned_to_id: int | None
+    found_at: datetime
+    due_on: date | None
+    rectified_at: datetime | None
+    resolved_at: datetime | None
+    overdue: bool
+    recheck_count: int
+    case_id: int | None
+
+    @staticmethod
+    def resolve_stage_label(obj):
+        return obj.get_stage_display()
+
+
+class HazardEventOut(Schema):
+    at: datetime
+    actor_id: int | None
+    action: str
+    from_stage: str
+    to_stage: str
+    note: str
+
+
+class HazardDetail(HazardOut):
+    events: list[HazardEventOut]
+    allowed_actions: list[str]
+
+    @staticmethod
+    def resolve_events(obj):
+        return list(obj.events.all())
+
+    @staticmethod
+    def resolve_allowed_actions(obj, context):
+        return hazards.allowed_actions(obj, context["request"].user)
+
+
+class HazardIn(Schema):
+    kind: str
+    severity: str
+    description: str
+    household_id: int | None = None
+    place_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class AssignIn(NoteIn):
+    assignee_id: int
+    due_on: date
+
+
+class VisitHazardIn(Schema):
+    kind: str
+    severity: str
+    description: str
+
+
+class VisitIn(Schema):
+    household_id: int
+    at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+    notes: str = ""
+    needs: str = ""
+    hazard: VisitHazardIn | None = None
+    case_category: str | None = None
+
+
+class VisitOut(Schema):
+    id: int
+    household_id: int
+    worker_id: int | None
+    at: datetime
+    lat: float | None
+    lon: float | None
+    notes: str
+    needs: str
+    hazard_id: int | None
+    case_id: int | None
+
+
+class ColourOut(Schema):
+    household_id: int
+    colour: str
+    colour_reason: str
+    computed_colour: str
+    computed_reason: str
+    computed_at: datetime
+    overridden: bool
+    override_until: datetime | None
+    last_visit_at: datetime | None
+
+    @staticmethod
+    def resolve_colour_reason(obj):
+        return obj.reason
+
+
+# Hazards ------------------------------------------------------------------
+
+
+@router.get("/hazards", response=list[HazardOut], tags=["hazards"])
+@paginate(LimitOffsetPagination)
+def list_hazards(request, stage: str = "", severity: str = "", kind: str = "", place: str = ""):
+    _require_view(request.user, Hazard)
+    return selectors.hazard_list(
+        user=request.user, stage=stage, severity=severity, kind=kind, place=place
+    )
+
+
+@router.get("/hazards/{hazard_id}", response=HazardDetail, tags=["hazards"])
+def get_hazard(request, hazard_id: int):
+    return selectors.hazard_get(user=request.user, pk=hazard_id)
+
+
+@router.post("/hazards", response={201: HazardDetail}, tags=["hazards"])
+def create_hazard(request, payload: HazardIn):
+    user = request.user
+    household = (
+        registry.household_get(user=user, pk=payload.household_id) if payload.household_id else None
+    )
+    place = (
+        get_object_or_404(Place.objects.for_user(user, VIEW), code=payload.place_code)
+        if payload.place_code
+        else None
+    )
+    hazard = hazards.hazard_register(
+        user=user,
+        household=household,
+        place=place,
+        kind=payload.kind,
+        severity=payload.severity,
+        description=payload.description,
+        lat=payload.lat,
+        lon=payload.lon,
+    )
+    return Status(201, hazard)
+
+
+def _move(request, hazard_id: int, action: str, **fields) -> Hazard:
+    hazard = selectors.hazard_get(user=request.user, pk=hazard_id)
+    return hazards.hazard_move(hazard=hazard, action=action, actor=request.user, **fields)
+
+
+@router.post("/hazards/{hazard_id}/assign", response=HazardDetail, tags=["hazards"])
+def hazard_assign(request, hazard_id: int, payload: AssignIn):
+    hazard = selectors.hazard_get(user=request.user, pk=hazard_id)
+    assignee = assignees(hazard.place_code).filter(pk=payload.assignee_id).first()
+    if assignee is None:
+        raise ValidationError({"assignee_id": _("该用户不能负责此处的整改。")})
+    return hazards.hazard_move(
+        hazard=hazard,
+        action=A.ASSIGN,
+        actor=request.user,
+        note=payload.note,
+        assignee=assignee,
+        due_on=payload.due_on,
+    )
+
+
+@router.post("/hazards/{hazard_id}/start", response=HazardDetail, tags=["hazards"])
+def hazard_start(request, hazard_id: int, payload: NoteIn):
+    return _move(request, hazard_id, A.START, note=payload.note)
+
+
+@router.post("/hazards/{hazard_id}/rectify", response=HazardDetail, tags=["hazards"])
+def hazard_rectify(request, hazard_id: int, payload: NoteIn):
+    return _move(request, hazard_id, A.RECTIFY, note=payload.note)
+
+
+@router.post("/hazards/{hazard_id}/recheck-pass", response=HazardDetail, tags=["hazards"])
+def hazard_recheck_pass(request, hazard_id: int, payload: NoteIn):
+    return _move(request, hazard_id, A.RECHECK_PASS, note=payload.note)
+
+
+@router.post("/hazards/{hazard_id}/recheck-fail", response=HazardDetail, tags=["hazards"])
+def hazard_recheck_fail(request, hazard_id: int, payload: NoteIn):
+    return _move(request, hazard_id, A.RECHECK_FAIL, note=payload.note)
+
+
+@router.post("/hazards/{hazard_id}/close", response=HazardDetail, tags=["hazards"])
+def hazard_close(request, hazard_id: int, payload: NoteIn):
+    return _move(request, hazard_id, A.CLOSE, note=payload.note)
+
+
+@router.post("/hazards/{hazard_id}/promote", response=HazardDetail, tags=["hazards"])
+def hazard_promote(request, hazard_id: int, payload: NoteIn):
+    return _move(request, hazard_id, A.PROMOTE, note=payload.note)
+
+
+# Visits -------------------------------------------------------------------
+
+
+@router.get("/visits", response=list[VisitOut], tags=["visits"])
+@paginate(LimitOffsetPagination)
+def list_visits(request, household_id: int | None = None):
+    _require_view(request.user, Hazard)
+    return selectors.visit_list(user=request.user, household_id=household_id)
+
+
+@router.post("/visits", response={201: VisitOut}, tags=["visits"])
+def create_visit(request, payload: VisitIn):
+    user = request.user
+    household = registry.household_get(user=user, pk=payload.household_id, action=CHANGE)
+    category = (
+        get_object_or_404(Category, code=payload.case_category, active=True)
+        if payload.case_category
+        else None
+    )
+    visit = visits.visit_log(
+        user=user,
+        household=household,
+        at=payload.at,
+        lat=payload.lat,
+        lon=payload.lon,
+        notes=payload.notes,
+        needs=payload.needs,
+        hazard=payload.hazard.dict() if payload.hazard else None,
+        case_category=category,
+    )
+    return Status(201, visit)
+
+
+# Colours and the map ------------------------------------------------------
+
+
+@router.get("/households/{household_id}/colour", response=ColourOut, tags=["households"])
+def household_colour(request, household_id: int):
+    household = registry.household_get(user=request.user, pk=household_id)
+    return selectors.household_colour_now(household=household)
+
+
+@router.get("/map/{layer}", tags=["map"])
+def map_layer(request, layer: str, bbox: str = "", level: str = "grid"):
+    _require_view(request.user, Household)
+    if layer not in layers.LAYERS:
+        return JsonResponse({"detail": _("没有这个图层。")}, status=404)
+    data = layers.layer(layer, user=request.user, bbox=layers.parse_bbox(bbox), level=level)
+    return JsonResponse(data, content_type="application/geo+json")

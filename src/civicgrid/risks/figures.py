@@ -1,0 +1,101 @@
+"""Risk figures per place and period (SPEC C2, C11).
+
+For a period [start, end) and the hazards a user may see:
+
+- found: hazards found (排查) in the period;
+- resolved: of those, the ones re-checked and passed (``resolved_at`` set),
+  whenever that happened;
+- resolution_rate (化解率) = resolved / found, a float rounded to 4 places,
+  or None when nothing was found;
+- open and overdue: of those found, the ones still open, and the ones
+  flagged overdue.
+
+Households per colour and visits due and overdue are as of today; visits
+done are those logged in the period. Each function runs one or two
+aggregate queries, however many rows there are.
+"""
+
+from datetime import date, datetime, time
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from civicgrid.access.scoping import VIEW
+from civicgrid.registry.models import Household, Place
+from civicgrid.risks import visits
+from civicgrid.risks.models import OPEN_HAZARD_STAGES, Colour, Hazard, Visit
+
+
+def _moment(value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return timezone.make_aware(datetime.combine(value, time.min))
+
+
+def _hazard_metrics(start, end) -> dict:
+    found = Q(found_at__gte=start, found_at__lt=end)
+    return {
+        "found": Count("pk", filter=found),
+        "resolved": Count("pk", filter=found & Q(resolved_at__isnull=False)),
+        "open": Count("pk", filter=found & Q(stage__in=OPEN_HAZARD_STAGES)),
+        "overdue": Count("pk", filter=found & Q(overdue=True)),
+    }
+
+
+def _with_rate(counts: dict) -> dict:
+    found = counts.get("found") or 0
+    resolved = counts.get("resolved") or 0
+    return {
+        "found": found,
+        "resolved": resolved,
+        "open": counts.get("open") or 0,
+        "overdue": counts.get("overdue") or 0,
+        "resolution_rate": round(resolved / found, 4) if found else None,
+    }
+
+
+def hazard_figures(*, user, start: date, end: date, place_code: str = "") -> dict:
+    hazards = Hazard.objects.for_user(user, VIEW)
+    if place_code:
+        hazards = hazards.filter(place_code__startswith=place_code)
+    return _with_rate(hazards.aggregate(**_hazard_metrics(_moment(start), _moment(end))))
+
+
+def hazard_figures_by_place(*, user, start: date, end: date, parent: Place) -> list[dict]:
+    """One row per child of ``parent``."""
+    children = list(parent.children.order_by("code"))
+    if not children:
+        return []
+    length = len(children[0].code)
+    codes = [child.code for child in children]
+    rows = (
+        Hazard.objects.for_user(user, VIEW)
+        .filter(place_code__startswith=parent.code)
+        .annotate(part=Substr("place_code", 1, length))
+        .filter(part__in=codes)
+        .values("part")
+        .annotate(**_hazard_metrics(_moment(start), _moment(end)))
+    )
+    counts = {row.pop("part"): row for row in rows}
+    return [
+        {"code": c.code, "name": c.name, **_with_rate(counts.get(c.code, {}))} for c in children
+    ]
+
+
+def household_figures(*, user, start: date, end: date, place_code: str = "", today=None) -> dict:
+    """Households per colour, and visits due, overdue (today) and done (in the period)."""
+    today = today or timezone.localdate()
+    households = Household.objects.for_user(user, VIEW)
+    done = Visit.objects.for_user(user, VIEW).filter(at__gte=_moment(start), at__lt=_moment(end))
+    if place_code:
+        households = households.filter(grid__code__startswith=place_code)
+        done = done.filter(place_code__startswith=place_code)
+    counts = households.aggregate(
+        households=Count("pk"),
+        **{colour: Count("pk", filter=Q(risk__colour=colour)) for colour in Colour.values},
+        visits_due=Count("pk", filter=visits.due_q(today)),
+        visits_overdue=Count("pk", filter=visits.due_q(today, overdue_only=True)),
+    )
+    counts["visits_done"] = done.count()
+    return counts

@@ -1,0 +1,134 @@
+// The people's-condition map: each overlay is a GeoJSON endpoint, reloaded
+// for the visible box whenever the map moves or an overlay is switched on.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("map-config").textContent);
+  const urls = JSON.parse(document.getElementById("layer-urls").textContent);
+  const labels = JSON.parse(document.getElementById("map-labels").textContent);
+  const colours = { red: "#d32f2f", yellow: "#f9a825", green: "#2e7d32", "": "#9e9e9e" };
+  const card = document.getElementById("card");
+  const map = L.map("map").setView(config.centre, config.zoom);
+  if (config.tiles) {
+    L.tileLayer(config.tiles, { maxZoom: 19 }).addTo(map);
+  }
+
+  function showCard(householdId) {
+    const url = config.cardUrl.replace("/0/", "/" + householdId + "/");
+    card.hidden = false;
+    card.parentElement.classList.add("with-card");
+    if (window.htmx) {
+      window.htmx.ajax("GET", url, { target: "#card", swap: "innerHTML" });
+    } else {
+      fetch(url, { headers: { "HX-Request": "true" } })
+        .then((r) => r.text())
+        .then((html) => { card.innerHTML = html; });
+    }
+  }
+  card.addEventListener("click", (event) => {
+    if (event.target.closest("[data-close-card]")) {
+      card.hidden = true;
+      card.innerHTML = "";
+      card.parentElement.classList.remove("with-card");
+    }
+  });
+
+  function clusterIcon(p) {
+    const size = Math.min(60, 24 + Math.round(Math.sqrt(p.total)));
+    const main = p.red ? "red" : p.yellow ? "yellow" : "green";
+    return L.divIcon({
+      className: "",
+      html: '<div class="cluster-icon" style="width:' + size + "px;height:" + size +
+        "px;background:" + colours[main] + '">' + p.total + "</div>",
+      iconSize: [size, size],
+    });
+  }
+
+  const overlays = {
+    places: L.geoJSON(null, {
+      style: { color: "#1565c0", weight: 2, fillOpacity: 0.03 },
+      onEachFeature: (f, layer) =>
+        layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "place-label" }),
+    }),
+    households: L.geoJSON(null, {
+      pointToLayer: (f, latlng) => {
+        const p = f.properties;
+        if (p.kind === "cluster") {
+          return L.marker(latlng, { icon: clusterIcon(p), title: p.name });
+        }
+        return L.circleMarker(latlng, {
+          radius: 7, color: "#fff", weight: 1, fillOpacity: 0.9, fillColor: colours[p.colour] || colours[""],
+          className: "household household-" + (p.colour || "none"),
+        });
+      },
+      onEachFeature: (f, layer) => {
+        const p = f.properties;
+        if (p.kind === "cluster") {
+          layer.bindTooltip(p.name + " · " + labels.households_in + " " + p.total +
+            " (" + p.red + "/" + p.yellow + "/" + p.green + ")");
+          layer.on("click", () => map.setView(layer.getLatLng(), Math.max(map.getZoom() + 2, 16)));
+        } else {
+          layer.bindTooltip(p.number + (p.reason ? " · " + p.reason : ""));
+          layer.on("click", () => showCard(p.id));
+        }
+      },
+    }),
+    hazards: L.geoJSON(null, {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, {
+        radius: 6, color: "#000", weight: 2, fillOpacity: 1, className: "hazard",
+        fillColor: f.properties.severity === "major" ? "#7f0000" : "#ff6f00",
+      }),
+      onEachFeature: (f, layer) => {
+        const p = f.properties;
+        layer.bindTooltip(p.number + " · " + p.label + " · " + p.stage);
+        if (p.household) layer.on("click", () => showCard(p.household));
+      },
+    }),
+    cases: L.geoJSON(null, {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, {
+        radius: 5, color: "#0d47a1", weight: 2, fillColor: "#42a5f5", fillOpacity: 0.9,
+        className: "case",
+      }),
+      onEachFeature: (f, layer) => {
+        const p = f.properties;
+        layer.bindTooltip(p.number + " · " + p.label + " · " + p.stage);
+        if (p.household) layer.on("click", () => showCard(p.household));
+      },
+    }),
+  };
+  const shown = ["places", "households"];
+  if (config.showHazards) shown.push("hazards"); else delete overlays.hazards;
+  if (config.showCases) shown.push("cases"); else delete overlays.cases;
+
+  const sequence = {};
+  function load(name) {
+    const layer = overlays[name];
+    if (!layer || !map.hasLayer(layer)) return;
+    const b = map.getBounds();
+    const params = new URLSearchParams({
+      bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(","),
+    });
+    if (name === "places") params.set("level", map.getZoom() >= 14 ? "grid" : "community");
+    const mine = (sequence[name] = (sequence[name] || 0) + 1);
+    fetch(urls[name] + "?" + params, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => {
+        if (!data || mine !== sequence[name]) return;
+        layer.clearLayers();
+        layer.addData(data);
+        map.getContainer().dataset[name] = String(data.features.length);
+      });
+  }
+
+  const control = {};
+  for (const name of Object.keys(overlays)) {
+    control[labels[name]] = overlays[name];
+    if (shown.includes(name)) overlays[name].addTo(map);
+  }
+  L.control.layers(null, control, { collapsed: false }).addTo(map);
+  map.on("moveend", () => Object.keys(overlays).forEach(load));
+  map.on("overlayadd", (event) => {
+    const name = Object.keys(overlays).find((key) => overlays[key] === event.layer);
+    load(name);
+  });
+  Object.keys(overlays).forEach(load);
+})();

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from civicgrid.risks import views
+
+app_name = "risks"
+urlpatterns = [
+    path("map/", views.map_page, name="map"),
+    path("layers/places.geojson", views.places_layer, name="places_layer"),
+    path("layers/households.geojson", views.households_layer, name="households_layer"),
+    path("layers/hazards.geojson", views.hazards_layer, name="hazards_layer"),
+    path("layers/cases.geojson", views.cases_layer, name="cases_layer"),
+    path("households/<int:household_id>/card/", views.household_card, name="household_card"),
+    path("households/<int:household_id>/colour/", views.colour_override, name="override"),
+    path("households/<int:household_id>/visit/", views.visit_new, name="visit_new"),
+    path("hazards/", views.hazard_list, name="hazards"),
+    path("hazards/new/", views.hazard_new, name="hazard_new"),
+    path("hazards/<int:pk>/", views.hazard_detail, name="hazard"),
+    path("hazards/<int:pk>/<slug:action>/", views.hazard_move, name="hazard_move"),
+    path("today/", views.today, name="today"),
+    path("places/<int:place_id>/print.png", views.print_map, name="print"),
+]

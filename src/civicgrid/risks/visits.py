@@ -1,0 +1,164 @@
+"""Visits: the schedule that follows the colour, the day's walking route and
+the visit log.
+
+A household of colour c with interval d days, last visited on day v (local
+date), is next due on v + d: due when that is today or earlier, overdue when
+it is before today. A household never visited is due (not overdue).
+"""
+
+import math
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.access import audit
+from civicgrid.access.models import AuditLog
+from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.cases.models import Category, Channel
+from civicgrid.cases.photos import PreparedPhoto
+from civicgrid.cases.services import case_report
+from civicgrid.registry.models import Household
+from civicgrid.risks import hazards
+from civicgrid.risks.models import Colour, HouseholdColour, Visit, VisitInterval
+from civicgrid.risks.services import household_recolour
+
+DEFAULT_DAYS = {Colour.RED: 1, Colour.YELLOW: 7, Colour.GREEN: 30}
+
+
+def intervals() -> dict[str, int]:
+    days = dict(DEFAULT_DAYS)
+    days.update(VisitInterval.objects.values_list("colour", "days"))
+    return days
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def due_q(today=None, *, overdue_only: bool = False, prefix: str = "risk__") -> Q:
+    """Households (through ``prefix`` to their HouseholdColour) due for a visit
+    today, or only those overdue."""
+    today = today or timezone.localdate()
+    q = Q(pk__in=[])
+    for colour, days in intervals().items():
+        # overdue: v + d < today, i.e. v < today - d; due: v <= today - d
+        cutoff = today - timedelta(days=days) + timedelta(days=0 if overdue_only else 1)
+        last = Q(**{f"{prefix}last_visit_at__lt": _start_of(cutoff)})
+        if not overdue_only:
+            last |= Q(**{f"{prefix}last_visit_at__isnull": True})
+        q |= Q(**{f"{prefix}colour": colour}) & last
+    return q
+
+
+def next_due(state: HouseholdColour | None, days: dict[str, int]):
+    if state is None or state.last_visit_at is None:
+        return None
+    return timezone.localdate(state.last_visit_at) + timedelta(days=days[state.colour])
+
+
+def walking_route(start: tuple[float, float] | None, households: list) -> list:
+    """Nearest neighbour from ``start`` (lat, lon) through the households'
+    positions; households without a position come last, by number."""
+    placed = [h for h in households if h.lat is not None and h.lon is not None]
+    rest = sorted((h for h in households if h.lat is None or h.lon is None), key=lambda h: h.number)
+    if not placed:
+        return rest
+    here = start or (placed[0].lat, placed[0].lon)
+    scale = math.cos(math.radians(here[0]))
+    route = []
+    remaining = sorted(placed, key=lambda h: h.number)
+    while remaining:
+        nearest = min(
+            remaining,
+            key=lambda h: ((h.lat - here[0]) ** 2 + ((h.lon - here[1]) * scale) ** 2, h.number),
+        )
+        remaining.remove(nearest)
+        route.append(nearest)
+        here = (nearest.lat, nearest.lon)
+    return route + rest
+
+
+def visit_log(
+    *,
+    user,
+    household: Household,
+    at: datetime | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    notes: str = "",
+    needs: str = "",
+    photo: PreparedPhoto | None = None,
+    hazard: dict | None = None,
+    case_category: Category | None = None,
+) -> Visit:
+    """Log a visit; ``hazard`` (kind, severity, description) registers the
+    hazard found there and ``case_category`` reports the needs as a case,
+    in the same transaction."""
+    if not (Visit.scope.allows(user, CHANGE) or user.is_superuser) or not place_in_scope(
+        user, household.grid
+    ):
+        raise PermissionDenied(_("该户不在您的管辖范围内。"))
+    now = timezone.now()
+    at = at or now
+    errors = {}
+    if at > now + timedelta(minutes=5):
+        errors["at"] = [_("走访时间不能晚于现在。")]
+    if (lat is None) != (lon is None) or (
+        lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+    ):
+        errors["location"] = [_("位置坐标无效。")]
+    if not (notes or "").strip() and not (needs or "").strip() and not hazard:
+        errors["notes"] = [_("请填写走访情况。")]
+    if case_category is not None and not (needs or "").strip():
+        errors["needs"] = [_("上报事件需要填写发现的需求。")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        visit = Visit(
+            household=household,
+            place_code=household.grid.code,
+            worker=user,
+            at=at,
+            lat=lat,
+            lon=lon,
+            notes=notes.strip(),
+            needs=needs.strip(),
+        )
+        if photo is not None:
+            visit.photo.save(f"{visit.at:%Y%m%d%H%M%S}.jpg", ContentFile(photo.image), save=False)
+        if hazard:
+            visit.hazard = hazards.hazard_register(
+                user=user,
+                household=household,
+                lat=lat,
+                lon=lon,
+                kind=hazard.get("kind", ""),
+                severity=hazard.get("severity", ""),
+                description=hazard.get("description", ""),
+            )
+        if case_category is not None:
+            visit.case, _created = case_report(
+                channel=Channel.WEB,
+                category=case_category,
+                description=visit.needs,
+                reporter=user,
+                place=household.grid,
+                lat=lat,
+                lon=lon,
+                household=household,
+                address=household.address,
+                source="visit",
+            )
+        visit.save()
+        state = HouseholdColour.objects.filter(household=household).first()
+        if state is None:
+            state = household_recolour(household=household, reason_source="visit", user=user)
+        if state.last_visit_at is None or state.last_visit_at < at:
+            HouseholdColour.objects.filter(pk=state.pk).update(last_visit_at=at)
+        audit.record(user=user, action=AuditLog.Action.CREATE, obj=visit)
+    return visit

@@ -1,0 +1,81 @@
+"""Every map layer through the user's scope and a bounding box."""
+
+import pytest
+
+from civicgrid.cases.models import Channel
+from civicgrid.cases.services import case_report
+from civicgrid.risks import layers, services
+
+BBOX = "91.0,29.5,91.4,29.8"
+
+
+def features(client, layer, **params):
+    response = client.get(f"/risks/layers/{layer}.geojson", {"bbox": BBOX, **params})
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/geo+json"
+    return response.json()["features"]
+
+
+@pytest.fixture
+def mapped(new_hazard, located, personas, hazard_category):
+    services.recolour_changed_households()
+    new_hazard("major")
+    new_hazard("minor", household=located["household_b"], user=personas["staff_b"])
+    for household in (located["household_a"], located["household_b"]):
+        case_report(channel=Channel.API, category=hazard_category, description="楼道堆物",
+                    lat=household.lat, lon=household.lon, household=household)  # fmt: skip
+    return located
+
+
+def test_grid_worker_sees_only_their_grid(mapped, personas, client_for):
+    client = client_for(personas["grid_a"])
+    households = features(client, "households")
+    assert [f["properties"]["number"] for f in households] == [mapped["household_a"].number]
+    assert households[0]["properties"]["colour"] == "red"
+    assert households[0]["properties"]["reason"] == "有未化解的重大隐患"
+    assert [f["properties"]["name"] for f in features(client, "places")] == ["泽新社区第一网格"]
+    assert len(features(client, "hazards")) == 1
+    assert [f["properties"]["household"] for f in features(client, "cases")] == [
+        mapped["household_a"].pk
+    ]
+
+
+def test_staff_of_b_sees_nothing_of_a(mapped, personas, client_for):
+    client = client_for(personas["staff_b"])
+    a = mapped["household_a"].pk
+    assert all(f["properties"]["id"] != a for f in features(client, "households"))
+    assert [f["properties"]["name"] for f in features(client, "places", level="community")] == [
+        "鲁固社区"
+    ]
+    assert all(f["properties"]["household"] != a for f in features(client, "hazards"))
+    assert all(f["properties"]["household"] != a for f in features(client, "cases"))
+
+
+def test_admin_sees_both_and_the_bbox_filters(mapped, personas, client_for):
+    client = client_for(personas["admin"])
+    assert len(features(client, "households")) == 2
+    east_only = client.get("/risks/layers/households.geojson", {"bbox": "91.2,29.6,91.3,29.7"})
+    assert [f["properties"]["id"] for f in east_only.json()["features"]] == [
+        mapped["household_b"].pk
+    ]
+
+
+def test_zoomed_out_households_come_per_grid(mapped, personas, client_for, monkeypatch):
+    monkeypatch.setattr(layers, "CLUSTER_ABOVE", 1)
+    response = client_for(personas["admin"]).get("/risks/layers/households.geojson")
+    data = response.json()
+    assert data["clustered"] is True
+    clusters = {f["properties"]["name"]: f["properties"] for f in data["features"]}
+    assert clusters["泽新社区第一网格"]["red"] == 1 and clusters["泽新社区第一网格"]["total"] == 1
+    assert clusters["鲁固社区第一网格"]["yellow"] == 1
+
+
+@pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "91.4,29.5,91.0,29.8"])
+def test_bad_bbox_is_a_400(personas, client_for, places, bbox):
+    response = client_for(personas["admin"]).get("/risks/layers/places.geojson", {"bbox": bbox})
+    assert response.status_code == 400
+
+
+def test_roles_without_the_registry_get_403(personas, client_for, places):
+    response = client_for(personas["department"]).get("/risks/layers/households.geojson")
+    assert response.status_code == 403
