@@ -9,6 +9,8 @@ household.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicgrid.registry.models import ResidentTag
@@ -103,9 +105,11 @@ def active_rules() -> list[ColourRule]:
 
 def evaluate(facts: Facts, rules: list[ColourRule]) -> tuple[str, str]:
     """(colour, reason): the colour of the most serious matching rule and the
-    labels of every matching condition, most serious first."""
+    labels of every matching condition, most serious first. The reason is kept
+    as a record, so it is written in the district's language, not the caller's."""
     matching = [rule for rule in rules if holds(rule, facts)]
-    if not matching:
-        return Colour.GREEN, _("未发现风险因素")
-    labels = list(dict.fromkeys(rule.get_condition_display() for rule in matching))
-    return matching[0].colour, "、".join(labels)[:300]
+    with translation.override(settings.LANGUAGE_CODE):
+        if not matching:
+            return Colour.GREEN, _("未发现风险因素")
+        labels = list(dict.fromkeys(str(rule.get_condition_display()) for rule in matching))
+        return matching[0].colour, "、".join(labels)[:300]
