@@ -77,9 +77,9 @@ def _hazards(rng: random.Random, count: int, now: datetime) -> list[Hazard]:
     ).values_list("pk", "grid_id", "lat", "lon"):
         households.setdefault(grid_id, []).append((pk, lat, lon))
     workers = dict(
-        User.objects.filter(role=Role.GRID_WORKER, scope_place__isnull=False).values_list(
-            "scope_place_id", "pk"
-        )
+        User.objects.filter(role=Role.GRID_WORKER, scope_place__isnull=False)
+        .order_by("pk")
+        .values_list("scope_place_id", "pk")
     )
     kinds, weights = zip(*[(k, w) for k, w, _d in KINDS], strict=True)
     texts = {k: d for k, _w, d in KINDS}
@@ -160,15 +160,15 @@ def _visits(rng: random.Random, now: datetime) -> int:
     week or so, a share of green ones in the last month: some fall due today."""
     days = visits.intervals()
     workers = dict(
-        User.objects.filter(role=Role.GRID_WORKER, scope_place__isnull=False).values_list(
-            "scope_place_id", "pk"
-        )
+        User.objects.filter(role=Role.GRID_WORKER, scope_place__isnull=False)
+        .order_by("pk")
+        .values_list("scope_place_id", "pk")
     )
     states = list(
         HouseholdColour.objects.filter(household__grid__code__startswith=DISTRICT).values_list(
             "pk", "household_id", "household__grid_id", "household__grid__code", "colour",
             "household__lat", "household__lon",
-        )
+        ).order_by("household__number")  # a fixed order keeps the demo deterministic
     )  # fmt: skip
     rows, last = [], []
     for pk, household_id, grid_id, grid_code, colour, lat, lon in states:
