@@ -23,6 +23,8 @@ PUBLIC = {
     "open311:request",
     "open311:token",
     "open311:media",
+    # Trackers (and the Traccar Client phone app) post positions without a login.
+    "ingest_osmand",
 }
 # Names that exist only to be reversed (ninja's root has no view).
 REVERSE_ONLY = {"api:api-root"}

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from civicgrid.access.api import BearerToken
 from civicgrid.access.api import router as auth_router
+from civicgrid.care.api import router as care_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.risks.api import router as risks_router
@@ -22,6 +23,7 @@ api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
 api.add_router("/", cases_router)
 api.add_router("/", risks_router)
+api.add_router("/", care_router)
 
 
 @api.exception_handler(ValidationError)

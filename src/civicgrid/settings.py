@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "civicgrid.registry",
     "civicgrid.cases",
     "civicgrid.risks",
+    "civicgrid.care",
     "civicgrid.web",
     "civicgrid.ops",
 ]
@@ -206,3 +207,16 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DUPLICATE_RADIUS_METRES = env_int("DUPLICATE_RADIUS_METRES", 50, minimum=1)
 # Map tiles, e.g. https://tile.example/{z}/{x}/{y}.png; none: a plain background.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+
+# Care devices: the broker `civicgrid run` ingests from (e.g. mqtt://127.0.0.1:1883;
+# empty: OsmAnd HTTP only), when a silent device counts as offline, how long an
+# unacknowledged alarm waits before it climbs to the next responder, and the
+# low-battery hysteresis (raised below the first, cleared at or above the second).
+MQTT_URL = env_str("MQTT_URL", "")
+CARE_OFFLINE_MINUTES = env_int("CARE_OFFLINE_MINUTES", 30, minimum=1)
+ALARM_LADDER_WAIT_SECONDS = env_int("ALARM_LADDER_WAIT_SECONDS", 120, minimum=5)
+CARE_LOW_BATTERY_PERCENT = env_int("CARE_LOW_BATTERY_PERCENT", 20, minimum=1)
+CARE_BATTERY_OK_PERCENT = env_int("CARE_BATTERY_OK_PERCENT", 30, minimum=1)
+CARE_REMINDER_GRACE_MINUTES = env_int("CARE_REMINDER_GRACE_MINUTES", 120, minimum=1)
+# The case category an alarm becomes when a responder turns it into a case.
+CARE_CASE_CATEGORY = env_str("CARE_CASE_CATEGORY", "elderly_care")

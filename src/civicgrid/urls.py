@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civicgrid.api import api
+from civicgrid.care.views import osmand_ingest
 
 urlpatterns = [
     path("", include("civicgrid.web.urls")),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("registry/excel/", include("civicgrid.registry.excel_urls")),
     path("risks/", include("civicgrid.risks.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("care/", include("civicgrid.care.urls")),
+    path("ingest/osmand", osmand_ingest, name="ingest_osmand"),
     path("api/v1/", api.urls),
     path("open311/v2/", include("civicgrid.cases.open311_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

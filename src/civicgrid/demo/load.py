@@ -20,6 +20,7 @@ from civicgrid.access.models import AuditLog
 from civicgrid.cases.models import Case, Category
 from civicgrid.demo import organisations
 from civicgrid.demo.accounts import save_accounts
+from civicgrid.demo.care import load_care
 from civicgrid.demo.cases import CATEGORIES, load_cases
 from civicgrid.demo.geography import CITY, PlaceSpec, build_tree
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
@@ -75,6 +76,8 @@ def load_demo(scale: int = 1, stdout=None, *, households_per_grid: int | None = 
         say("created case categories and cases")
         counts["risks"] = load_risks()
         say("created hazards, colours and visits")
+        counts["care"] = load_care()
+        say("created care devices, responders and safe zones")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.care.models import Device
 from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.models import Case
 from civicgrid.registry.models import Household, Resident
@@ -39,6 +40,12 @@ def navigation(request) -> dict:
         items.append((reverse("cases:queue"), _("部门待办")))
     else:
         items.append((reverse("cases:report"), _("随手拍")))
+    if user.role in (Role.STAFF, Role.DOCTOR, Role.ADMIN) or user.is_superuser:
+        items.append((reverse("care:console"), _("值班台")))
+    if user.role == Role.DOCTOR:
+        items.append((reverse("care:reminders"), _("健康提醒")))
+    if may(user, CHANGE, Device):
+        items.append((reverse("care:devices"), _("设备")))
     unread = case_selectors.unread_notifications(user=user).count()
     notices = _("通知")
     if unread:

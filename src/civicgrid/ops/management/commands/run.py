@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import uvicorn
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -25,14 +26,23 @@ class Command(BaseCommand):
         # The worker is its own process: a long task never stalls a request,
         # and it is the same program that runs alone in production.
         worker = subprocess.Popen([sys.executable, "-m", "civicgrid", "worker"])  # noqa: S603
+        # Device ingest likewise, when there is a broker to ingest from.
+        ingest = (
+            subprocess.Popen([sys.executable, "-m", "civicgrid", "ingest"])  # noqa: S603
+            if settings.MQTT_URL
+            else None
+        )
         try:
             self.stdout.write(f"civicgrid: http://{host}:{port}/")
             uvicorn.run(
                 "civicgrid.asgi:application", host=host, port=port, log_level="info", lifespan="off"
             )
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            for process in (worker, ingest):
+                if process is None:
+                    continue
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -1,0 +1,186 @@
+"""Care endpoints: devices, their positions (audited), alarms and the
+responder moves, geofences. Thin: a selector or the alarm state machine.
+
+Scope: every object is fetched through ``selectors`` (``for_user``), so one
+outside the caller's scope or assignment is a 404; a move the caller may not
+make is a 403 from ``alarms.alarm_move``.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from civicgrid.care import selectors
+from civicgrid.care.alarms import alarm_move, allowed_actions
+from civicgrid.care.models import AlarmEvent
+
+router = Router()
+A = AlarmEvent.Action
+
+
+class DeviceOut(Schema):
+    id: int
+    ident: str
+    kind: str
+    model: str
+    protocol: str
+    resident_id: int | None
+    resident_name: str
+    place_code: str
+    active: bool
+    last_seen_at: datetime | None
+    battery: int | None
+    low_battery: bool
+    offline: bool
+
+    @staticmethod
+    def resolve_resident_name(obj):
+        return obj.resident.name if obj.resident_id else ""
+
+
+class PositionOut(Schema):
+    at: datetime
+    lat: float
+    lon: float
+    accuracy: float | None
+    type: str
+
+
+class TimelineOut(Schema):
+    at: datetime
+    action: str
+    from_stage: str
+    to_stage: str
+    responder_order: int
+    actor: str
+
+    @staticmethod
+    def resolve_actor(obj):
+        return obj.actor.username if obj.actor_id else ""
+
+
+class AlarmOut(Schema):
+    id: int
+    kind: str
+    stage: str
+    device: str
+    resident_name: str
+    raised_at: datetime
+    responder_order: int
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str
+    note: str
+    lat: float | None
+    lon: float | None
+    place_code: str
+    case_id: int | None
+
+    @staticmethod
+    def resolve_device(obj):
+        return obj.device.ident
+
+    @staticmethod
+    def resolve_resident_name(obj):
+        return obj.device.resident.name if obj.device.resident_id else ""
+
+
+class AlarmDetail(AlarmOut):
+    timeline: list[TimelineOut]
+    allowed_actions: list[str]
+
+    @staticmethod
+    def resolve_timeline(obj):
+        return list(selectors.alarm_timeline(alarm=obj))
+
+    @staticmethod
+    def resolve_allowed_actions(obj, context):
+        return allowed_actions(obj, context["request"].user)
+
+
+class GeofenceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    device_id: int | None
+    resident_id: int | None
+    geometry: dict | None
+    center_lat: float | None
+    center_lon: float | None
+    radius_m: float | None
+    windows: list
+    active: bool
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class ResolveIn(Schema):
+    resolution: str
+    note: str = ""
+
+
+@router.get("/devices", response=list[DeviceOut], tags=["care"])
+@paginate(LimitOffsetPagination)
+def list_devices(request, kind: str = ""):
+    return selectors.device_list(user=request.user, kind=kind).order_by("ident")
+
+
+@router.get("/devices/{device_id}", response=DeviceOut, tags=["care"])
+def get_device(request, device_id: int):
+    return selectors.device_get(user=request.user, pk=device_id)
+
+
+@router.get("/devices/{device_id}/positions", response=list[PositionOut], tags=["care"])
+def device_positions(request, device_id: int, start: datetime, end: datetime):
+    if end <= start:
+        raise ValidationError({"end": _("结束时间应晚于开始时间。")})
+    device = selectors.device_get(user=request.user, pk=device_id)
+    return list(selectors.device_positions(user=request.user, device=device, start=start, end=end))
+
+
+@router.get("/alarms", response=list[AlarmOut], tags=["care"])
+@paginate(LimitOffsetPagination)
+def list_alarms(request, open: bool = False):
+    return selectors.alarm_list(user=request.user, open_only=open)
+
+
+@router.get("/alarms/{alarm_id}", response=AlarmDetail, tags=["care"])
+def get_alarm(request, alarm_id: int):
+    return selectors.alarm_get(user=request.user, pk=alarm_id)
+
+
+def _move(request, alarm_id: int, action: str, **fields):
+    alarm = selectors.alarm_get(user=request.user, pk=alarm_id)
+    alarm_move(alarm=alarm, action=action, actor=request.user, **fields)
+    return selectors.alarm_get(user=request.user, pk=alarm_id)
+
+
+@router.post("/alarms/{alarm_id}/acknowledge", response=AlarmDetail, tags=["care"])
+def alarm_acknowledge(request, alarm_id: int, payload: NoteIn):
+    return _move(request, alarm_id, A.ACKNOWLEDGE, note=payload.note)
+
+
+@router.post("/alarms/{alarm_id}/on-the-way", response=AlarmDetail, tags=["care"])
+def alarm_on_the_way(request, alarm_id: int, payload: NoteIn):
+    return _move(request, alarm_id, A.ON_THE_WAY, note=payload.note)
+
+
+@router.post("/alarms/{alarm_id}/resolve", response=AlarmDetail, tags=["care"])
+def alarm_resolve(request, alarm_id: int, payload: ResolveIn):
+    return _move(request, alarm_id, A.RESOLVE, note=payload.note, resolution=payload.resolution)
+
+
+@router.post("/alarms/{alarm_id}/to-case", response=AlarmDetail, tags=["care"])
+def alarm_to_case(request, alarm_id: int, payload: NoteIn):
+    return _move(request, alarm_id, A.TO_CASE, note=payload.note)
+
+
+@router.get("/geofences", response=list[GeofenceOut], tags=["care"])
+@paginate(LimitOffsetPagination)
+def list_geofences(request):
+    return selectors.geofence_list(user=request.user)

@@ -1,0 +1,134 @@
+"""Realistic device traffic for the demo and benchmarks: positions drifting
+around each device's home, occasional SOS presses, one wandering child.
+Bounded in time and count, and only towards a loopback broker or server."""
+
+import json
+import random
+import signal
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from civicgrid.care.models import Device
+from civicgrid.care.protocols.mqtt import broker
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class Command(BaseCommand):
+    help = "Publish simulated device traffic over MQTT or OsmAnd HTTP (loopback only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--devices", type=int, default=10)
+        parser.add_argument("--rate", type=float, default=5.0, help="messages per second")
+        parser.add_argument("--seconds", type=float, default=30.0)
+        parser.add_argument("--protocol", choices=["mqtt", "osmand"], default="mqtt")
+        parser.add_argument("--sos-every", type=int, default=0, help="an SOS every K messages")
+        parser.add_argument("--wander", default="", help="ident of a child who walks away")
+        parser.add_argument(
+            "--url", default="", help="mqtt://127.0.0.1:1883 or http://127.0.0.1:8000"
+        )
+        parser.add_argument("--prefix", default="civicgrid/devices")
+
+    def handle(self, *, devices, rate, seconds, protocol, sos_every, wander, url, prefix, **o):
+        if not (0 < rate <= 2000 and 0 < seconds <= 3600 and 0 < devices <= 10000):
+            raise CommandError("rate 0–2000/s, seconds 0–3600, devices 1–10000")
+        url = url or (
+            settings.MQTT_URL or "mqtt://127.0.0.1:1883"
+            if protocol == "mqtt"
+            else "http://127.0.0.1:8000"
+        )
+        if urlparse(url).hostname not in LOOPBACK:
+            raise CommandError("the simulator only talks to a broker or server on this machine")
+        chosen = list(Device.objects.filter(active=True).order_by("ident")[:devices])
+        if wander and not any(d.ident == wander for d in chosen):
+            chosen += list(Device.objects.filter(ident=wander))
+        if not chosen:
+            raise CommandError("no devices: load the demo first")
+        rng = random.Random(5401)
+        homes = {
+            d.ident: (
+                d.lat or 29.65 + rng.uniform(-0.02, 0.02),
+                d.lon or 91.13 + rng.uniform(-0.02, 0.02),
+            )
+            for d in chosen
+        }
+        send = self._mqtt(url, prefix) if protocol == "mqtt" else self._osmand(url)
+        stopped = []
+        signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
+        limit, sent, started = int(rate * seconds), 0, time.monotonic()
+        while sent < limit and not stopped and time.monotonic() - started < seconds:
+            device = chosen[sent % len(chosen)]
+            lat, lon = homes[device.ident]
+            if device.ident == wander:
+                # The wandering child drifts steadily away from home.
+                lat, lon = (
+                    lat + 0.0004 * (sent // len(chosen)),
+                    lon + 0.0003 * (sent // len(chosen)),
+                )
+            kind = "sos" if sos_every and sent % sos_every == sos_every - 1 else "position"
+            send(
+                device.ident,
+                {
+                    "msg_id": uuid.uuid4().hex,
+                    "ts": timezone.now().isoformat(),
+                    "type": kind,
+                    "lat": round(lat + rng.gauss(0, 0.0002), 6),
+                    "lon": round(lon + rng.gauss(0, 0.0002), 6),
+                    "battery": rng.randint(15, 100),
+                    "accuracy": round(rng.uniform(5, 30), 1),
+                },
+            )
+            sent += 1
+            time.sleep(max(0.0, started + sent / rate - time.monotonic()))
+        close = getattr(send, "close", None)
+        if close is not None:
+            close()
+        self.stdout.write(f"sent {sent} messages from {len(chosen)} devices")
+
+    def _mqtt(self, url, prefix):
+        target = broker(url)
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"simulator-{uuid.uuid4().hex[:8]}"
+        )
+        client.connect(target.host, target.port)
+        client.loop_start()
+
+        def send(ident, payload):
+            client.publish(f"{prefix}/{ident}/up", json.dumps(payload), qos=1)
+
+        def close():
+            client.loop_stop()
+            client.disconnect()
+
+        send.close = close
+        return send
+
+    def _osmand(self, url):
+        def send(ident, payload):
+            params = {
+                "id": ident,
+                "lat": payload["lat"],
+                "lon": payload["lon"],
+                "timestamp": payload["ts"],
+                "batt": payload["battery"],
+                "accuracy": payload["accuracy"],
+            }
+            if payload["type"] == "sos":
+                params["alarm"] = "sos"
+            request = urllib.request.Request(  # noqa: S310 - http(s) on loopback only
+                f"{url}/ingest/osmand?{urllib.parse.urlencode(params)}", method="POST"
+            )
+            try:
+                urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - loopback only
+            except OSError as error:
+                self.stderr.write(f"{ident}: {error}")
+
+        return send

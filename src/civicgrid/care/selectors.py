@@ -1,0 +1,102 @@
+"""Reads of devices, alarms, fences and reminders, always through the scope."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.access import audit
+from civicgrid.access.models import AuditLog
+from civicgrid.access.roles import Role
+from civicgrid.access.scoping import VIEW, get_for_user
+from civicgrid.care.models import (
+    OPEN_ALARM_STAGES,
+    Alarm,
+    AlarmEvent,
+    DeadLetter,
+    Device,
+    DeviceEvent,
+    Geofence,
+    ReminderTask,
+)
+
+# Staff who may see a child's track besides the device's own responders.
+POSITION_READERS = frozenset({Role.ADMIN, Role.STAFF})
+
+
+def device_list(*, user, kind: str = "", action: str = VIEW):
+    devices = Device.objects.for_user(user, action).select_related("resident")
+    return devices.filter(kind=kind) if kind else devices
+
+
+def device_get(*, user, pk: int, action: str = VIEW) -> Device:
+    return get_for_user(Device.objects.select_related("resident"), user, action, pk=pk)
+
+
+def alarm_list(*, user, open_only: bool = False, action: str = VIEW):
+    alarms = Alarm.objects.for_user(user, action).select_related("device", "device__resident")
+    return alarms.filter(stage__in=OPEN_ALARM_STAGES) if open_only else alarms
+
+
+def alarm_get(*, user, pk: int, action: str = VIEW) -> Alarm:
+    return get_for_user(
+        Alarm.objects.select_related("device", "device__resident", "acknowledged_by", "case"),
+        user,
+        action,
+        pk=pk,
+    )
+
+
+def alarm_timeline(*, alarm: Alarm):
+    return alarm.timeline.select_related("actor")
+
+
+def alarm_changes(*, user, after: int, limit: int = 100) -> list[AlarmEvent]:
+    """Timeline rows newer than ``after`` on alarms the user sees (the live
+    console's feed; the row id is the stream's cursor)."""
+    visible = Alarm.objects.for_user(user, VIEW).values("pk")
+    return list(AlarmEvent.objects.filter(pk__gt=after, alarm__in=visible).order_by("pk")[:limit])
+
+
+def last_change_id() -> int:
+    return AlarmEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def geofence_list(*, user):
+    return Geofence.objects.for_user(user, VIEW).select_related("device")
+
+
+def device_positions(*, user, device: Device, start, end):
+    """A device's track: personal data (a child's whereabouts). Only the
+    device's responders and staff in scope; every read is audited."""
+    responder = device.responders.filter(user=user).exists()
+    staff = user.is_superuser or (
+        user.role in POSITION_READERS
+        and bool(user.scope_code)
+        and device.place_code.startswith(user.scope_code)
+    )
+    if not (responder or staff):
+        raise PermissionDenied(_("只有监护人和授权工作人员可以查看设备轨迹。"))
+    audit.record(
+        user=user,
+        action=AuditLog.Action.REVEAL,
+        obj=device,
+        note=f"positions {start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}",
+    )
+    return DeviceEvent.objects.filter(
+        device=device, lat__isnull=False, at__gte=start, at__lt=end
+    ).order_by("at", "pk")
+
+
+def dead_letter_count(*, since=None) -> int:
+    since = since or timezone.now() - timedelta(days=1)
+    return DeadLetter.objects.filter(received_at__gte=since).count()
+
+
+def reminder_tasks(*, user, day):
+    return (
+        ReminderTask.objects.for_user(user, VIEW)
+        .filter(due_at__date=day)
+        .select_related("reminder", "reminder__resident", "reminder__resident__household")
+    )

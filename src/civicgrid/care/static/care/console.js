@@ -1,0 +1,31 @@
+/* The duty console: an EventSource on the alarm stream; each event names an
+   alarm whose row is fetched (rendered by the server) and put at the top. */
+(function () {
+  "use strict";
+  var table = document.querySelector("[data-console]");
+  if (!table || !window.EventSource) return;
+  var rows = table.querySelector("[data-alarm-rows]");
+  var empty = document.querySelector("[data-empty]");
+  var status = document.querySelector("[data-live-status]");
+
+  function refresh(id) {
+    fetch(table.dataset.rowUrl.replace("/0/", "/" + id + "/"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var holder = document.createElement("tbody");
+        holder.innerHTML = html.trim();
+        var row = holder.firstElementChild;
+        var old = document.getElementById(row.id);
+        if (old) old.replaceWith(row);
+        else { row.classList.add("fresh"); rows.insertBefore(row, rows.firstChild); }
+        if (window.htmx) htmx.process(row);
+        if (empty) empty.hidden = true;
+      });
+  }
+
+  var source = new EventSource(table.dataset.stream);
+  source.addEventListener("alarm", function (e) { refresh(JSON.parse(e.data).alarm); });
+  source.onopen = function () { if (status) status.textContent = status.dataset.online; };
+  source.onerror = function () { if (status) status.textContent = status.dataset.offline; };
+})();

@@ -1,0 +1,164 @@
+"""`civicgrid ingest` as a real process on a file SQLite database: SIGKILL in
+the middle of a QoS 1 stream loses nothing and duplicates nothing; two
+processes on the shared subscription split the stream without duplicates."""
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from tests.care.conftest import message
+from tests.care.mqtt import URL, Publisher, require_broker, unique
+
+DEVICES = [f"KILL-{n:03d}" for n in range(20)]
+CREATE_DEVICES = (
+    "from civicgrid.care.models import Device\n"
+    f"for ident in {DEVICES!r}:\n"
+    "    Device.objects.create(ident=ident, kind='call_button')\n"
+)
+
+
+def _env(data_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        CIVICGRID_DATA_DIR=str(data_dir),
+        DATABASE_URL=f"sqlite:///{data_dir / 'db.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="civicgrid.settings",
+    )
+    return env
+
+
+def _civicgrid(*args, env):
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "civicgrid", *args], env=env, check=True, capture_output=True
+    )
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """One migrated database with the devices, copied for each test."""
+    require_broker()
+    template = tmp_path_factory.mktemp("ingest-template")
+    env = _env(template)
+    _civicgrid("migrate", "-v0", env=env)
+    _civicgrid("shell", "-c", CREATE_DEVICES, env=env)
+    return template / "db.sqlite3"
+
+
+@pytest.fixture
+def database(migrated, tmp_path):
+    shutil.copy(migrated, tmp_path / "db.sqlite3")
+    return tmp_path
+
+
+class Process:
+    def __init__(self, data_dir: Path, *args: str):
+        # Output to a file: a pipe nobody reads could fill up and stall the process.
+        self.log = data_dir / f"ingest-{uuid.uuid4().hex[:6]}.log"
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "civicgrid", "ingest", "--url", URL, *args],
+                env=_env(data_dir),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if "subscribed" in self.log.read_text():
+                return
+            time.sleep(0.05)
+        self.proc.kill()
+        raise AssertionError(f"ingest did not subscribe: {self.log.read_text()}")
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(15)
+
+
+def _stream(count: int, sos_every: int) -> list[tuple[str, dict]]:
+    now = timezone.now()
+    out = []
+    for n in range(count):
+        kind = "sos" if n % sos_every == 0 else "position"
+        payload = message(f"m{n:04d}", kind, at=now, lat=29.65, lon=91.15, battery=80)
+        out.append((DEVICES[n % len(DEVICES)], payload))
+    return out
+
+
+def _counts(db: Path) -> tuple[int, int, int, int]:
+    with sqlite3.connect(db) as conn:
+        events, distinct = conn.execute(
+            "select count(*), count(distinct device_id || ':' || msg_id) from care_deviceevent"
+        ).fetchone()
+        alarms, sos_events = conn.execute(
+            "select (select count(*) from care_alarm),"
+            " (select count(*) from care_deviceevent where type = 'sos')"
+        ).fetchone()
+    return events, distinct, alarms, sos_events
+
+
+def _wait_for(db: Path, events: int, seconds: float) -> tuple:
+    deadline = time.monotonic() + seconds
+    counts = _counts(db)
+    while counts[0] < events and time.monotonic() < deadline:
+        time.sleep(0.2)
+        counts = _counts(db)
+    return counts
+
+
+def test_sigkill_mid_stream_loses_nothing_and_duplicates_nothing(database):
+    prefix = unique("kill/devices")
+    client_id = unique("ingest")
+    first = Process(database, "--client-id", client_id, "--prefix", prefix, "--batch", "20")
+    publisher = Publisher()
+    stream = _stream(500, sos_every=10)
+    try:
+        for n, (ident, payload) in enumerate(stream):
+            info = publisher.send(f"{prefix}/{ident}/up", payload)
+            if n == 250:
+                info.wait_for_publish(5)
+                # Let the ingest take part of the stream, then kill it mid-batch.
+                _wait_for(database / "db.sqlite3", 100, 10)
+                first.kill()
+        for _ident, _payload in stream[-1:]:
+            info.wait_for_publish(10)
+    finally:
+        publisher.close()
+    before = _counts(database / "db.sqlite3")
+    assert before[0] < 500, "the ingest was killed too late to test anything"
+    second = Process(database, "--client-id", client_id, "--prefix", prefix)
+    try:
+        events, distinct, alarms, sos_events = _wait_for(database / "db.sqlite3", 500, 30)
+    finally:
+        assert second.stop() == 0
+    assert events == distinct == 500
+    assert sos_events == 50 and alarms == 50
+
+
+def test_two_processes_on_the_shared_subscription(database):
+    prefix = unique("shared/devices")
+    one = Process(database, "--shared", "--client-id", unique("a"), "--prefix", prefix)
+    two = Process(database, "--shared", "--client-id", unique("b"), "--prefix", prefix)
+    publisher = Publisher()
+    try:
+        for ident, payload in _stream(300, sos_every=15):
+            info = publisher.send(f"{prefix}/{ident}/up", payload)
+        info.wait_for_publish(10)
+        events, distinct, alarms, sos_events = _wait_for(database / "db.sqlite3", 300, 30)
+    finally:
+        publisher.close()
+        assert one.stop() == 0 and two.stop() == 0
+    assert events == distinct == 300
+    assert sos_events == alarms == 20

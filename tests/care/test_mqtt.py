@@ -1,0 +1,83 @@
+"""MQTT ingest against the real Mosquitto: an SOS published on the broker
+becomes an alarm that the console's event stream shows. The ingest's network
+thread runs in the test; its batches are drained here, on the test's database
+connection."""
+
+import time
+
+import pytest
+from django.utils import timezone
+
+from civicgrid.care.models import Alarm, DeadLetter
+from civicgrid.care.protocols.mqtt import Ingest, ident_from_topic, subscription
+from tests.care.conftest import message
+from tests.care.mqtt import URL, Publisher, require_broker, unique
+
+
+def test_topics():
+    assert ident_from_topic("civicgrid/devices/SOS-0001/up") == "SOS-0001"
+    assert ident_from_topic("civicgrid/devices/SOS-0001/down") == ""
+    shared = subscription("civicgrid/devices", shared=True)
+    assert shared == "$share/civicgrid/civicgrid/devices/+/up"
+
+
+@pytest.fixture
+def ingest():
+    require_broker()
+    prefix = unique("test/devices")
+    ready = []
+    running = Ingest(url=URL, client_id=unique("ingest"), prefix=prefix, say=ready.append)
+    running.client.connect("127.0.0.1", 1883)
+    running.client.loop_start()
+    deadline = time.monotonic() + 5
+    while not ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready, "ingest did not subscribe"
+    yield running, prefix
+    running.stop()
+    running.client.disconnect()
+    running.client.loop_stop()
+
+
+def drain_until(running, condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        running.drain(timeout=0.1)
+        if condition():
+            return True
+    return False
+
+
+def test_sos_over_mqtt_reaches_the_console_stream(ingest, sos_device, personas, client_for):
+    running, prefix = ingest
+    publisher = Publisher()
+    try:
+        publisher.send(f"{prefix}/SOS-0001/up", message(unique("m"), "sos", lat=29.65, lon=91.15))
+        publisher.send(f"{prefix}/SOS-0001/up", b"not json")
+        assert drain_until(running, lambda: Alarm.objects.exists() and DeadLetter.objects.exists())
+    finally:
+        publisher.close()
+    alarm = Alarm.objects.get()
+    assert alarm.device == sos_device and alarm.kind == "sos"
+    assert DeadLetter.objects.get().reason == "bad_json"
+
+    response = client_for(personas["doctor_a"]).get("/care/stream/?after=0")
+    assert response["Content-Type"] == "text/event-stream"
+    chunks = iter(response.streaming_content)
+    seen = b""
+    started = time.monotonic()
+    while b"event: alarm" not in seen and time.monotonic() - started < 3:
+        seen += next(chunks)
+    assert f'"alarm": {alarm.pk}'.encode() in seen
+    response.close()
+
+
+def test_the_stream_shows_nothing_outside_scope(sos_device, personas, client_for):
+    from civicgrid.care.pipeline import handle_message
+
+    handle_message("SOS-0001", message("m", "sos"), received_at=timezone.now())
+    response = client_for(personas["staff_b"]).get("/care/stream/?after=0")
+    chunks = iter(response.streaming_content)
+    first = next(chunks) + next(chunks)
+    assert b"event: alarm" not in first
+    response.close()

@@ -1,0 +1,166 @@
+"""OsmAnd HTTP, the alarm state machine and its ladder, pages and API."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from civicgrid.access.models import AuditLog
+from civicgrid.care.alarms import alarm_move
+from civicgrid.care.models import Alarm, DeadLetter, DeviceEvent
+from civicgrid.care.pipeline import handle_message
+from civicgrid.care.tasks import escalate_alarms, mark_offline, plan_reminders
+from civicgrid.cases.models import Category, Notification
+from tests.care.conftest import message
+
+
+@pytest.fixture
+def alarm(sos_device):
+    handle_message(
+        "SOS-0001", message("m1", "sos", lat=29.65, lon=91.15), received_at=timezone.now()
+    )
+    return Alarm.objects.get()
+
+
+def test_osmand_get_and_post_with_sos(sos_device):
+    client = Client()
+    ts = int(timezone.now().timestamp())
+    params = {"id": "SOS-0001", "lat": "29.65", "lon": "91.15", "timestamp": str(ts), "batt": "77"}
+    assert client.get("/ingest/osmand", params).status_code == 200
+    retried = client.get("/ingest/osmand", params)
+    assert retried.status_code == 200 and retried.content == b"duplicate"
+    response = client.post("/ingest/osmand", {**params, "alarm": "sos", "timestamp": str(ts + 5)})
+    assert response.status_code == 200
+    assert DeviceEvent.objects.count() == 2 and Alarm.objects.get().kind == "sos"
+    sos_device.refresh_from_db()
+    assert sos_device.battery == 77
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"id": "NOPE", "lat": "29.6", "lon": "91.1"}, b"unknown_device"),
+        ({"id": "SOS-0001", "lat": "95", "lon": "91.1"}, b"bad_coordinates"),
+        ({"id": "SOS-0001", "lat": "x", "lon": "91.1"}, b"bad_coordinates"),
+        ({"id": "SOS-0001", "lat": "29.6", "lon": "91.1", "timestamp": "1"}, b"timestamp_out"),
+    ],
+)
+def test_osmand_bad_input_is_400_with_a_dead_letter(sos_device, params, reason):
+    params.setdefault("timestamp", timezone.now().isoformat())
+    response = Client().get("/ingest/osmand", params)
+    assert response.status_code == 400 and reason in response.content
+    assert DeadLetter.objects.count() == 1 and DeviceEvent.objects.count() == 0
+
+
+def test_acknowledge_on_the_way_resolve(alarm, personas):
+    doctor = personas["doctor_a"]
+    alarm = alarm_move(alarm=alarm, action="acknowledge", actor=doctor)
+    assert alarm.stage == "acknowledged" and alarm.acknowledged_by == doctor
+    with pytest.raises(ValidationError):
+        alarm_move(alarm=alarm, action="acknowledge", actor=doctor)
+    alarm_move(alarm=alarm, action="on_the_way", actor=doctor)
+    with pytest.raises(ValidationError):
+        alarm_move(alarm=alarm, action="resolve", actor=doctor)  # no resolution
+    alarm = alarm_move(alarm=alarm, action="resolve", actor=doctor, resolution="helped_at_home")
+    assert alarm.stage == "resolved"
+    actions = list(alarm.timeline.values_list("action", flat=True))
+    assert actions == ["raise", "acknowledge", "on_the_way", "resolve"]
+
+
+def test_outsider_may_not_move(alarm, personas):
+    with pytest.raises(PermissionDenied):
+        alarm_move(alarm=alarm, action="acknowledge", actor=personas["staff_b"])
+
+
+def test_the_ladder_climbs_after_the_wait(alarm, personas, settings):
+    settings.ALARM_LADDER_WAIT_SECONDS = 120
+    assert escalate_alarms(now=timezone.now() + timedelta(seconds=60)) == 0
+    assert escalate_alarms(now=timezone.now() + timedelta(seconds=121)) == 1
+    alarm.refresh_from_db()
+    assert alarm.responder_order == 2
+    assert Notification.objects.filter(user=personas["grid_a"]).count() == 1
+    # Past the last responder: community duty staff.
+    escalate_alarms(now=timezone.now() + timedelta(seconds=250))
+    assert Notification.objects.filter(user=personas["staff_a"]).exists()
+    assert escalate_alarms(now=timezone.now() + timedelta(seconds=400)) == 0
+    alarm_move(alarm=alarm, action="acknowledge", actor=personas["grid_a"])
+    assert escalate_alarms(now=timezone.now() + timedelta(hours=1)) == 0
+
+
+def test_to_case(alarm, personas):
+    Category.objects.create(code="elderly_care", name="养老服务", group="民生服务")
+    alarm = alarm_move(alarm=alarm, action="to_case", actor=personas["staff_a"])
+    assert alarm.case.channel == "device" and alarm.case.source == f"alarm:{alarm.pk}"
+    with pytest.raises(ValidationError):
+        alarm_move(alarm=alarm, action="to_case", actor=personas["staff_a"])
+
+
+def test_offline_raised_once(sos_device):
+    handle_message("SOS-0001", message("h", "heartbeat"), received_at=timezone.now())
+    later = timezone.now() + timedelta(hours=1)
+    assert mark_offline(now=later) == 1 and mark_offline(now=later) == 0
+
+
+def test_reminders_become_tasks_then_missed(registry, personas):
+    from datetime import time
+
+    from civicgrid.care import services
+    from civicgrid.care.models import ReminderTask
+
+    services.reminder_create(
+        resident=registry["resident_a"],
+        doctor=personas["doctor_a"],
+        what="血压",
+        time_of_day=time(9, 0),
+        weekdays=range(7),
+    )
+    now = timezone.now()
+    assert plan_reminders(now=now)["created"] == 1
+    assert plan_reminders(now=now)["created"] == 0
+    task = ReminderTask.objects.get()
+    plan_reminders(now=task.due_at + timedelta(hours=3))
+    task.refresh_from_db()
+    assert task.status == "missed"
+    task = services.reminder_done(task=task, actor=personas["doctor_a"], value="135/85")
+    assert task.status == "done" and task.value == "135/85"
+
+
+def test_console_and_moves_over_http(alarm, personas, client_for):
+    doctor = client_for(personas["doctor_a"])
+    page = doctor.get("/care/")
+    assert page.status_code == 200 and "SOS-0001" in page.content.decode()
+    assert "SOS-0001" not in client_for(personas["staff_b"]).get("/care/").content.decode()
+    assert client_for(personas["staff_b"]).get(f"/care/alarms/{alarm.pk}/").status_code == 404
+    response = doctor.post(f"/care/alarms/{alarm.pk}/move/", {"action": "acknowledge"})
+    assert response.status_code == 302
+    assert doctor.get(f"/care/alarms/{alarm.pk}/").status_code == 200
+    alarm.refresh_from_db()
+    assert alarm.stage == "acknowledged"
+
+
+def test_api_alarms_and_positions(alarm, personas, api_for, child_device):
+    doctor = api_for(personas["doctor_a"])
+    listed = doctor.get("/api/v1/alarms").json()
+    assert [a["id"] for a in listed["items"]] == [alarm.pk]
+    moved = doctor.post(
+        f"/api/v1/alarms/{alarm.pk}/acknowledge", {}, content_type="application/json"
+    )
+    assert moved.status_code == 200 and moved.json()["stage"] == "acknowledged"
+    assert api_for(personas["staff_b"]).get(f"/api/v1/alarms/{alarm.pk}").status_code == 404
+
+    device, _fence = child_device
+    handle_message("CHILD-0001", message("p", lat=29.65, lon=91.15), received_at=timezone.now())
+    start = (timezone.now() - timedelta(hours=1)).isoformat()
+    end = (timezone.now() + timedelta(hours=1)).isoformat()
+    url = f"/api/v1/devices/{device.pk}/positions"
+    guardian = api_for(personas["resident"]).get(url, {"start": start, "end": end})
+    assert guardian.status_code == 200 and len(guardian.json()) == 1
+    assert AuditLog.objects.filter(action="reveal", object_id=str(device.pk)).count() == 1
+    # A doctor sees the device in scope, but not the child's track.
+    assert doctor.get(url, {"start": start, "end": end}).status_code == 403
+    assert api_for(personas["staff_a"]).get(url, {"start": start, "end": end}).status_code == 200
+    assert api_for(personas["staff_b"]).get(url, {"start": start, "end": end}).status_code == 404
+    assert doctor.get("/api/v1/geofences").status_code == 200
+    assert doctor.get("/api/v1/devices").json()["count"] == 2
