@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from datetime import date
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import OuterRef, ProtectedError, Q, RestrictedError, Subquery
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.cases.models import Case, Category
+from civicgrid.cases.models import Category
 from civicgrid.demo import organisations
 from civicgrid.demo.accounts import save_accounts
 from civicgrid.demo.care import load_care
@@ -124,8 +125,12 @@ def _delete_people() -> None:
 def delete_demo() -> None:
     """Remove the demo district altogether (demo accounts stay, detached)."""
     with transaction.atomic():
+        # Records that carry a place code (cases, hazards, devices, alarms...)
+        # belong to the demo if their place does, whatever app they come from.
+        for model in apps.get_models():
+            if any(f.name == "place_code" for f in model._meta.concrete_fields):
+                _purge(model._base_manager.filter(place_code__startswith=CITY_CODE).only("pk"))
         _delete_people()
-        _purge(Case.objects.filter(place_code__startswith=CITY_CODE).only("pk"))
         _purge(Organisation.objects.filter(place__code__startswith=CITY_CODE).only("pk"))
         _delete_places(Place.objects.filter(code__startswith=CITY_CODE))
         _purge(Category.objects.filter(code__in=[row[0] for row in CATEGORIES]))
