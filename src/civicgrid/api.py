@@ -10,6 +10,7 @@ from civicgrid.care.api import router as care_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.risks.api import router as risks_router
+from civicgrid.volunteers.api import router as volunteers_router
 
 api = NinjaAPI(
     title="civicgrid API",
@@ -23,6 +24,7 @@ api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
 api.add_router("/", cases_router)
 api.add_router("/", risks_router)
+api.add_router("/", volunteers_router)
 api.add_router("/", care_router)
 
 

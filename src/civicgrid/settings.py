@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "civicgrid.registry",
     "civicgrid.cases",
     "civicgrid.risks",
+    "civicgrid.volunteers",
     "civicgrid.care",
     "civicgrid.web",
     "civicgrid.ops",

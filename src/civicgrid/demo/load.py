@@ -26,6 +26,7 @@ from civicgrid.demo.cases import CATEGORIES, load_cases
 from civicgrid.demo.geography import CITY, PlaceSpec, build_tree
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
 from civicgrid.demo.risks import load_risks
+from civicgrid.demo.volunteers import load_volunteers
 from civicgrid.registry.models import (
     Building,
     Household,
@@ -79,6 +80,8 @@ def load_demo(scale: int = 1, stdout=None, *, households_per_grid: int | None = 
         say("created hazards, colours and visits")
         counts["care"] = load_care()
         say("created care devices, responders and safe zones")
+        counts["volunteers"] = load_volunteers()
+        say("created volunteers, activities, points and the exchange point")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,

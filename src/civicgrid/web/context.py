@@ -11,6 +11,7 @@ from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.models import Case
 from civicgrid.registry.models import Household, Resident
 from civicgrid.risks.models import Hazard
+from civicgrid.volunteers.models import Counter, Volunteer
 
 # The Excel pages are another module's; linked by path so navigation does not
 # depend on their URL names being loaded.
@@ -36,6 +37,12 @@ def navigation(request) -> dict:
         items.append((reverse("risks:today"), _("今日走访")))
     if may(user, VIEW, Case):
         items.append((reverse("cases:list"), _("事件")))
+    if may(user, VIEW, Volunteer) or user.role == Role.VOLUNTEER:
+        items.append((reverse("volunteers:activities"), _("志愿服务")))
+    if user.role == Role.OPERATOR or may(user, CHANGE, Counter):
+        items.append((reverse("volunteers:exchange"), _("积分兑换")))
+    if user.role == Role.CENTRAL_HOUSEHOLD:
+        items.append((reverse("volunteers:notebook"), _("民情笔记")))
     if user.role == Role.DEPARTMENT:
         items.append((reverse("cases:queue"), _("部门待办")))
     else:

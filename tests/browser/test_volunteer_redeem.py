@@ -1,0 +1,85 @@
+"""A volunteer checks in by the activity's QR code and out again two hours
+later, earning points by the published rule; an operator at the 泽新社区
+counter redeems a schoolbag for them and shows the receipt. Real chromium;
+the server's clock is moved with time_machine (same process as live_server)."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from civicgrid.volunteers import activities, ledger
+from civicgrid.volunteers.models import Activity, PointRule, Redemption, SignUp
+from tests.browser.conftest import log_in
+from tests.volunteers.conftest import (  # noqa: F401
+    counter,
+    operator,
+    schoolbag,
+    volunteer,
+    volunteer_user,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def _scan_url(page, activity) -> str:
+    """What the QR code on the activity's screen encodes."""
+    page.goto(f"/volunteers/activities/{activity.pk}/qr/")
+    page.locator(".qr svg").wait_for()
+    return page.locator("[data-scan-url]").get_attribute("href")
+
+
+def test_check_in_by_qr_then_redeem_a_schoolbag(
+    phone,
+    personas,
+    places,
+    volunteer,  # noqa: F811
+    schoolbag,  # noqa: F811
+):
+    owner = volunteer.user
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    PointRule.objects.create(
+        name="每小时30分,每次另加5分",
+        points_per_hour=30,
+        points_per_activity=5,
+        valid_from=start - timedelta(days=1),
+    )
+    activity = Activity.objects.create(
+        title="义务理发",
+        place=places["community_a"],
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=5,
+        created_by=personas["staff_a"],
+    )
+    activities.signup_create(activity=activity, volunteer=volunteer, user=owner)
+    staff = log_in(phone(), "staff_a")
+    me = log_in(phone(), "volunteer")
+
+    with time_machine.travel(start + timedelta(minutes=2), tick=True):
+        me.goto(_scan_url(staff, activity))
+        me.get_by_role("button", name="签到").click()
+        me.get_by_text("签到成功").wait_for()
+
+    with time_machine.travel(start + timedelta(minutes=102), tick=True):
+        me.goto(_scan_url(staff, activity))
+        me.get_by_role("button", name="签退").click()
+        me.get_by_text("签退成功").wait_for()
+    signup = SignUp.objects.get(activity=activity, volunteer=volunteer)
+    assert 99 <= signup.minutes <= 100  # the clock ticks between the two scans
+    assert signup.points == 30 * signup.minutes // 60 + 5
+    earned = ledger.balance(ledger.volunteer_account(volunteer))
+    assert earned == signup.points
+
+    desk = log_in(phone(), "operator")
+    desk.goto(f"/volunteers/exchange/{schoolbag.counter_id}/")
+    desk.fill("input[name=volunteer]", volunteer.number)
+    desk.get_by_role("button", name="查询").click()
+    desk.get_by_role("button", name="兑换书包").click()
+    number = desk.locator(".case-number").inner_text().strip()
+    redemption = Redemption.objects.get(number=number)
+    assert redemption.volunteer == volunteer and redemption.points == 50
+    assert "书包 × 1" in desk.locator(".receipt").inner_text()
+    assert ledger.balance(ledger.volunteer_account(volunteer)) == earned - 50
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 390
