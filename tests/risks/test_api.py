@@ -89,7 +89,8 @@ def test_map_layers_over_the_api(new_hazard, personas, api_for, located):
     assert [f["properties"]["id"] for f in data["features"]] == [located["household_a"].pk]
     assert len(worker.get("/api/v1/map/hazards").json()["features"]) == 1
     assert worker.get("/api/v1/map/places").status_code == 200
-    assert worker.get("/api/v1/map/devices").status_code == 404
+    assert worker.get("/api/v1/map/devices").status_code == 200
+    assert worker.get("/api/v1/map/satellites").status_code == 404
     assert worker.get("/api/v1/map/places?bbox=x").status_code == 400
 
 

@@ -79,3 +79,24 @@ def test_bad_bbox_is_a_400(personas, client_for, places, bbox):
 def test_roles_without_the_registry_get_403(personas, client_for, places):
     response = client_for(personas["department"]).get("/risks/layers/households.geojson")
     assert response.status_code == 403
+
+
+def test_devices_layer_shows_installed_devices_in_scope(personas, registry, client_for):
+    from civicgrid.care.models import Device
+
+    household = registry["household_a"]
+    household.lat, household.lon = 29.65, 91.15
+    household.save()
+    Device.objects.create(
+        ident="SOS-T1",
+        kind="call_button",
+        resident=registry["resident_a"],
+        place_code=household.grid.code,
+        offline=True,
+    )
+    url = "/risks/layers/devices.geojson?bbox=91.0,29.5,91.3,29.8"
+    body = client_for(personas["staff_a"]).get(url).json()
+    assert [f["properties"]["ident"] for f in body["features"]] == ["SOS-T1"]
+    assert body["features"][0]["properties"]["state"] == "offline"
+    assert body["features"][0]["geometry"]["coordinates"] == [91.15, 29.65]
+    assert client_for(personas["staff_b"]).get(url).json()["features"] == []

@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from shapely.geometry import box, mapping, shape
 
 from civicgrid.access.scoping import VIEW
+from civicgrid.care.models import OPEN_ALARM_STAGES, Device
 from civicgrid.cases.models import OPEN_STAGES, Case
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks.models import OPEN_HAZARD_STAGES, Colour, Hazard
 
 CLUSTER_ABOVE = 2_000
 POINT_LIMIT = 5_000
-LAYERS = ("places", "households", "hazards", "cases")
+LAYERS = ("places", "households", "hazards", "cases", "devices")
 Bbox = tuple[float, float, float, float]
 
 
@@ -177,6 +178,51 @@ def cases_layer(*, user, bbox: Bbox | None = None) -> dict:
     return _collection(features)
 
 
+def devices_layer(*, user, bbox: Bbox | None = None) -> dict:
+    """Care devices where they are installed: at their resident's home, with
+    their state. Live positions (a child's above all) stay on the audited
+    alarm and position views, never on this map."""
+    devices = (
+        _in_bbox(
+            Device.objects.for_user(user, VIEW).filter(active=True, resident__isnull=False),
+            bbox,
+            lat="resident__household__lat",
+            lon="resident__household__lon",
+        )
+        .annotate(open_alarms=Count("alarms", filter=Q(alarms__stage__in=OPEN_ALARM_STAGES)))
+        .values(
+            "pk", "ident", "kind", "offline", "low_battery", "open_alarms",
+            "resident__household_id", "resident__household__lat", "resident__household__lon",
+        )
+        .order_by("ident")[:POINT_LIMIT]
+    )  # fmt: skip
+    kinds = dict(Device.Kind.choices)
+    features = [
+        _point(
+            d["resident__household__lon"],
+            d["resident__household__lat"],
+            {
+                "kind": "device",
+                "id": d["pk"],
+                "ident": d["ident"],
+                "label": str(kinds.get(d["kind"], d["kind"])),
+                "state": _device_state(d),
+                "household": d["resident__household_id"],
+            },
+        )
+        for d in devices
+    ]
+    return _collection(features)
+
+
+def _device_state(device: dict) -> str:
+    if device["open_alarms"]:
+        return "alarm"
+    if device["offline"]:
+        return "offline"
+    return "low_battery" if device["low_battery"] else "ok"
+
+
 def layer(name: str, *, user, bbox: Bbox | None = None, level: str = "grid") -> dict:
     if name == "places":
         return places_layer(user=user, bbox=bbox, level=level)
@@ -186,4 +232,6 @@ def layer(name: str, *, user, bbox: Bbox | None = None, level: str = "grid") -> 
         return hazards_layer(user=user, bbox=bbox)
     if name == "cases":
         return cases_layer(user=user, bbox=bbox)
+    if name == "devices":
+        return devices_layer(user=user, bbox=bbox)
     raise ValidationError({"layer": _("没有这个图层。")})

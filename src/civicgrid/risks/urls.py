@@ -9,6 +9,7 @@ urlpatterns = [
     path("layers/households.geojson", views.households_layer, name="households_layer"),
     path("layers/hazards.geojson", views.hazards_layer, name="hazards_layer"),
     path("layers/cases.geojson", views.cases_layer, name="cases_layer"),
+    path("layers/devices.geojson", views.devices_layer, name="devices_layer"),
     path("households/<int:household_id>/card/", views.household_card, name="household_card"),
     path("households/<int:household_id>/colour/", views.colour_override, name="override"),
     path("households/<int:household_id>/visit/", views.visit_new, name="visit_new"),

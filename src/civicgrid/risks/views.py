@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.care.models import Device
 from civicgrid.cases.models import Case
 from civicgrid.cases.photos import prepare
 from civicgrid.registry import selectors as registry
@@ -68,6 +69,7 @@ def map_page(request):
         "layer_urls": {name: reverse(f"risks:{name}_layer") for name in layers.LAYERS},
         "show_cases": may(user, VIEW, Case),
         "show_hazards": may(user, VIEW, Hazard),
+        "show_devices": may(user, VIEW, Device),
     }
     return render(request, "risks/map.html", context)
 
@@ -92,6 +94,7 @@ places_layer = _layer_view("places")
 households_layer = _layer_view("households")
 hazards_layer = _layer_view("hazards")
 cases_layer = _layer_view("cases")
+devices_layer = _layer_view("devices")
 
 
 def household_risk_context(user, household: Household) -> dict:

@@ -6,6 +6,7 @@
   const urls = JSON.parse(document.getElementById("layer-urls").textContent);
   const labels = JSON.parse(document.getElementById("map-labels").textContent);
   const colours = { red: "#d32f2f", yellow: "#f9a825", green: "#2e7d32", "": "#9e9e9e" };
+  const deviceColours = { alarm: "#d50000", offline: "#757575", low_battery: "#ff9800", ok: "#ab47bc" };
   const card = document.getElementById("card");
   const map = L.map("map").setView(config.centre, config.zoom);
   if (config.tiles) {
@@ -94,10 +95,23 @@
         if (p.household) layer.on("click", () => showCard(p.household));
       },
     }),
+    devices: L.geoJSON(null, {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, {
+        radius: 5, weight: 2, fillOpacity: 1, className: "device device-" + f.properties.state,
+        color: "#4a148c", fillColor: deviceColours[f.properties.state] || "#9e9e9e",
+      }),
+      onEachFeature: (f, layer) => {
+        const p = f.properties;
+        layer.bindTooltip(p.ident + " · " + p.label + " · " + (labels["device_" + p.state] || p.state));
+        if (p.household) layer.on("click", () => showCard(p.household));
+      },
+    }),
   };
   const shown = ["places", "households"];
   if (config.showHazards) shown.push("hazards"); else delete overlays.hazards;
   if (config.showCases) shown.push("cases"); else delete overlays.cases;
+  // Devices start hidden (switch them on in the layer control) to keep the map calm.
+  if (!config.showDevices) delete overlays.devices;
 
   const sequence = {};
   function load(name) {
