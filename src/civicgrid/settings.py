@@ -1,5 +1,7 @@
 """Every setting comes from an environment variable (see .env.example)."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -104,6 +106,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+    }
+    # Tests on a file, not in memory: the live server's threads then each get
+    # their own connection (an in-memory database is one connection shared by
+    # every thread, and a browser's parallel requests trip over each other).
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"civicgrid-test-{os.getpid()}.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

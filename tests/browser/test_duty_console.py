@@ -11,7 +11,10 @@ from civicgrid.care.pipeline import handle_message
 from tests.browser.conftest import log_in
 from tests.care.conftest import message, sos_device  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_console_shows_an_sos_live_and_the_doctor_acknowledges(phone, sos_device):  # noqa: F811

@@ -8,7 +8,10 @@ from civicgrid.risks.services import recolour_changed_households
 from tests.browser.conftest import log_in
 from tests.conftest import ID_A
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_grid_worker_map_on_a_phone(phone, personas, registry):

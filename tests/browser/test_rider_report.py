@@ -11,7 +11,10 @@ from civicgrid.cases.models import Case
 from tests.browser.conftest import log_in
 from tests.cases.conftest import jpeg_with_gps
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SHOTS = Path(tempfile.gettempdir()) / "cases-shots"
 

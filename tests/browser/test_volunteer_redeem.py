@@ -20,7 +20,10 @@ from tests.volunteers.conftest import (  # noqa: F401
     volunteer_user,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _scan_url(page, activity) -> str:
