@@ -39,3 +39,28 @@ class Publisher:
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
+
+
+def start_ingest(prefix: str):
+    """An ingest subscribed to ``prefix`` whose network thread runs here; the
+    test drains its batches on its own database connection."""
+    import time
+
+    from civicgrid.care.protocols.mqtt import Ingest
+
+    require_broker()
+    ready = []
+    running = Ingest(url=URL, client_id=unique("ingest"), prefix=prefix, say=ready.append)
+    running.client.connect(HOST, PORT)
+    running.client.loop_start()
+    deadline = time.monotonic() + 5
+    while not ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready, "ingest did not subscribe"
+    return running
+
+
+def stop_ingest(running) -> None:
+    running.stop()
+    running.client.disconnect()
+    running.client.loop_stop()

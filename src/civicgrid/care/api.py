@@ -8,14 +8,18 @@ make is a 403 from ``alarms.alarm_move``.
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from civicgrid.care import selectors
+from civicgrid.access.models import User
+from civicgrid.access.scoping import CHANGE, may
+from civicgrid.care import selectors, services
 from civicgrid.care.alarms import alarm_move, allowed_actions
-from civicgrid.care.models import AlarmEvent
+from civicgrid.care.models import AlarmEvent, Device, Geofence, Responder
+from civicgrid.registry.selectors import resident_get
 
 router = Router()
 A = AlarmEvent.Action
@@ -115,6 +119,51 @@ class GeofenceOut(Schema):
     active: bool
 
 
+class ResponderOut(Schema):
+    id: int
+    order: int
+    kind: str
+    user_id: int | None
+    name: str
+    phone_masked: str
+
+
+class DeviceIn(Schema):
+    ident: str
+    kind: str
+    model: str = ""
+    protocol: str = "mqtt"
+    resident_id: int
+
+
+class UnbindIn(Schema):
+    reason: str = ""
+
+
+class ReplaceIn(Schema):
+    ident: str
+    model: str = ""
+    reason: str = ""
+
+
+class ResponderIn(Schema):
+    kind: str
+    user_id: int | None = None
+    name: str = ""
+    phone: str = ""
+
+
+class GeofenceIn(Schema):
+    device_id: int
+    name: str
+    kind: str
+    geometry: dict | None = None
+    center_lat: float | None = None
+    center_lon: float | None = None
+    radius_m: float | None = None
+    windows: list = []
+
+
 class NoteIn(Schema):
     note: str = ""
 
@@ -128,6 +177,66 @@ class ResolveIn(Schema):
 @paginate(LimitOffsetPagination)
 def list_devices(request, kind: str = ""):
     return selectors.device_list(user=request.user, kind=kind).order_by("ident")
+
+
+def _editable(request, device_id: int) -> Device:
+    """A device the caller may change: 403 for a role that may not change
+    devices at all, 404 outside the caller's scope."""
+    if not may(request.user, CHANGE, Device):
+        raise PermissionDenied(_("您的角色不能修改设备。"))
+    return selectors.device_get(user=request.user, pk=device_id, action=CHANGE)
+
+
+@router.post("/devices", response={201: DeviceOut}, tags=["care"])
+def create_device(request, payload: DeviceIn):
+    """Register a device and bind it to a resident in the caller's scope."""
+    if not may(request.user, CHANGE, Device):
+        raise PermissionDenied(_("您的角色不能修改设备。"))
+    resident = resident_get(user=request.user, pk=payload.resident_id)
+    device = services.device_create(
+        ident=payload.ident,
+        kind=payload.kind,
+        model=payload.model,
+        protocol=payload.protocol,
+        resident=resident,
+        actor=request.user,
+    )
+    return 201, selectors.device_get(user=request.user, pk=device.pk)
+
+
+@router.post("/devices/{device_id}/unbind", response=DeviceOut, tags=["care"])
+def unbind_device(request, device_id: int, payload: UnbindIn):
+    device = _editable(request, device_id)
+    return services.device_unbind(device=device, actor=request.user, reason=payload.reason)
+
+
+@router.post("/devices/{device_id}/replace", response={201: DeviceOut}, tags=["care"])
+def replace_device(request, device_id: int, payload: ReplaceIn):
+    """A new device takes over the resident, responders and fences."""
+    device = _editable(request, device_id)
+    new = services.device_replace(
+        old=device,
+        ident=payload.ident,
+        model=payload.model,
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return 201, selectors.device_get(user=request.user, pk=new.pk)
+
+
+@router.post("/devices/{device_id}/responders", response={201: list[ResponderOut]}, tags=["care"])
+def add_responder(request, device_id: int, payload: ResponderIn):
+    """Append a responder to the ladder; the whole ladder comes back in order."""
+    device = _editable(request, device_id)
+    if payload.kind not in Responder.Kind.values:
+        raise ValidationError({"kind": _("请选择响应人类型。")})
+    user = None
+    if payload.user_id is not None:
+        user = get_object_or_404(User, pk=payload.user_id, is_active=True)
+    services.responder_add(
+        device=device, kind=payload.kind, user=user, name=payload.name, phone=payload.phone
+    )
+    return 201, list(device.responders.order_by("order"))
 
 
 @router.get("/devices/{device_id}", response=DeviceOut, tags=["care"])
@@ -184,3 +293,22 @@ def alarm_to_case(request, alarm_id: int, payload: NoteIn):
 @paginate(LimitOffsetPagination)
 def list_geofences(request):
     return selectors.geofence_list(user=request.user)
+
+
+@router.post("/geofences", response={201: GeofenceOut}, tags=["care"])
+def create_geofence(request, payload: GeofenceIn):
+    """A safe zone on a device the caller may change."""
+    device = _editable(request, payload.device_id)
+    if payload.kind not in Geofence.Kind.values:
+        raise ValidationError({"kind": _("围栏形状无效。")})
+    fence = services.geofence_save(
+        device=device,
+        name=payload.name,
+        kind=payload.kind,
+        geometry=payload.geometry,
+        center_lat=payload.center_lat,
+        center_lon=payload.center_lon,
+        radius_m=payload.radius_m,
+        windows=payload.windows,
+    )
+    return 201, fence

@@ -102,6 +102,7 @@ class DeviceBinding(models.Model):
         "registry.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     action = models.CharField(_("操作"), max_length=8, choices=Action.choices)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
     # For a replacement: the device this one took over from.
     replaced = models.ForeignKey(
         Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,6 +88,30 @@ def device_positions(*, user, device: Device, start, end):
     return DeviceEvent.objects.filter(
         device=device, lat__isnull=False, at__gte=start, at__lt=end
     ).order_by("at", "pk")
+
+
+def device_event_counts(*, user, device: Device) -> list[tuple[str, int]]:
+    """Events of a device by type (label, count): all that a child's tracker
+    page shows, its positions stay behind the audited positions API."""
+    rows = (
+        DeviceEvent.objects.for_user(user, VIEW)
+        .filter(device=device)
+        .values("type")
+        .annotate(n=Count("pk"))
+        .order_by("type")
+    )
+    labels = dict(DeviceEvent.Type.choices)
+    return [(labels.get(row["type"], row["type"]), row["n"]) for row in rows]
+
+
+def device_events(*, user, device: Device, limit: int = 20):
+    """The newest events of a (non-child) device, without coordinates."""
+    return (
+        DeviceEvent.objects.for_user(user, VIEW)
+        .filter(device=device)
+        .order_by("-at", "-pk")
+        .only("type", "at", "battery", "received_at")[:limit]
+    )
 
 
 def dead_letter_count(*, since=None) -> int:

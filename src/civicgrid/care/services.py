@@ -44,7 +44,32 @@ def device_bind(*, device: Device, resident, actor=None, now=None) -> Device:
 
 
 @transaction.atomic
-def device_unbind(*, device: Device, actor=None, now=None) -> Device:
+def device_create(
+    *, ident: str, kind: str, resident, model: str = "", protocol: str = "", actor=None, now=None
+) -> Device:
+    """Register a device and bind it to a resident (one history row)."""
+    ident, errors = (ident or "").strip(), {}
+    if not ident:
+        errors["ident"] = _("请填写设备号。")
+    elif Device.objects.filter(ident=ident).exists():
+        errors["ident"] = _("设备号已存在。")
+    if kind not in Device.Kind.values:
+        errors["kind"] = _("请选择设备类型。")
+    protocol = protocol or Device.Protocol.MQTT
+    if protocol not in Device.Protocol.values:
+        errors["protocol"] = _("请选择协议。")
+    if resident is None:
+        errors["resident"] = _("请选择要绑定的居民。")
+    if errors:
+        raise ValidationError(errors)
+    device = Device.objects.create(
+        ident=ident, kind=kind, model=(model or "").strip()[:64], protocol=protocol
+    )
+    return device_bind(device=device, resident=resident, actor=actor, now=now)
+
+
+@transaction.atomic
+def device_unbind(*, device: Device, actor=None, now=None, reason: str = "") -> Device:
     resident = device.resident
     device.resident, device.active = None, False
     device.save(update_fields=["resident", "active"])
@@ -52,6 +77,7 @@ def device_unbind(*, device: Device, actor=None, now=None) -> Device:
         device=device,
         resident=resident,
         action=DeviceBinding.Action.UNBIND,
+        reason=(reason or "").strip()[:200],
         actor=actor,
         at=now or timezone.now(),
     )
@@ -59,8 +85,13 @@ def device_unbind(*, device: Device, actor=None, now=None) -> Device:
 
 
 @transaction.atomic
-def device_replace(*, old: Device, ident: str, model: str = "", actor=None, now=None) -> Device:
+def device_replace(
+    *, old: Device, ident: str, model: str = "", actor=None, now=None, reason: str = ""
+) -> Device:
     """A new device takes over the old one's resident, responders and fences."""
+    ident = (ident or "").strip()
+    if not ident:
+        raise ValidationError({"ident": _("请填写新设备号。")})
     if Device.objects.filter(ident=ident).exists():
         raise ValidationError({"ident": _("设备号已存在。")})
     now = now or timezone.now()
@@ -78,11 +109,12 @@ def device_replace(*, old: Device, ident: str, model: str = "", actor=None, now=
         device=new,
         resident=old.resident,
         action=DeviceBinding.Action.REPLACE,
+        reason=(reason or "").strip()[:200],
         replaced=old,
         actor=actor,
         at=now,
     )
-    device_unbind(device=old, actor=actor, now=now)
+    device_unbind(device=old, actor=actor, now=now, reason=reason)
     return new
 
 
@@ -106,6 +138,45 @@ def responder_add(
             phone=phone,
             phone_masked=mask(phone, keep_start=3, keep_end=4),
         )
+
+
+@transaction.atomic
+def responder_remove(*, responder: Responder) -> None:
+    """Take a rung off the ladder; the ones below move up."""
+    device = responder.device
+    list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk"))
+    order = responder.order
+    responder.delete()
+    for below in device.responders.filter(order__gt=order).order_by("order"):
+        below.order -= 1
+        below.save(update_fields=["order"])
+
+
+@transaction.atomic
+def responder_move(*, responder: Responder, up: bool) -> Responder:
+    """Swap a responder with the one above (``up``) or below it."""
+    device = responder.device
+    list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk"))
+    responder.refresh_from_db()
+    neighbours = device.responders.filter(
+        order__lt=responder.order if up else 32767, order__gt=0 if up else responder.order
+    ).order_by("-order" if up else "order")
+    other = neighbours.first()
+    if other is None:
+        return responder
+    mine, theirs = responder.order, other.order
+    # (device, order) is unique: park one on 0 while they swap.
+    Responder.objects.filter(pk=responder.pk).update(order=0)
+    Responder.objects.filter(pk=other.pk).update(order=mine)
+    Responder.objects.filter(pk=responder.pk).update(order=theirs)
+    responder.order = theirs
+    return responder
+
+
+def geofence_deactivate(*, fence: Geofence) -> Geofence:
+    fence.active = False
+    fence.save(update_fields=["active", "updated_at"])
+    return fence
 
 
 def geofence_save(

@@ -16,18 +16,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, VIEW, get_for_user, may
 from civicgrid.care import pipeline, selectors, services
 from civicgrid.care.alarms import alarm_move, allowed_actions
-from civicgrid.care.models import Alarm, AlarmEvent, Device, ReminderTask
+from civicgrid.care.models import Alarm, AlarmEvent, Device, Geofence, ReminderTask, Responder
 from civicgrid.care.protocols import osmand
+from civicgrid.registry.filters import ResidentFilter
+from civicgrid.registry.selectors import resident_list
 
 # How often the live stream looks for new timeline rows, and how long one
 # connection lasts before the browser reconnects (EventSource does it itself).
@@ -181,18 +185,203 @@ def alarm_move_view(request, pk: int):
 
 
 @_may(VIEW, Device)
-def device_list(request):
+def device_list(request, errors=None, status=200):
     devices = selectors.device_list(user=request.user, kind=request.GET.get("kind", ""))
+    editor = may(request.user, CHANGE, Device)
+    q = (request.GET.get("q") or request.POST.get("q") or "").strip()
     context = {
         "devices": devices.order_by("ident")[:500],
         "total": devices.count(),
         "kinds": Device.Kind.choices,
+        "protocols": Device.Protocol.choices,
         "kind": request.GET.get("kind", ""),
-        "dead_letters": (
-            selectors.dead_letter_count() if may(request.user, CHANGE, Device) else None
-        ),
+        "dead_letters": selectors.dead_letter_count() if editor else None,
+        "editor": editor,
+        "q": q,
+        "candidates": _residents(request.user, q)[:20] if editor and q else [],
+        "errors": errors,
+        "form": request.POST if errors else {},
     }
-    return render(request, "care/devices.html", context)
+    return render(request, "care/devices.html", context, status=status)
+
+
+def _residents(user, q: str):
+    """Residents in the user's scope by name or exact ID number."""
+    return resident_list(user=user, filters=ResidentFilter({"q": q})).order_by("name", "pk")
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return list(error.messages)
+
+
+@_may(CHANGE, Device)
+@require_POST
+def device_create(request):
+    post = request.POST
+    resident = None
+    if post.get("resident", "").isdigit():
+        resident = resident_list(user=request.user).filter(pk=int(post["resident"])).first()
+    try:
+        device = services.device_create(
+            ident=post.get("ident", ""),
+            kind=post.get("kind", ""),
+            model=post.get("model", ""),
+            protocol=post.get("protocol", ""),
+            resident=resident,
+            actor=request.user,
+        )
+    except ValidationError as error:
+        return device_list(request, errors=_messages_of(error), status=400)
+    messages.success(request, _("设备已登记并绑定。"))
+    return redirect("care:device", pk=device.pk)
+
+
+@_may(VIEW, Device)
+def device_detail(request, pk: int, errors=None, status=200):
+    device = selectors.device_get(user=request.user, pk=pk)
+    child = device.kind == Device.Kind.CHILD_TRACKER
+    context = {
+        "device": device,
+        "editor": may(request.user, CHANGE, Device)
+        and selectors.device_list(user=request.user, action=CHANGE).filter(pk=pk).exists(),
+        "bindings": device.bindings.select_related("resident", "replaced", "actor"),
+        "responders": device.responders.select_related("user"),
+        "responder_kinds": Responder.Kind.choices,
+        "fences": device.geofences.order_by("-active", "id"),
+        "weekdays": WEEKDAYS,
+        "child": child,
+        "event_counts": selectors.device_event_counts(user=request.user, device=device),
+        "events": [] if child else selectors.device_events(user=request.user, device=device),
+        "alarms": selectors.alarm_list(user=request.user, open_only=True).filter(device=device),
+        "errors": errors,
+        "form": request.POST if errors else {},
+    }
+    return render(request, "care/device_detail.html", context, status=status)
+
+
+def _device_action(service):
+    """A POST on one device the user may change: the service, then back to
+    the device's page (with the service's errors on a failure)."""
+
+    @wraps(service)
+    @_may(CHANGE, Device)
+    @require_POST
+    def view(request, pk: int, **kwargs):
+        device = selectors.device_get(user=request.user, pk=pk, action=CHANGE)
+        try:
+            target, note = service(request, device, **kwargs)
+        except ValidationError as error:
+            return device_detail(request, pk, errors=_messages_of(error), status=400)
+        messages.success(request, note)
+        return redirect("care:device", pk=target.pk)
+
+    return view
+
+
+@_device_action
+def device_unbind(request, device):
+    services.device_unbind(device=device, actor=request.user, reason=request.POST.get("reason", ""))
+    return device, _("已解绑。")
+
+
+@_device_action
+def device_replace(request, device):
+    new = services.device_replace(
+        old=device,
+        ident=request.POST.get("ident", ""),
+        model=request.POST.get("model", ""),
+        reason=request.POST.get("reason", ""),
+        actor=request.user,
+    )
+    return new, _("已更换设备。")
+
+
+@_device_action
+def responder_add(request, device):
+    post = request.POST
+    user = None
+    if post.get("username", "").strip():
+        user = User.objects.filter(username=post["username"].strip(), is_active=True).first()
+        if user is None:
+            raise ValidationError({"username": _("没有这个账号。")})
+    if post.get("kind") not in Responder.Kind.values:
+        raise ValidationError({"kind": _("请选择响应人类型。")})
+    services.responder_add(
+        device=device,
+        kind=post["kind"],
+        user=user,
+        name=post.get("name", ""),
+        phone=post.get("phone", ""),
+    )
+    return device, _("已添加响应人。")
+
+
+@_device_action
+def responder_change(request, device, responder_pk: int):
+    responder = get_object_or_404(device.responders, pk=responder_pk)
+    move = request.POST.get("move", "")
+    if move == "remove":
+        services.responder_remove(responder=responder)
+        return device, _("已移除响应人。")
+    services.responder_move(responder=responder, up=move == "up")
+    return device, _("已调整响应顺序。")
+
+
+WEEKDAYS = [
+    (0, gettext_lazy("周一")),
+    (1, gettext_lazy("周二")),
+    (2, gettext_lazy("周三")),
+    (3, gettext_lazy("周四")),
+    (4, gettext_lazy("周五")),
+    (5, gettext_lazy("周六")),
+    (6, gettext_lazy("周日")),
+]
+
+
+def _float(raw: str, field: str):
+    try:
+        return float(raw) if (raw or "").strip() else None
+    except ValueError:
+        raise ValidationError({field: _("请填写数字。")}) from None
+
+
+def _fence_fields(post) -> dict:
+    """The geofence form: a circle (centre and radius) or a pasted GeoJSON
+    polygon, with at most one weekly window (no days: always watching)."""
+    kind = post.get("kind", "")
+    fields = {"name": post.get("name", "").strip() or _("安全区域"), "kind": kind}
+    if kind == Geofence.Kind.CIRCLE:
+        fields |= {
+            "center_lat": _float(post.get("center_lat", ""), "center_lat"),
+            "center_lon": _float(post.get("center_lon", ""), "center_lon"),
+            "radius_m": _float(post.get("radius_m", ""), "radius_m"),
+        }
+    else:
+        try:
+            geometry = json.loads(post.get("geometry", ""))
+        except ValueError:
+            raise ValidationError({"geometry": _("GeoJSON 格式错误,无法解析。")}) from None
+        if isinstance(geometry, dict) and geometry.get("type") == "Feature":
+            geometry = geometry.get("geometry")
+        fields["geometry"] = geometry
+    days = sorted({int(d) for d in post.getlist("days") if d.isdigit()})
+    if days:
+        window = {"days": days, "from": post.get("from") or "", "to": post.get("to") or ""}
+        fields["windows"] = [window]
+    return fields
+
+
+@_device_action
+def geofence_add(request, device):
+    services.geofence_save(device=device, **_fence_fields(request.POST))
+    return device, _("已添加电子围栏。")
+
+
+@_device_action
+def geofence_deactivate(request, device, fence_pk: int):
+    fence = get_object_or_404(device.geofences, pk=fence_pk)
+    services.geofence_deactivate(fence=fence)
+    return device, _("已停用电子围栏。")
 
 
 @_may(VIEW, ReminderTask)

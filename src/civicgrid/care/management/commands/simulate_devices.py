@@ -62,7 +62,18 @@ class Command(BaseCommand):
         }
         send = self._mqtt(url, prefix) if protocol == "mqtt" else self._osmand(url)
         stopped = []
-        signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
+        # Called in-process (call_command in a test), put the old handler back.
+        previous = signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
+        try:
+            sent = self._run(send, chosen, homes, wander, sos_every, rng, rate, seconds, stopped)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            close = getattr(send, "close", None)
+            if close is not None:
+                close()
+        self.stdout.write(f"sent {sent} messages from {len(chosen)} devices")
+
+    def _run(self, send, chosen, homes, wander, sos_every, rng, rate, seconds, stopped) -> int:
         limit, sent, started = int(rate * seconds), 0, time.monotonic()
         while sent < limit and not stopped and time.monotonic() - started < seconds:
             device = chosen[sent % len(chosen)]
@@ -74,24 +85,24 @@ class Command(BaseCommand):
                     lon + 0.0003 * (sent // len(chosen)),
                 )
             kind = "sos" if sos_every and sent % sos_every == sos_every - 1 else "position"
+            # The wandering child walks steadily away: a GPS jitter as large as
+            # a step would let it flicker back into its safe zone.
+            jitter = 0.00002 if device.ident == wander else 0.0002
             send(
                 device.ident,
                 {
                     "msg_id": uuid.uuid4().hex,
                     "ts": timezone.now().isoformat(),
                     "type": kind,
-                    "lat": round(lat + rng.gauss(0, 0.0002), 6),
-                    "lon": round(lon + rng.gauss(0, 0.0002), 6),
+                    "lat": round(lat + rng.gauss(0, jitter), 6),
+                    "lon": round(lon + rng.gauss(0, jitter), 6),
                     "battery": rng.randint(15, 100),
                     "accuracy": round(rng.uniform(5, 30), 1),
                 },
             )
             sent += 1
             time.sleep(max(0.0, started + sent / rate - time.monotonic()))
-        close = getattr(send, "close", None)
-        if close is not None:
-            close()
-        self.stdout.write(f"sent {sent} messages from {len(chosen)} devices")
+        return sent
 
     def _mqtt(self, url, prefix):
         target = broker(url)
@@ -100,13 +111,33 @@ class Command(BaseCommand):
         )
         client.connect(target.host, target.port)
         client.loop_start()
+        pending = []
 
         def send(ident, payload):
-            client.publish(f"{prefix}/{ident}/up", json.dumps(payload), qos=1)
+            info = client.publish(f"{prefix}/{ident}/up", json.dumps(payload), qos=1)
+            pending.append(info)
+            # Forget what the broker has acknowledged; keep the rest to wait for.
+            if len(pending) > 1000:
+                pending[:] = [i for i in pending if not i.is_published()]
 
         def close():
-            client.loop_stop()
+            # QoS 1: wait for the broker's PUBACKs before hanging up, or the
+            # last messages of a run are lost with the connection.
+            deadline = time.monotonic() + 10
+            for info in pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    info.wait_for_publish(timeout=remaining)
+                except (RuntimeError, ValueError) as error:
+                    self.stderr.write(f"publish failed: {error}")
+                    break
+            unacked = sum(1 for info in pending if not info.is_published())
+            if unacked:
+                self.stderr.write(f"{unacked} messages not acknowledged by the broker")
             client.disconnect()
+            client.loop_stop()
 
         send.close = close
         return send
