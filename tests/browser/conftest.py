@@ -76,3 +76,19 @@ def log_in(context, username: str):
     page.click("button[type=submit]")
     page.wait_for_url("**/")
     return page
+
+
+@pytest.fixture(autouse=True)
+def seeded_configuration(transactional_db):
+    """Transactional tests empty every table when they end, including the rows
+    that migrations seed (target groups, colour rules, visit intervals); put
+    them back for each browser test, as a fresh database has them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in [
+        ("civicgrid.registry.migrations.0002_target_groups", "add_groups"),
+        ("civicgrid.risks.migrations.0002_default_rules", "seed"),
+    ]:
+        getattr(import_module(module), function)(apps, None)

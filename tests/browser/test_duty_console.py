@@ -13,7 +13,7 @@ from tests.care.conftest import message, sos_device  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("transactional_db"),
 ]
 
 

@@ -10,7 +10,7 @@ from tests.conftest import ID_A
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("transactional_db"),
 ]
 
 

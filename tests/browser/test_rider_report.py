@@ -13,7 +13,7 @@ from tests.cases.conftest import jpeg_with_gps
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("transactional_db"),
 ]
 
 SHOTS = Path(tempfile.gettempdir()) / "cases-shots"

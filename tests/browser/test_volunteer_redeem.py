@@ -22,7 +22,7 @@ from tests.volunteers.conftest import (  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("transactional_db"),
 ]
 
 
