@@ -1,0 +1,199 @@
+"""Alarm latency: an SOS published over MQTT until the alarm is committed and
+shows on the live console's feed, while positions flow in the background.
+
+Platform: ``care.protocols.mqtt.Ingest`` on a thread (as in the ingest
+benchmark) with a publisher thread sending positions for the ``BENCH-``
+devices at ``BACKGROUND_RATE`` (half what the ingest benchmark sustained when
+it ran first in the same process, else ``DEFAULT_RATE``). The main thread
+publishes an SOS, then polls ``care.selectors.alarm_changes`` (the console's
+stream query) every millisecond until the alarm's RAISE row appears;
+latency = appearance - publish (so it includes up to ~1 ms of polling).
+Baseline: a bare paho publish → a paho subscriber in the same process → one
+INSERT committed on its own psycopg connection (autocommit, fsync on);
+latency = commit - publish. No platform code, no background load.
+Goal (issue 7): p99 <= 3x the baseline's p99, and under 100 ms.
+"""
+
+import json
+import threading
+import time
+import uuid
+
+import paho.mqtt.client as paho
+import psycopg
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from benchmarks import ingest as ingest_bench
+from benchmarks.harness import Result, Say, Timing
+from civicgrid.care import selectors
+from civicgrid.care.models import Alarm, Device, DeviceEvent
+from civicgrid.demo.scale import DEVICE_PREFIX
+
+NAME = "alarm_latency"
+DEFAULT_RATE = 60.0
+BASELINE_TABLE = "bench_alarm_baseline"
+
+
+def _client(name: str) -> paho.Client:
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=name)
+    client.connect("127.0.0.1", 1883)
+    client.loop_start()
+    return client
+
+
+def _positions(publisher, prefix, devices, rate, stop: threading.Event, run: str):
+    n = 0
+    interval = 1 / rate
+    next_at = time.perf_counter()
+    while not stop.is_set():
+        device = devices[n % len(devices)]
+        payload = {"msg_id": f"{run}-p{n}", "ts": timezone.now().isoformat(), "type": "position",
+                   "lat": device.lat, "lon": device.lon, "battery": 80}  # fmt: skip
+        publisher.publish(f"{prefix}/{device.ident}/up", json.dumps(payload), qos=1)
+        n += 1
+        next_at += interval
+        time.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+def platform_side(devices, count: int, rate: float, run: str) -> list[float]:
+    prefix = f"bench/{run}/devices"
+    worker = ingest_bench.CountingIngest(
+        url=ingest_bench.URL, client_id=f"bench-ingest-{run}", prefix=prefix, batch=200,
+        say=lambda _m: None,
+    )  # fmt: skip
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    publisher = _client(f"bench-pub-{run}")
+    stop = threading.Event()
+    background = threading.Thread(
+        target=_positions, args=(publisher, prefix, devices, rate, stop, run), daemon=True
+    )
+    time.sleep(0.5)
+    background.start()
+    time.sleep(1.0)  # let the background flow settle
+    console = get_user_model()(username="bench-console", is_superuser=True, is_active=True)
+    samples = []
+    try:
+        for k in range(count):
+            device = devices[(k * 7919) % len(devices)]
+            cursor = selectors.last_change_id()
+            msg_id = f"{run}-sos{k}"
+            payload = {"msg_id": msg_id, "ts": timezone.now().isoformat(), "type": "sos",
+                       "lat": device.lat, "lon": device.lon}  # fmt: skip
+            started = time.perf_counter()
+            publisher.publish(f"{prefix}/{device.ident}/up", json.dumps(payload), qos=1)
+            deadline = started + 10
+            while time.perf_counter() < deadline:
+                changes = selectors.alarm_changes(user=console, after=cursor)
+                if any(c.alarm.event.msg_id == msg_id for c in changes):
+                    samples.append(time.perf_counter() - started)
+                    break
+                time.sleep(0.001)
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        background.join(timeout=5)
+        worker.stop()
+        thread.join(timeout=10)
+        publisher.loop_stop()
+        publisher.disconnect()
+    return samples
+
+
+def baseline_side(count: int, run: str) -> list[float]:
+    settings = connection.settings_dict
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=settings["NAME"], user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None, host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+    )  # fmt: skip
+    database = psycopg.connect(conninfo, autocommit=True)
+    database.execute(
+        f"CREATE TABLE IF NOT EXISTS {BASELINE_TABLE} (id bigserial PRIMARY KEY, msg_id text, "
+        "at timestamptz NOT NULL DEFAULT now())"
+    )
+    sent: dict[str, float] = {}
+    samples: list[float] = []
+    done = threading.Event()
+    topic = f"bench/{run}/bare"
+
+    def on_message(client, userdata, message):
+        msg_id = json.loads(message.payload)["msg_id"]
+        database.execute(f"INSERT INTO {BASELINE_TABLE} (msg_id) VALUES (%s)", [msg_id])  # noqa: S608
+        samples.append(time.perf_counter() - sent[msg_id])
+        done.set()
+
+    subscriber = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"bench-sub-{run}")
+    subscriber.on_message = on_message
+    subscriber.connect("127.0.0.1", 1883)
+    subscriber.subscribe(topic, qos=1)
+    subscriber.loop_start()
+    publisher = _client(f"bench-barepub-{run}")
+    time.sleep(0.5)
+    try:
+        for k in range(count):
+            msg_id = f"{run}-bare{k}"
+            done.clear()
+            sent[msg_id] = time.perf_counter()
+            publisher.publish(topic, json.dumps({"msg_id": msg_id, "type": "sos"}), qos=1)
+            done.wait(timeout=10)
+            time.sleep(0.05)
+    finally:
+        subscriber.loop_stop()
+        subscriber.disconnect()
+        publisher.loop_stop()
+        publisher.disconnect()
+        database.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+        database.close()
+    return samples
+
+
+def run(*, quick: bool = False, say: Say = print) -> list[Result]:
+    if connection.vendor != "postgresql":
+        raise RuntimeError("alarm_latency needs PostgreSQL (its baseline is plain psycopg)")
+    count = 5 if quick else 100
+    devices = list(Device.objects.filter(ident__startswith=DEVICE_PREFIX, active=True)[:5_000])
+    if not devices:
+        raise RuntimeError("no benchmark devices: run civicgrid bench-data first")
+    rate = ingest_bench.LAST_RATE / 2 if ingest_bench.LAST_RATE else DEFAULT_RATE
+    run_id = f"a{uuid.uuid4().hex[:8]}"
+    try:
+        platform = platform_side(devices, count, rate, run_id)
+        baseline = baseline_side(count, run_id)
+    finally:
+        Alarm.objects.filter(event__msg_id__startswith=run_id).delete()
+        DeviceEvent.objects.filter(msg_id__startswith=run_id).delete()
+    if len(platform) < count:
+        say(f"alarm latency: only {len(platform)} of {count} SOS seen within 10 s")
+    if not platform or not baseline:
+        raise RuntimeError("no alarm latency samples")
+    p, b = Timing(platform), Timing(baseline)
+    details = {"sos": count, "seen": len(platform), "background_msg_per_s": rate,
+               "platform_p50_ms": p.p(50) * 1000, "baseline_p50_ms": b.p(50) * 1000}  # fmt: skip
+    say(f"alarm latency: {details}")
+    return [
+        Result(
+            benchmark=NAME,
+            hot_path="SOS → alarm on console, p99",
+            unit="ms p99",
+            platform=p.p(99) * 1000,
+            baseline=b.p(99) * 1000,
+            baseline_name="bare paho publish → subscribe → one committed INSERT",
+            goal_op="<=",
+            goal=3,
+            details=details,
+        ),
+        Result(
+            benchmark=NAME,
+            hot_path="SOS → alarm on console, p99 vs 100 ms",
+            unit="ms p99",
+            platform=p.p(99) * 1000,
+            baseline=100,
+            baseline_name="the issue's absolute goal, not a measurement",
+            goal_op="<=",
+            goal=1,
+            details=details,
+        ),
+    ]
