@@ -11,7 +11,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicgrid.access.models import User
@@ -201,7 +201,7 @@ def create_device(request, payload: DeviceIn):
         resident=resident,
         actor=request.user,
     )
-    return 201, selectors.device_get(user=request.user, pk=device.pk)
+    return Status(201, selectors.device_get(user=request.user, pk=device.pk))
 
 
 @router.post("/devices/{device_id}/unbind", response=DeviceOut, tags=["care"])
@@ -221,7 +221,7 @@ def replace_device(request, device_id: int, payload: ReplaceIn):
         reason=payload.reason,
         actor=request.user,
     )
-    return 201, selectors.device_get(user=request.user, pk=new.pk)
+    return Status(201, selectors.device_get(user=request.user, pk=new.pk))
 
 
 @router.post("/devices/{device_id}/responders", response={201: list[ResponderOut]}, tags=["care"])
@@ -236,7 +236,7 @@ def add_responder(request, device_id: int, payload: ResponderIn):
     services.responder_add(
         device=device, kind=payload.kind, user=user, name=payload.name, phone=payload.phone
     )
-    return 201, list(device.responders.order_by("order"))
+    return Status(201, list(device.responders.order_by("order")))
 
 
 @router.get("/devices/{device_id}", response=DeviceOut, tags=["care"])
@@ -311,4 +311,4 @@ def create_geofence(request, payload: GeofenceIn):
         radius_m=payload.radius_m,
         windows=payload.windows,
     )
-    return 201, fence
+    return Status(201, fence)
