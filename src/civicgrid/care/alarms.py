@@ -27,6 +27,7 @@ from civicgrid.care.models import (
     DeviceEvent,
 )
 from civicgrid.cases import notify
+from civicgrid.lib.moves import by_system
 
 A = AlarmEvent.Action
 
@@ -94,10 +95,6 @@ class Move:
 def _responder(alarm: Alarm, move: Move) -> bool:
     actor = move.actor
     return actor is not None and Alarm.objects.for_user(actor, CHANGE).filter(pk=alarm.pk).exists()
-
-
-def _system(alarm: Alarm, move: Move) -> bool:
-    return move.actor is None
 
 
 def _escalate(alarm: Alarm, move: Move) -> str:
@@ -186,7 +183,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    A.ESCALATE: Rule((AlarmStage.RAISED,), _system, _escalate),
+    A.ESCALATE: Rule((AlarmStage.RAISED,), by_system, _escalate),
     A.ACKNOWLEDGE: Rule((AlarmStage.RAISED,), _responder, _acknowledge),
     A.ON_THE_WAY: Rule((AlarmStage.RAISED, AlarmStage.ACKNOWLEDGED), _responder, _on_the_way),
     A.RESOLVE: Rule(tuple(OPEN_ALARM_STAGES), _responder, _resolve),
@@ -200,7 +197,7 @@ def allowed_actions(alarm: Alarm, actor) -> list[str]:
     return [
         action
         for action, rule in RULES.items()
-        if rule.who is not _system
+        if rule.who is not by_system
         and alarm.stage in rule.sources
         and rule.who(alarm, move)
         and not (action == A.TO_CASE and alarm.case_id)

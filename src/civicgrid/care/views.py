@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections
 from django.http import HttpResponse, StreamingHttpResponse
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicgrid.access.decorators import role_may
 from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, VIEW, get_for_user, may
 from civicgrid.care import pipeline, selectors, services
@@ -37,19 +38,6 @@ from civicgrid.registry.selectors import resident_list
 # connection lasts before the browser reconnects (EventSource does it itself).
 POLL_SECONDS = 0.3
 STREAM_SECONDS = 55
-
-
-def _may(action: str, model):
-    def decorator(view):
-        @wraps(view)
-        def checked(request, *args, **kwargs):
-            if not may(request.user, action, model):
-                raise PermissionDenied(_("您的角色不能使用此页面。"))
-            return view(request, *args, **kwargs)
-
-        return login_required(checked)
-
-    return decorator
 
 
 def _console_alarms(user):
@@ -184,7 +172,7 @@ def alarm_move_view(request, pk: int):
     return redirect(reverse("care:alarm", args=[alarm.pk]))
 
 
-@_may(VIEW, Device)
+@role_may(VIEW, Device)
 def device_list(request, errors=None, status=200):
     devices = selectors.device_list(user=request.user, kind=request.GET.get("kind", ""))
     editor = may(request.user, CHANGE, Device)
@@ -214,7 +202,7 @@ def _messages_of(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-@_may(CHANGE, Device)
+@role_may(CHANGE, Device)
 @require_POST
 def device_create(request):
     post = request.POST
@@ -236,7 +224,7 @@ def device_create(request):
     return redirect("care:device", pk=device.pk)
 
 
-@_may(VIEW, Device)
+@role_may(VIEW, Device)
 def device_detail(request, pk: int, errors=None, status=200):
     device = selectors.device_get(user=request.user, pk=pk)
     child = device.kind == Device.Kind.CHILD_TRACKER
@@ -264,7 +252,7 @@ def _device_action(service):
     the device's page (with the service's errors on a failure)."""
 
     @wraps(service)
-    @_may(CHANGE, Device)
+    @role_may(CHANGE, Device)
     @require_POST
     def view(request, pk: int, **kwargs):
         device = selectors.device_get(user=request.user, pk=pk, action=CHANGE)
@@ -384,7 +372,7 @@ def geofence_deactivate(request, device, fence_pk: int):
     return device, _("已停用电子围栏。")
 
 
-@_may(VIEW, ReminderTask)
+@role_may(VIEW, ReminderTask)
 def reminders(request):
     day = timezone.localdate()
     context = {"tasks": selectors.reminder_tasks(user=request.user, day=day), "day": day}

@@ -4,7 +4,6 @@ call a selector, a service or the workflow, render. Every case is looked up
 through ``selectors.case_get`` (404 outside the user's scope)."""
 
 from datetime import date, timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -28,21 +27,6 @@ from civicgrid.registry.models import Place
 
 # Grids drawn on a map for picking a point; a district has a few hundred.
 MAX_MAP_GRIDS = 1000
-
-
-def role_may(action: str):
-    """Login first (anonymous users go to the login page), then the role."""
-
-    def decorator(view):
-        @wraps(view)
-        def checked(request, *args, **kwargs):
-            if not may(request.user, action, Case):
-                raise PermissionDenied(_("您的角色不能使用此页面。"))
-            return view(request, *args, **kwargs)
-
-        return login_required(checked)
-
-    return decorator
 
 
 def page_of(request, queryset):

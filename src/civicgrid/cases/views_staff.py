@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.access.decorators import role_may
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, place_in_scope
 from civicgrid.cases import duplicates, selectors, services, workflow
@@ -22,7 +23,6 @@ from civicgrid.cases.views import (
     full_or_partial,
     map_context,
     page_of,
-    role_may,
     safe_next,
 )
 from civicgrid.registry import selectors as registry_selectors
@@ -35,7 +35,7 @@ A = CaseEvent.Action
 # The list and its map layer -------------------------------------------------
 
 
-@role_may(VIEW)
+@role_may(VIEW, Case)
 def case_list(request):
     user = request.user
     filters = CaseFilter(request.GET)
@@ -66,7 +66,7 @@ def _bbox(raw: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-@role_may(VIEW)
+@role_may(VIEW, Case)
 def case_geojson(request):
     """Pins of the filtered cases in the user's scope, within ``bbox``."""
     filters = CaseFilter(request.GET)
@@ -120,7 +120,7 @@ def _visible_duplicates(user, found) -> list[dict]:
     return [{"case": c, "distance": round(d)} for c, d in found if c.pk in visible]
 
 
-@role_may(CHANGE)
+@role_may(CHANGE, Case)
 def case_new(request):
     user = request.user
     nearby = []

@@ -19,6 +19,7 @@ from civicgrid.cases import notify
 from civicgrid.cases.deadlines import deadline_for, due
 from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch, Stage
 from civicgrid.cases.photos import PreparedPhoto, attach
+from civicgrid.lib.moves import by_system, require_note
 
 A = CaseEvent.Action
 S = Dispatch.Status
@@ -77,16 +78,7 @@ def _viewer(case: Case, move: Move) -> bool:
     return actor is not None and Case.objects.for_user(actor, VIEW).filter(pk=case.pk).exists()
 
 
-def _system(case: Case, move: Move) -> bool:
-    return move.actor is None
-
-
 # Effects: change the case (and its dispatches); return the new stage -----
-
-
-def _require_note(move: Move, message: str) -> None:
-    if not move.note.strip():
-        raise ValidationError({"note": message})
 
 
 def _accept(case, move):
@@ -95,7 +87,7 @@ def _accept(case, move):
 
 
 def _reject(case, move):
-    _require_note(move, _("请填写不予立案的理由。"))
+    require_note(move, _("请填写不予立案的理由。"))
     case.reject_reason = move.note.strip()[:200]
     case.closed_at = move.now
     return Stage.REJECTED
@@ -150,7 +142,7 @@ def _check_in(case, move):
 
 
 def _reply(case, move):
-    _require_note(move, _("请填写办理情况。"))
+    require_note(move, _("请填写办理情况。"))
     dispatch = _own_dispatch(case, move, [S.CHECKED_IN, S.HANDLING])
     dispatch.status = S.HANDLING
     dispatch.save(update_fields=["status"])
@@ -158,7 +150,7 @@ def _reply(case, move):
 
 
 def _hand_back(case, move):
-    _require_note(move, _("请填写退单理由。"))
+    require_note(move, _("请填写退单理由。"))
     dispatch = _own_dispatch(case, move, [S.PENDING, S.CHECKED_IN, S.HANDLING])
     dispatch.status, dispatch.handed_back_at = S.HANDED_BACK, move.now
     dispatch.hand_back_reason = move.note.strip()[:200]
@@ -182,7 +174,7 @@ def _verify_pass(case, move):
 
 
 def _verify_fail(case, move):
-    _require_note(move, _("请填写核查未通过的原因。"))
+    require_note(move, _("请填写核查未通过的原因。"))
     handled = case.dispatches.filter(status=S.HANDLED)
     notify.notify(
         notify.department_staff(handled.values_list("department_id", flat=True)),
@@ -221,12 +213,12 @@ def _rate(case, move):
 
 
 def _comment(case, move):
-    _require_note(move, _("留言不能为空。"))
+    require_note(move, _("留言不能为空。"))
     return case.stage
 
 
 def _reopen(case, move):
-    _require_note(move, _("请填写重新办理的原因。"))
+    require_note(move, _("请填写重新办理的原因。"))
     case.closed_at = case.verified_at = case.handled_at = None
     case.rating = case.rated_at = None
     case.rating_comment = ""
@@ -349,8 +341,8 @@ RULES: dict[str, Rule] = {
     A.COMMENT: Rule(tuple(Stage), _viewer, _comment),
     A.REOPEN: Rule((Stage.CLOSED,), _handler, _reopen),
     A.MERGE: Rule(tuple(OPEN_STAGES), _handler, _merge),
-    A.OVERDUE: Rule(tuple(OPEN_STAGES), _system, _overdue, tell_staff=True),
-    A.ESCALATE: Rule(tuple(OPEN_STAGES), _system, _escalate, tell_staff=True),
+    A.OVERDUE: Rule(tuple(OPEN_STAGES), by_system, _overdue, tell_staff=True),
+    A.ESCALATE: Rule(tuple(OPEN_STAGES), by_system, _escalate, tell_staff=True),
 }
 
 
@@ -360,7 +352,7 @@ def allowed_actions(case: Case, actor) -> list[str]:
     return [
         action
         for action, rule in RULES.items()
-        if rule.who is not _system
+        if rule.who is not by_system
         and case.stage in rule.sources
         and rule.who(case, move)
         and rule.offered(case, move)

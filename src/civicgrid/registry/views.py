@@ -3,11 +3,10 @@
 the user's scope; a role that may not use a page at all gets 403."""
 
 import copy
-from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, place_in_scope
 from civicgrid.registry import figures, selectors, services
 from civicgrid.registry.filters import HouseholdFilter, ResidentFilter
@@ -26,21 +26,6 @@ from civicgrid.registry.forms import (
     scope_places,
 )
 from civicgrid.registry.models import Household, Organisation, Place, Resident
-
-
-def role_may(action: str, model):
-    """Login first (anonymous users go to the login page), then the role."""
-
-    def decorator(view):
-        @wraps(view)
-        def checked(request, *args, **kwargs):
-            if not may(request.user, action, model):
-                raise PermissionDenied(_("您的角色不能使用此页面。"))
-            return view(request, *args, **kwargs)
-
-        return login_required(checked)
-
-    return decorator
 
 
 def _page(request, queryset):

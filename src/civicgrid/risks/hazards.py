@@ -20,6 +20,7 @@ from civicgrid.access.scoping import CHANGE, place_in_scope
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.photos import PreparedPhoto
 from civicgrid.cases.services import case_report
+from civicgrid.lib.moves import by_system, require_note
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks.models import (
@@ -63,15 +64,6 @@ def _handler_or_assignee(hazard: Hazard, move: Move) -> bool:
     return actor is not None and (actor.pk == hazard.assigned_to_id or _handler(hazard, move))
 
 
-def _system(hazard: Hazard, move: Move) -> bool:
-    return move.actor is None
-
-
-def _require_note(move: Move, message: str) -> None:
-    if not move.note.strip():
-        raise ValidationError({"note": message})
-
-
 def _assign(hazard, move):
     assignee = move.assignee
     if assignee is None or not assignee.is_active:
@@ -93,7 +85,7 @@ def _start(hazard, move):
 
 
 def _rectify(hazard, move):
-    _require_note(move, _("请填写整改情况。"))
+    require_note(move, _("请填写整改情况。"))
     hazard.rectified_at = move.now
     return S.RECTIFIED
 
@@ -105,7 +97,7 @@ def _recheck_pass(hazard, move):
 
 
 def _recheck_fail(hazard, move):
-    _require_note(move, _("请填写复查未通过的原因。"))
+    require_note(move, _("请填写复查未通过的原因。"))
     hazard.rectified_at = None
     hazard.recheck_count += 1
     return S.RECHECK_FAILED
@@ -164,7 +156,7 @@ RULES: dict[str, Rule] = {
     A.RECHECK_PASS: Rule((S.RECTIFIED,), _handler, _recheck_pass),
     A.RECHECK_FAIL: Rule((S.RECTIFIED,), _handler, _recheck_fail),
     A.CLOSE: Rule((S.RECHECKED,), _handler, _close),
-    A.OVERDUE: Rule((S.ASSIGNED, S.RECTIFYING, S.RECHECK_FAILED), _system, _overdue),
+    A.OVERDUE: Rule((S.ASSIGNED, S.RECTIFYING, S.RECHECK_FAILED), by_system, _overdue),
     A.PROMOTE: Rule(_OPEN, _handler, _promote),
 }
 
@@ -175,7 +167,7 @@ def allowed_actions(hazard: Hazard, actor) -> list[str]:
     return [
         action
         for action, rule in RULES.items()
-        if rule.who is not _system
+        if rule.who is not by_system
         and hazard.stage in rule.sources
         and not (action == A.PROMOTE and hazard.case_id)
         and rule.who(hazard, move)

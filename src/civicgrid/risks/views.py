@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.care.models import Device
 from civicgrid.cases.models import Case
 from civicgrid.cases.photos import prepare
 from civicgrid.registry import selectors as registry
 from civicgrid.registry.models import Household
-from civicgrid.registry.views import role_may
 from civicgrid.risks import figures, hazards, layers, printmap, selectors, services, visits
 from civicgrid.risks.forms import HazardForm, MoveForm, OverrideForm, VisitForm
 from civicgrid.risks.models import Colour, Hazard, HazardEvent, HazardKind, HazardStage, Severity
