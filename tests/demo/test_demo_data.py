@@ -5,7 +5,6 @@ from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F
 from django.test import override_settings
@@ -256,8 +255,3 @@ def test_reload_is_idempotent_and_deterministic(demo):
     helper.refresh_from_db()
     assert helper.scope_place == place("鲁固社区")
     assert Resident.objects.get(name="顿珠").age() == 75
-
-
-def test_command_rejects_a_bad_scale():
-    with pytest.raises(CommandError):
-        call_command("demo_data", "--scale", "0")

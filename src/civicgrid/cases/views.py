@@ -8,12 +8,9 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,31 +21,10 @@ from civicgrid.cases.models import Case
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options, scope_places
 from civicgrid.registry.models import Place
+from civicgrid.web.pages import page_of, safe_next
 
 # Grids drawn on a map for picking a point; a district has a few hundred.
 MAX_MAP_GRIDS = 1000
-
-
-def page_of(request, queryset):
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def full_or_partial(request, template: str, partial: str, context: dict, status: int = 200):
-    """The results region alone for an htmx request, the whole page otherwise
-    (also when htmx restores history, which needs a full page)."""
-    only_results = request.htmx and not request.htmx.history_restore_request
-    response = render(request, partial if only_results else template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def safe_next(request, default: str) -> str:
-    """Where to go after a POST: the ``next`` field when it stays on this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and allowed else default
 
 
 def map_context(user) -> dict:

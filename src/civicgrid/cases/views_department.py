@@ -8,7 +8,7 @@ from django.utils import timezone
 from civicgrid.access.roles import Role
 from civicgrid.cases import selectors
 from civicgrid.cases.models import Dispatch
-from civicgrid.cases.views import page_of
+from civicgrid.web.pages import page_of
 
 S = Dispatch.Status
 # The tabs, in the order a dispatch passes through them; 办理中 holds both

@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from civicgrid.cases import selectors, services
 from civicgrid.cases.forms import RATINGS, ReportForm, question_rows
 from civicgrid.cases.models import Channel, Stage
-from civicgrid.cases.views import map_context, page_of
+from civicgrid.cases.views import map_context
+from civicgrid.web.pages import page_of
 
 
 def _report_page(request, form, status=200):

@@ -19,14 +19,10 @@ from civicgrid.cases import duplicates, selectors, services, workflow
 from civicgrid.cases.filters import CaseFilter
 from civicgrid.cases.forms import RATINGS, IntakeForm, MoveForm
 from civicgrid.cases.models import Case, CaseEvent, Channel, Question
-from civicgrid.cases.views import (
-    full_or_partial,
-    map_context,
-    page_of,
-    safe_next,
-)
+from civicgrid.cases.views import map_context
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options
+from civicgrid.web.pages import full_or_partial, page_of, safe_next
 
 MAX_FEATURES = 2000
 A = CaseEvent.Action

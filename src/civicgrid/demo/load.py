@@ -47,12 +47,12 @@ def demo_loaded() -> bool:
     return Place.objects.filter(code=CITY_CODE).exists()
 
 
-def load_demo(scale: int = 1, stdout=None, *, households_per_grid: int | None = None) -> dict:
+def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = None) -> dict:
     """Load the demo district (拉萨市 5401 and everything under it), replacing
-    the previous one. ``scale`` multiplies the households; ``households_per_grid``
+    the previous one. ``size`` multiplies the households; ``households_per_grid``
     fixes their number per grid instead (small data sets for tests). Returns counts."""
-    if scale < 1:
-        raise ValueError("scale must be at least 1")
+    if size < 1:
+        raise ValueError("size must be at least 1")
     started = time.monotonic()
 
     def say(message: str) -> None:
@@ -61,7 +61,7 @@ def load_demo(scale: int = 1, stdout=None, *, households_per_grid: int | None = 
 
     today = timezone.localdate()
     city = build_tree()
-    buildings, households = plan(city, today, scale, households_per_grid)
+    buildings, households = plan(city, today, size, households_per_grid)
     orgs = organisations.build(city)
     say(f"generated {len(households)} households")
 
@@ -86,7 +86,7 @@ def load_demo(scale: int = 1, stdout=None, *, households_per_grid: int | None = 
             user=None,
             action=AuditLog.Action.IMPORT,
             object_type="demo",
-            note=f"demo district loaded: scale {scale}, {counts['households']} households",
+            note=f"demo district loaded: size {size}, {counts['households']} households",
         )
     say("done")
     return counts

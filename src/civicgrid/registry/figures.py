@@ -4,7 +4,7 @@ through the scope filter, so a figure never includes another community."""
 from django.db.models import Count
 
 from civicgrid.registry.filters import group_q
-from civicgrid.registry.models import Household, Resident, TargetGroup
+from civicgrid.registry.models import Household, Resident, ResidentTag, TargetGroup
 
 # The groups the home page counts, in the order it shows them.
 HOME_GROUPS = ["elderly_60", "elderly_80", "living_alone", "disabled", "special_child"]
@@ -17,16 +17,26 @@ def registry_figures(*, user) -> dict:
     groups = sorted(
         TargetGroup.objects.filter(code__in=HOME_GROUPS), key=lambda g: HOME_GROUPS.index(g.code)
     )
-    # One query: each group is a filtered distinct count over the same rows
-    # (the tag join repeats a resident once per tag, hence distinct).
-    counts = Resident.objects.for_user(user).aggregate(
-        residents=Count("id", distinct=True),
-        **{g.code: Count("id", filter=group_q(g), distinct=True) for g in groups},
+    residents = Resident.objects.for_user(user)
+    # Age groups are conditional counts over the residents alone; tagged
+    # groups count tag rows (one per resident and group), so no query joins
+    # residents to tags and needs a DISTINCT over the whole scope.
+    counts = residents.aggregate(
+        residents=Count("id"),
+        **{g.code: Count("id", filter=group_q(g)) for g in groups if g.is_derived},
     )
+    tagged = (
+        ResidentTag.objects.filter(resident__in=residents)
+        .filter(group__in=[g for g in groups if not g.is_derived])
+        .values_list("group__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts |= dict(tagged)
     return {
         "households": Household.objects.for_user(user).count(),
         "residents": counts["residents"],
-        "groups": [{"group": g, "count": counts[g.code]} for g in groups],
+        "groups": [{"group": g, "count": counts.get(g.code, 0)} for g in groups],
     }
 
 

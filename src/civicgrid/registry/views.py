@@ -4,13 +4,10 @@ the user's scope; a role that may not use a page at all gets 403."""
 
 import copy
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,19 +23,7 @@ from civicgrid.registry.forms import (
     scope_places,
 )
 from civicgrid.registry.models import Household, Organisation, Place, Resident
-
-
-def _page(request, queryset):
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _full_or_partial(request, template: str, partial: str, context: dict):
-    """The results region alone for an htmx request, the whole page otherwise
-    (also when htmx restores history, which needs a full page)."""
-    only_results = request.htmx and not request.htmx.history_restore_request
-    response = render(request, partial if only_results else template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+from civicgrid.web.pages import full_or_partial, page_of
 
 
 def _personal_data(user, resident, revealed: dict | None = None) -> list[dict]:
@@ -125,12 +110,12 @@ def household_list(request):
     households = selectors.household_list(user=user, filters=filters)
     context = {
         "filters": filters,
-        "page": _page(request, households),
+        "page": page_of(request, households),
         "place_options": place_options(user),
         "may_change": may(user, CHANGE, Household),
         "may_export": may(user, EXPORT, Household),
     }
-    return _full_or_partial(
+    return full_or_partial(
         request, "registry/household_list.html", "registry/_household_results.html", context
     )
 
@@ -215,17 +200,17 @@ def resident_list(request):
     residents = selectors.resident_list(user=user, filters=filters)
     context = {
         "filters": filters,
-        "page": _page(request, residents),
+        "page": page_of(request, residents),
         "place_options": place_options(user),
         "may_change": may(user, CHANGE, Resident),
         "may_export": may(user, EXPORT, Resident),
     }
-    return _full_or_partial(
+    return full_or_partial(
         request, "registry/resident_list.html", "registry/_resident_results.html", context
     )
 
 
-def _resident_page(request, resident, revealed: dict | None = None):
+def _residentpage_of(request, resident, revealed: dict | None = None):
     user = request.user
     context = {
         "resident": resident,
@@ -238,7 +223,7 @@ def _resident_page(request, resident, revealed: dict | None = None):
 
 @role_may(VIEW, Resident)
 def resident_detail(request, pk: int):
-    return _resident_page(request, selectors.resident_get(user=request.user, pk=pk))
+    return _residentpage_of(request, selectors.resident_get(user=request.user, pk=pk))
 
 
 @role_may(CHANGE, Resident)
@@ -297,7 +282,7 @@ def resident_reveal(request, pk: int):
         return render(
             request, "registry/_personal_value.html", {"item": item, "resident": resident}
         )
-    return _resident_page(request, resident, revealed={field: value})
+    return _residentpage_of(request, resident, revealed={field: value})
 
 
 # Organisations ------------------------------------------------------------
@@ -310,7 +295,7 @@ def organisation_list(request):
     if kind not in kinds.values:
         kind = ""
     organisations = selectors.organisation_list(user=request.user, kind=kind)
-    context = {"page": _page(request, organisations), "kinds": kinds.choices, "kind": kind}
-    return _full_or_partial(
+    context = {"page": page_of(request, organisations), "kinds": kinds.choices, "kind": kind}
+    return full_or_partial(
         request, "registry/organisation_list.html", "registry/_organisation_results.html", context
     )

@@ -111,7 +111,7 @@ def today_list(*, user, today=None) -> list[dict]:
     due = (
         Household.objects.for_user(user, VIEW)
         .filter(visits.due_q(today))
-        .select_related("risk", "grid", "head")
+        .select_related("risk")
         .order_by("number")[:TODAY_LIMIT]
     )
     place: Place | None = user.scope_place if user.scope_place_id else None

@@ -7,7 +7,6 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from civicgrid.registry.models import Household
 from civicgrid.risks import figures, hazards, layers, printmap, selectors, services, visits
 from civicgrid.risks.forms import HazardForm, MoveForm, OverrideForm, VisitForm
 from civicgrid.risks.models import Colour, Hazard, HazardEvent, HazardKind, HazardStage, Severity
+from civicgrid.web.pages import page_of
 
 # Move buttons on a hazard's page, and what each asks for.
 MOVE_FIELDS = {
@@ -166,7 +166,7 @@ def hazard_list(request):
     )
     start, end = _this_year()
     context = {
-        "page": Paginator(found, settings.PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page_of(request, found),
         "stages": [("open", _("未化解")), *HazardStage.choices],
         "severities": Severity.choices,
         "kinds": HazardKind.choices,

@@ -9,6 +9,7 @@ it is before today. A household never visited is due (not overdue).
 import math
 from datetime import datetime, time, timedelta
 
+import numpy
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -64,22 +65,27 @@ def next_due(state: HouseholdColour | None, days: dict[str, int]):
 def walking_route(start: tuple[float, float] | None, households: list) -> list:
     """Nearest neighbour from ``start`` (lat, lon) through the households'
     positions; households without a position come last, by number."""
-    placed = [h for h in households if h.lat is not None and h.lon is not None]
+    placed = sorted(
+        (h for h in households if h.lat is not None and h.lon is not None), key=lambda h: h.number
+    )
     rest = sorted((h for h in households if h.lat is None or h.lon is None), key=lambda h: h.number)
     if not placed:
         return rest
     here = start or (placed[0].lat, placed[0].lon)
+    # Equirectangular distances are enough to order a walk within a district.
     scale = math.cos(math.radians(here[0]))
+    points = numpy.array([(h.lat, h.lon * scale) for h in placed])
+    left = numpy.ones(len(placed), dtype=bool)
+    position = numpy.array([here[0], here[1] * scale])
     route = []
-    remaining = sorted(placed, key=lambda h: h.number)
-    while remaining:
-        nearest = min(
-            remaining,
-            key=lambda h: ((h.lat - here[0]) ** 2 + ((h.lon - here[1]) * scale) ** 2, h.number),
-        )
-        remaining.remove(nearest)
-        route.append(nearest)
-        here = (nearest.lat, nearest.lon)
+    while left.any():
+        distances = ((points - position) ** 2).sum(axis=1)
+        distances[~left] = numpy.inf
+        # argmin takes the first of equal distances: the lowest number, as sorted.
+        nearest = int(distances.argmin())
+        left[nearest] = False
+        route.append(placed[nearest])
+        position = points[nearest]
     return route + rest
 
 

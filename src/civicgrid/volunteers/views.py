@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.access.scoping import CHANGE, may
-from civicgrid.cases.views import full_or_partial, page_of, safe_next
 from civicgrid.registry.models import Household, Organisation
 from civicgrid.volunteers import activities, exchange, ledger, notebook, selectors, services
 from civicgrid.volunteers.forms import ActivityForm, NeedForm, VolunteerForm, case_categories
 from civicgrid.volunteers.models import TEAM_KINDS, Item, Need, SignUp, Volunteer
+from civicgrid.web.pages import full_or_partial, page_of, safe_next
 
 
 def _errors(request, exc: ValidationError) -> None:
