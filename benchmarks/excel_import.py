@@ -23,7 +23,7 @@ from civicgrid.registry.spreadsheets import COLUMNS
 from civicgrid.registry.validation import id_check_digit
 
 NAME = "excel_import"
-AREA = "540180"  # no demo or bench-data resident has it
+AREA = "540180"  # no demo or scale-data resident has it
 RELATIONS = ["户主", "配偶", "子女"]
 
 

@@ -40,7 +40,7 @@ def _places() -> dict[str, Place]:
         Case.objects.order_by().values("place_code").annotate(n=Count("pk")).order_by("-n").first()
     )
     if busiest is None:
-        raise RuntimeError("no cases: run civicgrid bench-data first")
+        raise RuntimeError("no cases: run civicgrid demo-data --scale first")
     grid = Place.objects.get(code=busiest["place_code"])
     street = grid
     while street.level != "street" and street.parent_id:
