@@ -21,7 +21,7 @@ DEPARTMENTS = [
     ("water", "拉萨市自来水公司城关营业所", ["utility_water", "water_outage", "drainage"]),
     ("civil_affairs", "城关区民政局", ["elderly_care", "social_assistance", "disability_support"]),
 ]
-PAIRED_UNITS_PER_COMMUNITY = (1, 6)  # Chengguan only: ~200 at scale 1 (seed: 300+)
+PAIRED_UNITS_PER_COMMUNITY = (4, 8)  # Chengguan only: 300-odd, as the seed counts
 PAIRED_UNIT_BASES = [
     "西藏大学", "西藏自治区人民医院", "拉萨市人民医院", "中国银行拉萨分行", "中国农业银行拉萨分行",
     "中国工商银行拉萨分行", "中国建设银行拉萨分行", "西藏日报社", "中国移动西藏公司",
@@ -105,7 +105,7 @@ def build(city: PlaceSpec) -> list[OrganisationSpec]:
             base = PAIRED_UNIT_BASES[base_cycle % len(PAIRED_UNIT_BASES)]
             base_cycle += 1
             branches[base] = branches.get(base, 0) + 1
-            ordinal = ORDINALS[branches[base] - 1]  # 200-odd units over 40 bases: ≤ 10 each
+            ordinal = ORDINALS[branches[base] - 1]  # 300-odd units over 40 bases: ≤ 10 each
             out.append(
                 OrganisationSpec(
                     f"unit-{community.code}-{n}",
