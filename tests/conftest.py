@@ -159,3 +159,13 @@ def api_for(client_for):
         return Client(headers={"Authorization": f"Bearer {key}"})
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def alarm_bell_closed_at_the_end(django_db_setup):
+    """The consoles' LISTEN connection (care.bell) must be gone before the
+    test database is dropped; it closes once the last stream has ended."""
+    from civicgrid.care import bell
+
+    yield
+    bell.listener.stop()

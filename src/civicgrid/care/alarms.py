@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from civicgrid.access.models import User
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE
+from civicgrid.care import bell
 from civicgrid.care.models import (
     OPEN_ALARM_STAGES,
     Alarm,
@@ -79,6 +80,7 @@ def alarm_open(*, device: Device, event: DeviceEvent, kind: str, geofence=None, 
         responder_order=1,
         note=geofence.name if geofence is not None else "",
     )
+    bell.ring()
     notify.notify(responder_users(device, 1), case=None, message=_message(alarm))
     return alarm
 
@@ -245,4 +247,5 @@ def alarm_move(
             responder_order=alarm.responder_order,
             note=move.note,
         )
+        bell.ring()
     return alarm

@@ -2,7 +2,6 @@
 page with timeline and map, the device list, the doctor's health reminders,
 and the OsmAnd ingest endpoint. Thin: parse, call a selector or a service."""
 
-import asyncio
 import json
 import time
 from datetime import timedelta
@@ -27,16 +26,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicgrid.access.decorators import role_may
 from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, VIEW, get_for_user, may
-from civicgrid.care import pipeline, selectors, services
+from civicgrid.care import bell, pipeline, selectors, services
 from civicgrid.care.alarms import alarm_move, allowed_actions
 from civicgrid.care.models import Alarm, AlarmEvent, Device, Geofence, ReminderTask, Responder
 from civicgrid.care.protocols import osmand
 from civicgrid.registry.filters import ResidentFilter
 from civicgrid.registry.selectors import resident_list
 
-# How often the live stream looks for new timeline rows, and how long one
-# connection lasts before the browser reconnects (EventSource does it itself).
-POLL_SECONDS = 0.3
+# How long one stream lasts before the browser reconnects (EventSource does
+# it itself); how often it looks for new rows is care.bell's.
 STREAM_SECONDS = 55
 
 
@@ -73,30 +71,41 @@ def _cursor(request) -> int:
 
 def _sync_stream(user, after: int):
     deadline = time.monotonic() + STREAM_SECONDS
-    yield "retry: 1000\n\n"
-    while time.monotonic() < deadline:
-        changes = selectors.alarm_changes(user=user, after=after)
-        for change in changes:
-            after = change.pk
-            yield _event(change)
-        if not changes:
-            yield ": keep-alive\n\n"
-            time.sleep(POLL_SECONDS)
-    close_old_connections()
+    wake = bell.listener.subscribe()
+    try:
+        yield "retry: 1000\n\n"
+        while time.monotonic() < deadline:
+            wake.clear()
+            changes = selectors.alarm_changes(user=user, after=after)
+            for change in changes:
+                after = change.pk
+                yield _event(change)
+            if not changes:
+                yield ": keep-alive\n\n"
+                wake.wait_sync(bell.poll_seconds())
+    finally:
+        bell.listener.unsubscribe(wake)
+        close_old_connections()
 
 
 async def _async_stream(user, after: int):
     changes_for = sync_to_async(selectors.alarm_changes)
     deadline = time.monotonic() + STREAM_SECONDS
-    yield "retry: 1000\n\n"
-    while time.monotonic() < deadline:
-        changes = await changes_for(user=user, after=after)
-        for change in changes:
-            after = change.pk
-            yield _event(change)
-        if not changes:
-            yield ": keep-alive\n\n"
-            await asyncio.sleep(POLL_SECONDS)
+    wake = bell.listener.subscribe()
+    wake.bind()
+    try:
+        yield "retry: 1000\n\n"
+        while time.monotonic() < deadline:
+            wake.clear()
+            changes = await changes_for(user=user, after=after)
+            for change in changes:
+                after = change.pk
+                yield _event(change)
+            if not changes:
+                yield ": keep-alive\n\n"
+                await wake.wait(bell.poll_seconds())
+    finally:
+        bell.listener.unsubscribe(wake)
 
 
 @login_required
