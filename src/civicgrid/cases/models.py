@@ -388,3 +388,70 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+def _department_tallies(user, action):
+    """A department's staff see every case whistled to it, wherever it lies:
+    on tallies, that is the department's own rows."""
+    if action != VIEW or not user.organisation_id:
+        return Q(pk__in=[])
+    return Q(department_id=user.organisation_id)
+
+
+class CaseTally(models.Model):
+    """The counts behind the case figures (统计汇总) for the cases under one
+    node of the place tree, one category and one local month, kept up to date
+    as cases move (``civicgrid.cases.tallies``). Every level of the tree has
+    its rows (a case counts in its grid's, community's … and the root's), so
+    figures for any node read a handful of rows. Rows without a department
+    count every case and dispatch; a department's rows count the cases
+    whistled to it and its own dispatches. Each count is bucketed by its own
+    date, as ``civicgrid.cases.figures`` defines them."""
+
+    # The cases whose place code starts with this one ("" for all of them).
+    place_code = models.CharField(max_length=15, blank=True)
+    # Its length: the level of the tree the row sums up.
+    depth = models.PositiveSmallIntegerField()
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    # The first day of the month in settings.TIME_ZONE.
+    month = models.DateField()
+    department = models.ForeignKey(
+        "registry.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Plain integers, not positive ones: a tally gone wrong must not make a
+    # case move fail; ``civicgrid rebuild-figures --check`` finds it.
+    cases = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    closed_in_period = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    dispatches = models.IntegerField(default=0)
+    hand_backs = models.IntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(path="place_code", roles={"view": CASE_HANDLERS}, assigned=_department_tallies)
+
+    class Meta:
+        verbose_name = _("事件统计汇总")
+        verbose_name_plural = _("事件统计汇总")
+        constraints = [
+            # Two partial keys: NULL departments would never conflict in one.
+            models.UniqueConstraint(
+                fields=["place_code", "category", "month"],
+                condition=Q(department__isnull=True),
+                name="case_tally_once",
+            ),
+            models.UniqueConstraint(
+                fields=["place_code", "category", "month", "department"],
+                condition=Q(department__isnull=False),
+                name="case_tally_department_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["depth", "month"], name="case_tally_level_month")]
+
+    def __str__(self) -> str:
+        return f"{self.place_code} {self.category_id} {self.month:%Y-%m}"

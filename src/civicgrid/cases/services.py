@@ -16,6 +16,7 @@ from civicgrid.cases.deadlines import deadline_for, due
 from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority, Stage
 from civicgrid.cases.photos import PreparedPhoto, attach
 from civicgrid.cases.questions import clean_answers
+from civicgrid.cases.tallies import tally_new_case
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Place
 from civicgrid.registry.validation import normalise_phone
@@ -141,6 +142,7 @@ def case_report(
     try:
         with transaction.atomic():
             _create(case, photos=photos)
+            tally_new_case(case)  # the figures' roll-ups (cases.tallies), same transaction
     except IntegrityError:
         # Two copies of one submission raced; the first one won.
         if key and (existing := Case.objects.filter(intake_key=key).first()):

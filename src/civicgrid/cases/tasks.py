@@ -1,5 +1,7 @@
-"""Deadline watch: overdue warnings and escalation up the place tree."""
+"""Deadline watch: overdue warnings and escalation up the place tree; a daily
+check of the figures' tallies."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,8 +12,11 @@ from django_tasks import task
 
 from civicgrid.cases import notify
 from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch
+from civicgrid.cases.tallies import tally_differences, tally_rebuild
 from civicgrid.cases.workflow import case_move
 from civicgrid.ops.schedule import periodic
+
+logger = logging.getLogger(__name__)
 
 
 @periodic(every=timedelta(minutes=1))
@@ -77,3 +82,20 @@ def _flag(dispatch: Dispatch, field: str, now, template: str) -> bool:
         recipients += list(notify.department_staff([dispatch.department_id]))
         notify.notify(recipients, case=dispatch.case, message=f"{dispatch.case.number}: {note}")
     return True
+
+
+@periodic(every=timedelta(days=1))
+@task()
+def check_figure_tallies() -> dict:
+    return check_tallies()
+
+
+def check_tallies() -> dict:
+    """Compare the figures' tallies with a recount and repair them if they
+    differ: a write that bypassed the workflow, or a bug, which the error
+    log shows."""
+    problems = tally_differences()
+    if problems:
+        logger.error("case tallies differ from a recount, recounting: %s", "; ".join(problems))
+        tally_rebuild()
+    return {"differences": len(problems)}

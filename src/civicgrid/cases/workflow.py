@@ -19,6 +19,7 @@ from civicgrid.cases import notify
 from civicgrid.cases.deadlines import deadline_for, due
 from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch, Stage
 from civicgrid.cases.photos import PreparedPhoto, attach
+from civicgrid.cases.tallies import case_facts, tally_change
 from civicgrid.lib.moves import by_system, require_note
 
 A = CaseEvent.Action
@@ -396,8 +397,12 @@ def case_move(
                 % {"stage": case.get_stage_display(), "action": A(action).label}
             )
         from_stage = case.stage
+        before = case_facts(case)
         case.stage = rule.effect(case, move)
         case.save()
+        # Whatever the effect changed (the case, its dispatches), the figures'
+        # tallies follow in this transaction.
+        tally_change(before, case_facts(case))
         events = [
             CaseEvent.objects.create(
                 case=case,

@@ -18,6 +18,7 @@ from civicgrid.cases.models import (
     Question,
     Stage,
 )
+from civicgrid.cases.tallies import tally_rebuild
 from civicgrid.demo.organisations import DEPARTMENTS
 from civicgrid.registry.models import Organisation, Place
 
@@ -187,6 +188,8 @@ def load_cases(*, seed: str = "cases", count: int = CASES, now: datetime | None 
         events.extend(_timeline(case, outcome, departments, dispatches, limits, rng))
     Dispatch.objects.bulk_create(dispatches, batch_size=1000)
     CaseEvent.objects.bulk_create(events, batch_size=2000)
+    # Bulk writes bypass the workflow that keeps the figures' tallies.
+    tally_rebuild()
     return len(cases)
 
 
