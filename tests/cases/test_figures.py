@@ -253,3 +253,36 @@ def test_by_place_takes_one_query_per_table(january, personas, places, django_as
     # The children, then cases and dispatches each grouped in one query.
     with django_assert_num_queries(3):
         case_figures_by_place(user=user, parent=parent, **JAN)
+
+
+def test_export_by_place_category_and_month(january, personas, places, client_for):
+    from io import BytesIO
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from civicgrid.access.models import AuditLog
+
+    street = places["street"]
+    query = {"start": "2026-01-01", "end": "2026-01-31", "place": street.code}
+    response = client_for(personas["admin"]).get(reverse("cases:figures_export"), query)
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    header, *rows = list(sheet.values)
+    assert header[:4] == ("地点", "类别", "月份", "案件数")
+    expected = figures.case_figures_by_place_category_month(
+        user=personas["admin"], start=JAN["start"], end=JAN["end"], parent=street
+    )
+    assert [row[:7] for row in rows] == [
+        (r["place_name"], r["category_name"], r["month"], r["cases"], r["due"], r["closed"],
+         r["on_time"])
+        for r in expected
+    ]  # fmt: skip
+    assert rows[0][0] == "泽新社区" and rows[0][7] == expected[0]["closure_rate"]
+    assert sheet.cell(row=2, column=8).number_format == "0.0%"
+    assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, object_type="cases.figures")
+
+    # A place outside the user's scope is refused, not silently widened.
+    staff_b = client_for(personas["staff_b"])
+    outside = {**query, "place": places["community_a"].code}
+    assert staff_b.get(reverse("cases:figures_export"), outside).status_code == 400

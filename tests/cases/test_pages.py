@@ -387,7 +387,18 @@ def test_figures_page(case_a, personas, client_for):
 
 
 @pytest.mark.parametrize(
-    "name", ["report", "new", "list", "geojson", "queue", "notifications", "figures", "mine"]
+    "name",
+    [
+        "report",
+        "new",
+        "list",
+        "geojson",
+        "queue",
+        "notifications",
+        "figures",
+        "figures_export",
+        "mine",
+    ],
 )
 def test_anonymous_is_sent_to_login(db, name):
     response = Client().get(reverse(f"cases:{name}"))

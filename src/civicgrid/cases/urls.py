@@ -27,4 +27,5 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("figures/", views.case_figures, name="figures"),
+    path("figures/export.xlsx", views.case_figures_export, name="figures_export"),
 ]

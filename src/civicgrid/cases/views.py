@@ -3,12 +3,13 @@ the helpers the staff, mobile and department pages use. Thin: parse input,
 call a selector, a service or the workflow, render. Every case is looked up
 through ``selectors.case_get`` (404 outside the user's scope)."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
-from civicgrid.cases import figures, notify, selectors, services
+from civicgrid.cases import exports, figures, notify, selectors, services
 from civicgrid.cases.models import Case
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options, scope_places
@@ -127,8 +128,20 @@ def _figure_cells(row: dict) -> list[str]:
     ]
 
 
-@login_required
-def case_figures(request):
+@dataclass
+class FigureQuery:
+    """What the figures page and its export were asked for."""
+
+    period: dict  # user, start, end (exclusive), department
+    place: Place
+    start: date
+    end: date  # inclusive, as shown
+    code: str
+    options: list
+    errors: list[str]
+
+
+def _figure_query(request) -> FigureQuery:
     user = request.user
     department = user.organisation if user.role == Role.DEPARTMENT else None
     if department is None and not may(user, VIEW, Case):
@@ -147,23 +160,25 @@ def case_figures(request):
     )
     if parent is None:
         raise Http404
-    period = {
-        "user": user,
-        "start": start,
-        "end": end + timedelta(days=1),
-        "department": department,
-    }
-    total = figures.case_figures(**period, place_code=parent.code)
-    rows = figures.case_figures_by_place(**period, parent=parent)
+    end_exclusive = end + timedelta(days=1)
+    period = {"user": user, "start": start, "end": end_exclusive, "department": department}
+    return FigureQuery(period, parent, start, end, code, options, errors)
+
+
+@login_required
+def case_figures(request):
+    query = _figure_query(request)
+    total = figures.case_figures(**query.period, place_code=query.place.code)
+    rows = figures.case_figures_by_place(**query.period, parent=query.place)
     headers = [_("案件数"), _("结案率"), _("按期结案率"), _("退单率"), _("重办率"), _("满意度")]
     context = {
-        "start": start,
-        "end": end,
-        "errors": errors,
-        "place": parent,
-        "place_options": options,
-        "code": code,
-        "department": department,
+        "start": query.start,
+        "end": query.end,
+        "errors": query.errors,
+        "place": query.place,
+        "place_options": query.options,
+        "code": query.code,
+        "department": query.period["department"],
         "headers": headers,
         "total": list(zip(headers, _figure_cells(total), strict=True)),
         "rows": [
@@ -172,3 +187,23 @@ def case_figures(request):
         ],
     }
     return render(request, "cases/figures.html", context)
+
+
+@login_required
+def case_figures_export(request):
+    """GET /cases/figures/export.xlsx?start&end&place: one row per lower
+    place × category × month, the figures page's period and place."""
+    query = _figure_query(request)
+    if query.errors:
+        return HttpResponseBadRequest("; ".join(str(error) for error in query.errors))
+    try:
+        rows = figures.case_figures_by_place_category_month(**query.period, parent=query.place)
+    except ValidationError as error:
+        return HttpResponseBadRequest("; ".join(error.messages))
+    export = exports.figures_export(user=request.user, place=query.place, rows=rows)
+    return FileResponse(
+        export.file,
+        as_attachment=True,
+        filename=export.filename,
+        content_type=exports.XLSX_CONTENT_TYPE,
+    )
