@@ -52,11 +52,16 @@ def media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_grid_index():
+    """In-memory copies (grid index, case categories) survive a test's
+    rollback, which fires no signal: drop them around each test."""
+    from civicgrid.cases import catalogue
     from civicgrid.registry import geo
 
     geo.forget()
+    catalogue.forget()
     yield
     geo.forget()
+    catalogue.forget()
 
 
 @pytest.fixture

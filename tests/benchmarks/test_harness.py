@@ -92,7 +92,6 @@ def test_bench_command_runs_end_to_end(small_scale, tmp_path, capsys):
         "figures",
         "map_layers",
         "excel_import",
-        "case_api",
         "--quick",
         "--json",
         str(out),
@@ -101,7 +100,7 @@ def test_bench_command_runs_end_to_end(small_scale, tmp_path, capsys):
     assert document["command"].startswith("civicgrid bench geofence figures")
     assert not document["machine"]["failed"]
     names = {r["benchmark"] for r in document["results"]}
-    assert names == {"geofence", "figures", "map_layers", "excel_import", "case_api"}
+    assert names == {"geofence", "figures", "map_layers", "excel_import"}
     for row in document["results"]:
         assert row["platform"] > 0 and row["baseline"] > 0
         assert row["ratio"] == pytest.approx(row["platform"] / row["baseline"])
@@ -111,9 +110,33 @@ def test_bench_command_runs_end_to_end(small_scale, tmp_path, capsys):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_bench_case_api_end_to_end_over_http(places, tmp_path):
+    """The case API is served by uvicorn processes (the platform and the raw
+    baseline), which see only committed rows: a transactional test."""
+    Category.objects.create(
+        code="sanitation", name="环境卫生", group="市容环境", default_priority="normal"
+    )
+    load_scale(residents=30, devices=2, cases=200)
+    out = tmp_path / "results.json"
+    call_command("bench", "case_api", "--quick", "--json", str(out))
+    document = json.loads(out.read_text())
+    assert not document["machine"]["failed"]
+    rows = {r["hot_path"]: r for r in document["results"]}
+    assert len(rows) == 3 and all(r["platform"] > 0 and r["baseline"] > 0 for r in rows.values())
+    # Both servers answered the reads with the same document.
+    reads = [r for r in rows.values() if "reads" in r["hot_path"]]
+    assert len(reads) == 2 and all(r["details"]["identical"] for r in reads)
+    # The benchmark removes the cases it posted, and their share of the roll-ups.
+    from civicgrid.cases.tallies import tally_differences
+
+    assert Case.objects.count() == 200 and tally_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
 def test_bench_ingest_end_to_end_through_the_broker(places, tmp_path):
-    """Ingest runs on its own thread and connection, so the rows must be
-    committed (transactional test); alarm latency's baseline is PostgreSQL-only."""
+    """Ingest runs as separate ``civicgrid ingest`` processes on this test
+    database, so the rows must be committed (transactional test); alarm
+    latency's baseline is PostgreSQL-only."""
     from django.db import connection
 
     from tests.care.mqtt import require_broker

@@ -130,7 +130,7 @@ def test_department_cannot_verify_or_close_its_own_work(whistled, personas, api_
 def test_department_sees_nothing_before_the_whistle(case_a, personas, api_for):
     dept = api_for(personas["department"])
     assert post(dept, f"/api/v1/cases/{case_a.pk}/accept").status_code == 404
-    assert dept.get("/api/v1/cases").json()["count"] == 0
+    assert dept.get("/api/v1/cases").json()["items"] == []
 
 
 def test_rating_out_of_range_is_refused(case_a, personas, rider, api_for):
@@ -205,7 +205,8 @@ def test_filters(case_a, fire_lane, places, rider, whistled, personas, api_for):
     def count(query):
         response = client.get(f"/api/v1/cases?{query}")
         assert response.status_code == 200, response.json()
-        return response.json()["count"]
+        assert response.json()["next"] is None
+        return len(response.json()["items"])
 
     assert count("") == 2
     assert count("place=540102001002") == 1
@@ -216,7 +217,9 @@ def test_filters(case_a, fire_lane, places, rider, whistled, personas, api_for):
     assert count("overdue=false") == 2 and count("overdue=true") == 0
     assert count("q=鲁固路") == 1
     assert count(f"q={case_a.number}") == 1
-    assert count("limit=1") == 2 and len(client.get("/api/v1/cases?limit=1").json()["items"]) == 1
+    assert count("date_from=2026-01-01") == 2 and count("date_to=2026-01-01") == 0
+    one = client.get("/api/v1/cases?limit=1").json()
+    assert len(one["items"]) == 1 and one["next"]
     bad = client.get("/api/v1/cases?stage=flying")
     assert bad.status_code == 400 and bad.json()["errors"]["stage"]
     backwards = client.get("/api/v1/cases?date_from=2026-02-01&date_to=2026-01-01")
@@ -342,3 +345,145 @@ def test_figures_endpoint(case_a, personas, api_for):
 def test_anonymous_caller_gets_401(case_a, client):
     assert client.get("/api/v1/cases").status_code == 401
     assert client.post(f"/api/v1/cases/{case_a.pk}/accept").status_code == 401
+
+
+# The list's keyset pagination --------------------------------------------
+
+
+def pages(client, url):
+    """Every page of a list, following ``next``; the items in order."""
+    items, seen = [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        items += body["items"]
+        url = body["next"]
+        seen += 1
+        assert seen < 50, "the cursor never ends"
+    return items
+
+
+@pytest.fixture
+def many(fire_lane, places, rider):
+    """Seven cases, three of them reported at the very same moment (ties
+    that only the id orders)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    made = [report(fire_lane, rider, places["grid_a" if n % 2 else "grid_b"]) for n in range(7)]
+    moment = timezone.now() - timedelta(hours=1)
+    for n, case in enumerate(made):
+        at = moment if n in (2, 3, 4) else moment - timedelta(minutes=n)
+        Case.objects.filter(pk=case.pk).update(reported_at=at)
+    return list(Case.objects.order_by("-reported_at", "-id").values_list("pk", flat=True))
+
+
+def test_pages_follow_the_cursor_without_gaps_or_repeats(
+    many, fire_lane, places, rider, personas, api_for
+):
+    client = api_for(personas["admin"])
+    assert [c["id"] for c in pages(client, "/api/v1/cases?limit=2")] == many
+    # Cases reported between two pages come before the first: none is
+    # skipped or shown twice.
+    first = client.get("/api/v1/cases?limit=3").json()
+    assert [c["id"] for c in first["items"]] == many[:3]
+    newer = [report(fire_lane, rider, places["grid_a"]).pk for _ in range(2)]
+    rest = pages(client, first["next"])
+    assert [c["id"] for c in rest] == many[3:]
+    assert not set(newer) & {c["id"] for c in rest}
+
+
+def test_the_next_page_keeps_the_filters(many, personas, api_for):
+    client = api_for(personas["admin"])
+    expected = list(
+        Case.objects.filter(place_code__startswith="540102001002")
+        .order_by("-reported_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    first = client.get("/api/v1/cases?place=540102001002&limit=1").json()
+    assert "place=540102001002" in first["next"] and first["next_cursor"] in first["next"]
+    found = pages(client, "/api/v1/cases?place=540102001002&limit=1")
+    assert [c["id"] for c in found] == expected and len(expected) == 4
+    # The cursor alone carries the position; the caller's filters still apply.
+    cursor = first["next_cursor"]
+    also = client.get(f"/api/v1/cases?place=540102001002&limit=10&cursor={cursor}").json()
+    assert [c["id"] for c in also["items"]] == expected[1:] and also["next"] is None
+
+
+def test_a_bad_cursor_is_400(many, personas, api_for):
+    client = api_for(personas["admin"])
+    for cursor in ("nonsense", "MjAyNnwx", "", "%%%"):
+        response = client.get(f"/api/v1/cases?cursor={cursor}")
+        if cursor == "":
+            assert response.status_code == 200  # empty: the first page
+            continue
+        assert response.status_code == 400 and response.json()["errors"]["cursor"]
+    assert client.get("/api/v1/cases?limit=0").status_code == 422
+
+
+def test_a_page_costs_the_same_queries_whatever_its_size_and_never_counts(many, personas, api_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_for(personas["admin"])
+    client.get("/api/v1/cases")  # the token's first use is written once
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in captured]
+
+    small, large = queries("/api/v1/cases?limit=1"), queries("/api/v1/cases?limit=7")
+    assert len(small) == len(large)
+    assert not any("COUNT(" in sql.upper() or "OFFSET" in sql.upper() for sql in small + large)
+
+
+def test_the_date_filters_are_local_days(fire_lane, places, rider, personas, api_for):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    case = report(fire_lane, rider, places["grid_a"])
+    late = timezone.make_aware(datetime(2026, 3, 1, 23, 30))  # 15:30 UTC
+    Case.objects.filter(pk=case.pk).update(reported_at=late)
+    client = api_for(personas["admin"])
+
+    def ids(query):
+        return [c["id"] for c in client.get(f"/api/v1/cases?{query}").json()["items"]]
+
+    assert ids("date_from=2026-03-01&date_to=2026-03-01") == [case.pk]
+    assert ids("date_to=2026-02-28") == [] and ids("date_from=2026-03-02") == []
+
+
+def test_the_schema_documents_the_cursor(db, client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/cases"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"cursor", "limit", "place", "stage"} <= names and "offset" not in names
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][page.rsplit("/", 1)[1]]["properties"]
+    assert {"items", "next", "next_cursor"} <= set(fields) and "count" not in fields
+
+
+def test_list_items_are_the_detail_s_fields(fire_lane, places, rider, personas, api_for):
+    """The list builds its items from plain values (list_rows); they must
+    equal what the CaseOut schema makes of the same case, for a caller who
+    sees an anonymous reporter and for one who does not."""
+    from civicgrid.cases.api import CaseOut
+
+    report(fire_lane, rider, places["grid_a"], anonymous=True, reporter_phone="13908912345")
+    report(fire_lane, rider, places["grid_a"], reporter_name="扎西")
+    for user in (personas["staff_a"], rider, personas["root"]):
+        client = api_for(user)
+        items = client.get("/api/v1/cases").json()["items"]
+        assert len(items) == 2
+        for item in items:
+            assert list(item) == list(CaseOut.model_fields)
+            detail = client.get(f"/api/v1/cases/{item['id']}").json()
+            assert item == {name: detail[name] for name in item}, user
+    hidden = api_for(rider).get("/api/v1/cases").json()["items"]
+    shown = api_for(personas["staff_a"]).get("/api/v1/cases").json()["items"]
+    assert {i["reporter_phone_masked"] for i in hidden if i["anonymous"]} == {""}
+    assert {i["reporter_phone_masked"] for i in shown if i["anonymous"]} == {"139****2345"}

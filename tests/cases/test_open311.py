@@ -333,3 +333,24 @@ def test_retry_with_a_client_request_id_returns_the_same_case(fire_lane, post, a
 def test_service_errors_pass_through(fire_lane, post):
     described = errors(post(description=""), "json", 400)
     assert described == ["description: 请描述发现的问题。"]
+
+
+def test_category_changes_apply_to_posts_at_once(fire_lane, post, places):
+    assert post().status_code == 201  # the catalogue is now in memory
+    fire_lane.active = False
+    fire_lane.save()
+    assert errors(post(), "json", 400) == ["service_code fire_lane not found."]
+    Category.objects.create(code="noise", name="噪声扰民", group="环境")
+    assert post(service_code="noise", **{"attribute[blocked_by]": ""}).status_code == 201
+
+
+def test_a_post_reads_only_its_client_key_and_the_staff_to_notify(fire_lane, post, places):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert post(client_request_id="warm").status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        assert post(client_request_id="measured").status_code == 201
+    reads = [q["sql"] for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
+    tables = {sql.split(" FROM ")[1].split()[0].strip('"') for sql in reads}
+    assert tables <= {"access_clientkey", "access_user", "cases_casetally"}, reads

@@ -290,3 +290,31 @@ def test_token_of_an_open311_case(fire_lane, case_a, api_key_post, fmt):
         assert parse(response, fmt).tag == "service_requests"
     # Only Open311 posts have tokens; a rider's case is not one.
     assert errors(get(f"tokens/{case_a.number}", fmt=fmt), fmt, 404)
+
+
+def test_filtered_reads_cost_the_same_four_queries_and_no_personal_column(
+    fire_lane, personas, fire, api_key_post
+):
+    for n in range(3):
+        api_key_post(first_name="顿珠", phone="13908912345", client_request_id=f"q-{n}")
+    case_move(case=Case.objects.first(), action="accept", actor=personas["staff_a"])
+
+    def captured(**params):
+        get(**params)  # warm: the category codes are read once per process
+        with CaptureQueriesContext(connection) as queries:
+            response = get(**params)
+        assert len(numbers(response)) == 3
+        return [q["sql"] for q in queries]
+
+    for params in ({}, {"service_code": "fire_lane", "status": "open"}):
+        sql = captured(**params)
+        assert len(sql) == 4, sql
+        for column in ("reporter_name", "reporter_phone", "reporter_id", "answers", "household"):
+            assert not any(column in statement for statement in sql), column
+
+
+def test_status_notes_follow_the_callers_language(case_a):
+    chinese = rows(get(), "json")[0]["status_notes"]
+    english = Client().get(f"{BASE}/requests.json", HTTP_ACCEPT_LANGUAGE="en")
+    assert chinese == "已上报"
+    assert rows(english, "json")[0]["status_notes"] in ("Reported", "已上报")

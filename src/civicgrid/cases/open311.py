@@ -29,11 +29,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import CharField, F, Prefetch, Value
+from django.db.models import CharField, F, Value
 from django.db.models.functions import Length
 from django.http import FileResponse, Http404, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -42,18 +41,10 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.access.client_keys import client_key_for
 from civicgrid.access.models import ClientKey
-from civicgrid.cases.models import (
-    OPEN_STAGES,
-    Case,
-    CaseEvent,
-    Category,
-    Channel,
-    Dispatch,
-    Photo,
-    Question,
-    Stage,
-)
-from civicgrid.cases.open311_format import FORMATS, render, w3_datetime
+from civicgrid.cases import catalogue
+from civicgrid.cases.models import OPEN_STAGES, Case, Channel, Photo, Question, Stage
+from civicgrid.cases.open311_format import FORMATS, render
+from civicgrid.cases.open311_rows import public_rows
 from civicgrid.cases.selectors import categories
 from civicgrid.cases.services import case_report
 from civicgrid.registry.geo import grid_at
@@ -65,26 +56,8 @@ CHANGESET = "2026-11-28T00:00:00+08:00"
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)
 CLOSED_STAGES = (Stage.CLOSED, Stage.REJECTED)
-_CLOSING_ACTIONS = {CaseEvent.Action.CLOSE, CaseEvent.Action.FIX_ON_SPOT, CaseEvent.Action.MERGE}
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-# Only what the public answer shows: the reporter's phone is never even decrypted.
-_PUBLIC_FIELDS = (
-    "number",
-    "stage",
-    "category",
-    "category__code",
-    "category__name",
-    "description",
-    "reject_reason",
-    "reported_at",
-    "due_at",
-    "overdue",
-    "address",
-    "lat",
-    "lon",
-    "media_url",
-)
 
 
 class Problem(Exception):
@@ -245,10 +218,11 @@ def service_requests(call: Call):
 
 @endpoint("GET")
 def request_detail(call: Call, number: str):
-    found = list(_public(_in_jurisdiction(call, Case.objects.filter(number=number))))
-    if not found:
+    cases = _in_jurisdiction(call, Case.objects.filter(number=number))
+    rows = public_rows(call.request, cases, limit=1)
+    if not rows:
         raise Problem(404, f"service_request_id {number} not found.")
-    return _render_cases(call, found)
+    return render(rows, call.fmt, root="service_requests")
 
 
 @endpoint("GET")
@@ -277,28 +251,14 @@ def _in_jurisdiction(call: Call, cases):
     return cases.filter(place_code__startswith=call.jurisdiction.code)
 
 
-def _public(cases):
-    """Cases with what a public row needs: one query, three prefetches."""
-    return (
-        cases.select_related("category")
-        .only(*_PUBLIC_FIELDS)
-        .prefetch_related(
-            Prefetch("dispatches", queryset=Dispatch.objects.select_related("department")),
-            Prefetch("events", queryset=CaseEvent.objects.only("case_id", "at", "action", "note")),
-            Prefetch("photos", queryset=Photo.objects.only("case_id", "key", "uploaded_at")),
-        )
-        .order_by("-reported_at", "-id")
-    )
-
-
 def _search(call: Call):
     cases = _in_jurisdiction(call, Case.objects.all())
     numbers = _split(call.get("service_request_id"))
     if numbers:
-        return _public(cases.filter(number__in=numbers))[:MAX_RESULTS]
+        return cases.filter(number__in=numbers)
     codes = _split(call.get("service_code"))
     if codes:
-        known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
+        known = catalogue.codes()
         if unknown := [code for code in codes if code not in known]:
             raise Problem(400, *[f"service_code {code} not found." for code in unknown])
         cases = cases.filter(category__code__in=codes)
@@ -310,8 +270,7 @@ def _search(call: Call):
     elif statuses == {"closed"}:
         cases = cases.filter(stage__in=CLOSED_STAGES)
     start, end = _date_range(call)
-    cases = cases.filter(reported_at__gte=start, reported_at__lte=end)
-    return _public(cases)[:MAX_RESULTS]
+    return cases.filter(reported_at__gte=start, reported_at__lte=end)
 
 
 def _split(value: str) -> list[str]:
@@ -350,50 +309,8 @@ def _w3_param(call: Call, name: str) -> datetime | None:
 
 
 def _render_cases(call: Call, cases):
-    rows = [_row(call, case) for case in cases]
+    rows = public_rows(call.request, cases, limit=MAX_RESULTS)
     return render(rows, call.fmt, root="service_requests")
-
-
-def _row(call: Call, case: Case) -> dict:
-    events = list(case.events.all())
-    photos = list(case.photos.all())
-    media_url = case.media_url or (
-        call.request.build_absolute_uri(reverse("open311:media", kwargs={"key": photos[0].key}))
-        if photos
-        else None
-    )
-    return {
-        "service_request_id": case.number,
-        "status": "open" if case.stage in OPEN_STAGES else "closed",
-        "status_notes": _status_notes(case, events),
-        "service_name": case.category.name,
-        "service_code": case.category.code,
-        "description": case.description,
-        "agency_responsible": ", ".join(
-            d.department.name for d in case.dispatches.all() if d.is_active
-        ),
-        "service_notice": "Past its deadline." if case.overdue and case.is_open else "",
-        "requested_datetime": w3_datetime(case.reported_at),
-        "updated_datetime": w3_datetime(events[-1].at if events else case.reported_at),
-        "expected_datetime": w3_datetime(case.due_at),
-        "address": case.address,
-        "address_id": None,
-        "zipcode": None,
-        "lat": case.lat,
-        "long": case.lon,
-        "media_url": media_url,
-    }
-
-
-def _status_notes(case: Case, events) -> str:
-    """Only notes meant for the public: a rejection's reason, a closing note."""
-    if case.stage == Stage.REJECTED and case.reject_reason:
-        return case.reject_reason
-    if case.stage == Stage.CLOSED:
-        notes = [e.note for e in events if e.action in _CLOSING_ACTIONS and e.note.strip()]
-        if notes:
-            return notes[-1]
-    return str(case.get_stage_display())
 
 
 # Posting a request -------------------------------------------------------------
@@ -405,7 +322,7 @@ def _post(call: Call):
     code = call.get("service_code")
     if not code:
         raise Problem(400, "service_code was not provided.")
-    category = Category.objects.filter(code=code, active=True).first()
+    category = catalogue.category(code)
     if category is None:
         raise Problem(400, f"service_code {code} not found.")
     lat, lon = _number(call, "lat"), _number(call, "long")

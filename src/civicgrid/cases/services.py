@@ -11,8 +11,8 @@ from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import place_in_scope
-from civicgrid.cases import notify
-from civicgrid.cases.deadlines import deadline_for, due
+from civicgrid.cases import catalogue, notify
+from civicgrid.cases.deadlines import FALLBACK, due
 from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority, Stage
 from civicgrid.cases.photos import PreparedPhoto, attach
 from civicgrid.cases.questions import clean_answers
@@ -71,12 +71,13 @@ def case_report(
     media_url: str = "",
 ) -> tuple[Case, bool]:
     """Create a case (or find the one a retried submission already created).
-    Returns (case, created)."""
+    Returns (case, created).
+
+    A retry is told apart by its key's unique index when the case is
+    written, not by a look-up before: a first submission (the usual case)
+    then costs no extra query. A retry that would now fail validation or
+    scope still gets its case back, as when it was looked up first."""
     key = intake_key(channel=channel, reporter=reporter, client=client, key=client_key)
-    if key:
-        existing = Case.objects.filter(intake_key=key).first()
-        if existing is not None:
-            return existing, False
     errors = {}
     description = (description or "").strip()
     if not description:
@@ -90,7 +91,7 @@ def case_report(
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}]
     try:
-        cleaned_answers = clean_answers(category, answers or {})
+        cleaned_answers = clean_answers(catalogue.with_questions(category), answers or {})
     except ValidationError as exc:
         errors.update({f"attribute[{k}]": v for k, v in exc.message_dict.items()})
     try:
@@ -112,9 +113,13 @@ def case_report(
         if len(media_url) > Case._meta.get_field("media_url").max_length:
             errors["media_url"] = [_("图片链接过长。")]
     if errors:
+        if existing := _reported(key):
+            return existing, False
         raise ValidationError(errors)
     bound = channel in _SCOPE_BOUND_CHANNELS and reporter is not None
     if bound and not place_in_scope(reporter, place):
+        if existing := _reported(key):
+            return existing, False
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
     phone_masked = mask(phone, keep_start=3, keep_end=4)
     case = Case(
@@ -144,17 +149,22 @@ def case_report(
             _create(case, photos=photos)
             tally_new_case(case)  # the figures' roll-ups (cases.tallies), same transaction
     except IntegrityError:
-        # Two copies of one submission raced; the first one won.
-        if key and (existing := Case.objects.filter(intake_key=key).first()):
+        # A retry, or two copies of one submission raced: the first one won.
+        if existing := _reported(key):
             return existing, False
         raise
     return case, True
 
 
+def _reported(key: str | None) -> Case | None:
+    """The case an earlier submission with this intake key created."""
+    return Case.objects.filter(intake_key=key).first() if key else None
+
+
 def _create(case: Case, *, photos) -> None:
     """Save a new case with its number, deadline, first timeline row and photos."""
     now = timezone.now()
-    limits = deadline_for(case.category, case.priority)
+    limits = catalogue.limits(case.category, case.priority) or FALLBACK
     case.reported_at = now
     case.due_at = due(now, limits.close_hours, working=limits.working_hours)
     case.number = f"T{now.timestamp():.6f}"[:20]  # replaced below, once the id is known

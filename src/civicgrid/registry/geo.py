@@ -1,5 +1,7 @@
-"""Which grid holds a point: an STRtree of grid polygons kept in memory."""
+"""Which grid holds a point: an STRtree of grid polygons kept in memory,
+with the grids themselves (intake resolves a position without a query)."""
 
+import copy
 import threading
 import time
 
@@ -10,7 +12,7 @@ from civicgrid.registry.models import Place
 
 _REFRESH_SECONDS = 300
 _lock = threading.Lock()
-_index: dict = {"built": 0.0, "tree": None, "ids": []}
+_index: dict = {"built": 0.0, "tree": None, "grids": []}
 
 
 def forget() -> None:
@@ -22,19 +24,19 @@ def forget() -> None:
 def _tree():
     with _lock:
         if _index["tree"] is None or time.monotonic() - _index["built"] > _REFRESH_SECONDS:
-            grids = Place.objects.filter(level=Place.Level.GRID, boundary__isnull=False)
-            pairs = [(pk, shape(b)) for pk, b in grids.values_list("pk", "boundary")]
-            _index["ids"] = [pk for pk, _ in pairs]
-            _index["tree"] = STRtree([geom for _, geom in pairs])
+            grids = list(Place.objects.filter(level=Place.Level.GRID, boundary__isnull=False))
+            _index["tree"] = STRtree([shape(grid.boundary) for grid in grids])
+            _index["grids"] = grids
             _index["built"] = time.monotonic()
-        return _index["tree"], _index["ids"]
+        return _index["tree"], _index["grids"]
 
 
 def grid_at(lat: float, lon: float) -> Place | None:
-    tree, ids = _tree()
-    if not ids:
+    tree, grids = _tree()
+    if not grids:
         return None
     hits = tree.query(Point(lon, lat), predicate="intersects")
     if len(hits) == 0:
         return None
-    return Place.objects.get(pk=ids[int(min(hits))])
+    # A copy: callers may change their Place; the index's must stay as loaded.
+    return copy.copy(grids[int(min(hits))])
