@@ -1,9 +1,11 @@
 """Geofence check per position message.
 
-Platform: ``care.pipeline._evaluate_fences`` for a device, the step the
-pipeline runs for every position: it loads the device's fences from the
-database and tests each with ``care.geofences.contains`` (prepared polygons
-kept in memory per fence version, great-circle distance for circles).
+Platform: the step the pipeline runs for every position: the device's fences
+from the in-memory ``care.fence_index`` (its own and its resident's), each
+tested by ``care.pipeline.fence_exits`` (prepared polygons, great-circle
+distance for circles) with the device's inside/outside state; plus the
+index's version check (one query) once per ``BATCH`` positions, as the
+pipeline does once per batch.
 
 Baselines, in the same run and over the same fences and points:
 - a bare shapely ``STRtree`` over every fence, one ``query`` per point with
@@ -22,12 +24,13 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 
 from benchmarks.harness import Result, Say, interleave
-from civicgrid.care import pipeline
+from civicgrid.care import fence_index, pipeline
 from civicgrid.care.models import Device, Geofence
 from civicgrid.demo.scale import DEVICE_PREFIX
 
 NAME = "geofence"
 LOOP_FENCES = 1_000
+BATCH = 200  # the ingest's default batch: one fence-version check per batch
 METRES_PER_DEGREE = 111_320
 
 
@@ -40,9 +43,9 @@ def _fence_geometry(fence: Geofence):
 def run(*, quick: bool = False, say: Say = print) -> list[Result]:
     rng = random.Random(1)
     devices = list(
-        Device.objects.filter(ident__startswith=DEVICE_PREFIX, active=True)
-        .select_related("resident")
-        .order_by("pk")[: 200 if quick else 5_000]
+        Device.objects.filter(ident__startswith=DEVICE_PREFIX, active=True).order_by("pk")[
+            : 200 if quick else 5_000
+        ]
     )
     fences = list(Geofence.objects.filter(active=True).order_by("pk"))
     if not devices or not fences:
@@ -60,13 +63,19 @@ def run(*, quick: bool = False, say: Say = print) -> list[Result]:
     points = [Point(m.lon, m.lat) for _d, m in messages]
     say(f"geofence: {len(devices)} devices, {len(fences)} fences, {len(messages)} points")
 
+    fence_index.reset()
+    fence_index.current()  # the ingest process loads it once at start
+
     def platform_side():
         inside = 0
-        for device, message in messages:
-            # No previous state: evaluation never raises an alarm (no writes).
-            device.fence_state = {}
-            pipeline._evaluate_fences(device, None, message)
-            inside += sum(device.fence_state.values())
+        for start in range(0, len(messages), BATCH):
+            index = fence_index.current()
+            for device, message in messages[start : start + BATCH]:
+                # No previous state: evaluation never raises an alarm (no writes).
+                state = {}
+                fences = index.fences_of(device.pk, device.resident_id)
+                pipeline.fence_exits(fences, state, message)
+                inside += sum(state.values())
         return inside
 
     geometries = [_fence_geometry(f) for f in fences]

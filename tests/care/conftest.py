@@ -41,3 +41,14 @@ def child_device(registry, personas):
         name="家和学校", kind="polygon", device=device, geometry=ZONE, windows=SCHOOL_DAYS
     )
     return device, fence
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fence_index():
+    """Each test starts with an empty in-memory fence index: a rolled-back
+    test's fences could come back with the same ids and fingerprint."""
+    from civicgrid.care import fence_index
+
+    fence_index.reset()
+    yield
+    fence_index.reset()

@@ -162,3 +162,44 @@ def test_two_processes_on_the_shared_subscription(database):
         assert one.stop() == 0 and two.stop() == 0
     assert events == distinct == 300
     assert sos_events == alarms == 20
+
+
+def test_two_processes_on_the_shared_subscription_with_every_message_sent_twice(database):
+    """Redeliveries land on either process, in different batches: each
+    message still ends as exactly one row, each SOS as exactly one alarm."""
+    prefix = unique("shared/devices")
+    one = Process(database, "--shared", "--client-id", unique("a"), "--prefix", prefix)
+    two = Process(database, "--shared", "--client-id", unique("b"), "--prefix", prefix)
+    publisher = Publisher()
+    stream = _stream(200, sos_every=20)
+    try:
+        for ident, payload in stream + stream[::-1]:
+            info = publisher.send(f"{prefix}/{ident}/up", payload)
+        info.wait_for_publish(10)
+        _wait_for(database / "db.sqlite3", 200, 30)
+        time.sleep(1)  # the second copies, for any late duplicate row to show
+        events, distinct, alarms, sos_events = _counts(database / "db.sqlite3")
+    finally:
+        publisher.close()
+        assert one.stop() == 0 and two.stop() == 0
+    assert events == distinct == 200
+    assert sos_events == alarms == 10
+
+
+def test_ingest_runs_several_processes_on_the_shared_subscription(database):
+    prefix = unique("many/devices")
+    group = Process(database, "--processes", "2", "--client-id", unique("g"), "--prefix", prefix)
+    deadline = time.monotonic() + 20
+    while group.log.read_text().count("subscribed") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    publisher = Publisher()
+    try:
+        for ident, payload in _stream(100, sos_every=25):
+            info = publisher.send(f"{prefix}/{ident}/up", payload)
+        info.wait_for_publish(10)
+        events, distinct, alarms, sos_events = _wait_for(database / "db.sqlite3", 100, 30)
+    finally:
+        publisher.close()
+        assert group.stop() == 0
+    assert events == distinct == 100 and sos_events == alarms == 4
+    assert "2 processes stopped" in group.log.read_text()

@@ -81,3 +81,64 @@ def test_the_stream_shows_nothing_outside_scope(sos_device, personas, client_for
     first = next(chunks) + next(chunks)
     assert b"event: alarm" not in first
     response.close()
+
+
+def _subscribed(client_id: str, prefix: str) -> Ingest:
+    ready = []
+    running = Ingest(url=URL, client_id=client_id, prefix=prefix, say=ready.append)
+    running.client.connect("127.0.0.1", 1883)
+    running.client.loop_start()
+    deadline = time.monotonic() + 5
+    while not ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready, "ingest did not subscribe"
+    return running
+
+
+def _close(running: Ingest) -> None:
+    running.stop()
+    running.client.disconnect()
+    running.client.loop_stop()
+
+
+def test_an_sos_among_positions_is_committed_and_acknowledged(sos_device):
+    """The SOS takes the urgent lane, commits with its alarm, and is
+    acknowledged: the persistent session has nothing left to deliver."""
+    from civicgrid.care.models import DeviceEvent
+
+    require_broker()
+    prefix, client_id = unique("test/devices"), unique("ingest")
+    running = _subscribed(client_id, prefix)
+    publisher = Publisher()
+    topic = f"{prefix}/SOS-0001/up"
+    try:
+        for n in range(5):
+            publisher.send(topic, message(f"p{n}", lat=29.65, lon=91.15))
+        publisher.send(topic, message("help", "sos", lat=29.65, lon=91.15))
+        for n in range(5, 10):
+            publisher.send(topic, message(f"p{n}", lat=29.65, lon=91.15)).wait_for_publish(5)
+        assert drain_until(running, lambda: DeviceEvent.objects.count() == 11)
+        assert running.urgent_handled == 1
+        time.sleep(0.3)  # the acknowledgements leave on paho's network thread
+    finally:
+        publisher.close()
+        _close(running)
+    assert Alarm.objects.get().event.msg_id == "help"
+    again = _subscribed(client_id, prefix)
+    try:
+        time.sleep(1)
+        assert again.inbox.empty() and again.urgent.empty()
+    finally:
+        _close(again)
+        # Forget the persistent session on the broker.
+        again.client.reinitialise(client_id=client_id, clean_session=True)
+        again.client.connect("127.0.0.1", 1883)
+        again.client.disconnect()
+
+
+def test_urgent_payloads_are_told_apart_cheaply():
+    from civicgrid.care.protocols.mqtt import is_urgent
+
+    assert is_urgent(b'{"msg_id": "1", "type": "sos"}')
+    assert is_urgent(b'{"type":"fall","msg_id":"1"}')
+    assert not is_urgent(b'{"msg_id": "1", "type": "position", "lat": 1, "lon": 2}')

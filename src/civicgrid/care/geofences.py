@@ -1,21 +1,17 @@
-"""Safe zones: is a point inside a fence, and is the fence watching now?
-
-Polygons are shapely prepared geometries, kept per fence version; circles
-are a great-circle distance from the centre.
-"""
+"""Safe zones: great-circle distance, whether a fence is watching now, and
+what a valid fence is. Which fences hold a point is ``fence_index``'s job
+(prepared polygons kept in memory per process)."""
 
 import math
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from shapely import prepare
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 
 from civicgrid.care.models import Geofence
 
 EARTH_RADIUS_M = 6_371_000
-_prepared: dict[tuple[int, str], object] = {}
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -23,22 +19,6 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
-def _polygon(fence: Geofence):
-    key = (fence.pk, fence.updated_at.isoformat() if fence.updated_at else "")
-    geometry = _prepared.get(key)
-    if geometry is None:
-        geometry = shape(fence.geometry)
-        prepare(geometry)
-        _prepared[key] = geometry
-    return geometry
-
-
-def contains(fence: Geofence, lat: float, lon: float) -> bool:
-    if fence.kind == Geofence.Kind.CIRCLE:
-        return distance_m(fence.center_lat, fence.center_lon, lat, lon) <= fence.radius_m
-    return _polygon(fence).contains(Point(lon, lat))
 
 
 def _clock(value: str) -> time:

@@ -104,7 +104,8 @@ def device_replace(
         place_code=old.place_code,
     )
     old.responders.update(device=new)
-    old.geofences.update(device=new)
+    # update() skips auto_now; the ingest's fence index notices changes by updated_at.
+    old.geofences.update(device=new, updated_at=now)
     DeviceBinding.objects.create(
         device=new,
         resident=old.resident,

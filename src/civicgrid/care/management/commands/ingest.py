@@ -1,4 +1,6 @@
 import signal
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -21,8 +23,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--prefix", default="civicgrid/devices", help="topic prefix")
         parser.add_argument("--batch", type=int, default=200, help="messages per transaction")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="run N ingest processes on the shared subscription "
+            "(client ids <client-id>-1 … -N)",
+        )
 
-    def handle(self, *, url, client_id, shared, prefix, batch, **options):
+    def handle(self, *, url, client_id, shared, prefix, batch, processes, **options):
         url = url or settings.MQTT_URL
         if not url:
             raise CommandError("no broker: set MQTT_URL or pass --url mqtt://host:1883")
@@ -31,6 +40,8 @@ class Command(BaseCommand):
             self.stdout.write(text)
             self.stdout.flush()
 
+        if processes > 1:
+            return self._supervise(processes, url, client_id, prefix, batch, say)
         try:
             ingest = Ingest(
                 url=url, client_id=client_id, prefix=prefix, shared=shared, batch=batch, say=say
@@ -41,4 +52,43 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, ingest.stop)
         say(f"ingest: connecting to {url} as {client_id}")
         ingest.run()
-        say("ingest: stopped")
+        say(
+            f"ingest: stopped after {ingest.handled} routine messages in {ingest.batches} "
+            f"batches and {ingest.urgent_handled} urgent ones"
+        )
+
+    def _supervise(self, processes, url, client_id, prefix, batch, say) -> None:
+        """Separate processes, not threads: each parses on its own core
+        (one GIL each); the broker splits the shared subscription among them."""
+        children = [
+            subprocess.Popen(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "civicgrid",
+                    "ingest",
+                    "--shared",
+                    "--url",
+                    url,
+                    "--client-id",
+                    f"{client_id}-{n}",
+                    "--prefix",
+                    prefix,
+                    "--batch",
+                    str(batch),
+                ]
+            )  # fmt: skip
+            for n in range(1, processes + 1)
+        ]
+
+        def stop(*_args):
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        codes = [child.wait() for child in children]
+        say(f"ingest: {processes} processes stopped")
+        if any(codes):
+            raise CommandError(f"ingest processes exited with {codes}")
