@@ -75,6 +75,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "civicgrid.urls"
 ASGI_APPLICATION = "civicgrid.asgi.application"
+# Threads serving pages and API calls in each web process (see civicgrid.asgi).
+WEB_THREADS = env_int("WEB_THREADS", 8, minimum=1)
 
 TEMPLATES = [
     {
@@ -96,7 +98,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'civicgrid.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # Each of the web server's threads keeps its connection (checked
+        # before reuse) rather than connecting for every request.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

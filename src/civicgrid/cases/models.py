@@ -244,6 +244,10 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["place_code", "reported_at"]),
             models.Index(fields=["category", "reported_at"]),
+            # Newest first, the lists' order (the API's keyset cursor walks it),
+            # with and without a stage filter.
+            models.Index(fields=["-reported_at", "-id"], name="case_newest"),
+            models.Index(fields=["stage", "-reported_at", "-id"], name="case_stage_newest"),
         ]
 
     def __str__(self) -> str:
