@@ -1,8 +1,12 @@
-"""Context shared by every page: the main navigation for the user's role."""
+"""Context shared by every page: the main navigation for the user's role.
+
+Nav labels that are also model names carry the context "navigation": in
+Chinese 户 names both one household and the list of them, in English not."""
 
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
@@ -22,21 +26,24 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [(reverse("home"), _("首页")), (reverse("registry:places"), _("地点"))]
+    items = [
+        (reverse("home"), _("首页")),
+        (reverse("registry:places"), pgettext("navigation", "地点")),
+    ]
     if may(user, VIEW, Household):
-        items.append((reverse("registry:households"), _("户")))
+        items.append((reverse("registry:households"), pgettext("navigation", "户")))
     if may(user, VIEW, Resident):
-        items.append((reverse("registry:residents"), _("居民")))
+        items.append((reverse("registry:residents"), pgettext("navigation", "居民")))
     if may(user, CHANGE, Household):
         items.append((IMPORT_PATH, _("导入")))
-    items.append((reverse("registry:organisations"), _("组织")))
+    items.append((reverse("registry:organisations"), pgettext("navigation", "组织")))
     if may(user, VIEW, Household):
         items.append((reverse("risks:map"), _("民情地图")))
     if may(user, CHANGE, Hazard):
-        items.append((reverse("risks:hazards"), _("隐患")))
+        items.append((reverse("risks:hazards"), pgettext("navigation", "隐患")))
         items.append((reverse("risks:today"), _("今日走访")))
     if may(user, VIEW, Case):
-        items.append((reverse("cases:list"), _("事件")))
+        items.append((reverse("cases:list"), pgettext("navigation", "事件")))
     if may(user, VIEW, Volunteer) or user.role == Role.VOLUNTEER:
         items.append((reverse("volunteers:activities"), _("志愿服务")))
     if user.role == Role.OPERATOR or may(user, CHANGE, Counter):
@@ -52,9 +59,9 @@ def navigation(request) -> dict:
     if user.role == Role.DOCTOR:
         items.append((reverse("care:reminders"), _("健康提醒")))
     if may(user, CHANGE, Device):
-        items.append((reverse("care:devices"), _("设备")))
+        items.append((reverse("care:devices"), pgettext("navigation", "设备")))
     unread = case_selectors.unread_notifications(user=user).count()
-    notices = _("通知")
+    notices = pgettext("navigation", "通知")
     if unread:
         notices = format_html('{} <span class="badge">{}</span>', notices, unread)
     items.append((reverse("cases:notifications"), notices))
