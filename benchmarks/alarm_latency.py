@@ -6,9 +6,9 @@ benchmark), with a publisher process (``benchmarks.publisher``) sending
 positions for the ``BENCH-`` devices at ``BACKGROUND_RATE`` (half what the
 ingest benchmark sustained when it ran first in the same process, else
 ``DEFAULT_RATE``). The main process publishes an SOS on its own connection,
-then polls ``care.selectors.alarm_changes`` (the console's stream query)
-every millisecond until the alarm's RAISE row appears; latency = appearance
-- publish (so it includes up to ~1 ms of polling).
+then reads the duty console's own event stream (``care.views.sync_stream``:
+woken by the alarm bell's NOTIFY, then the stream's query) until the
+alarm's event arrives; latency = event - publish.
 Baseline: a bare paho publish → a paho subscriber in the same process → one
 INSERT committed on its own psycopg connection (autocommit, fsync on);
 latency = commit - publish. No platform code, no background load.
@@ -32,6 +32,7 @@ from benchmarks import ingest as ingest_bench
 from benchmarks import publisher
 from benchmarks.harness import Result, Say, Timing
 from civicgrid.care import selectors
+from civicgrid.care import views as care_views
 from civicgrid.care.models import Alarm, Device, DeviceEvent
 from civicgrid.demo.scale import DEVICE_PREFIX
 
@@ -49,6 +50,12 @@ def _client(name: str) -> paho.Client:
     client.connect("127.0.0.1", 1883)
     client.loop_start()
     return client
+
+
+def _raised(chunk: str) -> str:
+    """The msg_id of the SOS behind a stream event's alarm."""
+    data = json.loads(chunk.split("data: ", 1)[1])
+    return Alarm.objects.filter(pk=data["alarm"]).values_list("event__msg_id", flat=True).first()
 
 
 def platform_side(devices, count: int, rate: float, run: str, say: Say) -> tuple[list, dict]:
@@ -79,15 +86,18 @@ def platform_side(devices, count: int, rate: float, run: str, say: Say) -> tuple
             payload = {"msg_id": msg_id, "ts": timezone.now().isoformat(), "type": "sos",
                        "lat": lat, "lon": lon}  # fmt: skip
             packet = sos.packet(f"{prefix}/{ident}/up", json.dumps(payload).encode())
+            stream = care_views.sync_stream(console, cursor)
+            next(stream)  # "retry:": the stream is listening for the alarm bell
             started = time.perf_counter()
             sos.send([packet])
             deadline = started + 10
-            while time.perf_counter() < deadline:
-                changes = selectors.alarm_changes(user=console, after=cursor)
-                if any(c.alarm.event.msg_id == msg_id for c in changes):
+            for chunk in stream:
+                if chunk.startswith("id:") and _raised(chunk) == msg_id:
                     samples.append(time.perf_counter() - started)
                     break
-                time.sleep(0.001)
+                if time.perf_counter() > deadline:
+                    break
+            stream.close()
             time.sleep(0.05)
     finally:
         stop.set()
@@ -155,7 +165,7 @@ def run(*, quick: bool = False, say: Say = print) -> list[Result]:
     count = 5 if quick else 100
     devices = list(Device.objects.filter(ident__startswith=DEVICE_PREFIX, active=True)[:5_000])
     if not devices:
-        raise RuntimeError("no benchmark devices: run civicgrid bench-data first")
+        raise RuntimeError("no benchmark devices: run civicgrid demo-data --scale first")
     rate = ingest_bench.LAST_RATE / 2 if ingest_bench.LAST_RATE else DEFAULT_RATE
     run_id = f"a{uuid.uuid4().hex[:8]}"
     try:

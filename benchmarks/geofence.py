@@ -13,7 +13,7 @@ Baselines, in the same run and over the same fences and points:
 - a per-fence loop over 1,000 unprepared fences per point, the naive design
   (goal: platform >= 10x its throughput).
 
-Data: the ``BENCH-`` devices and their fences from ``civicgrid bench-data``
+Data: the ``BENCH-`` devices and their fences from ``civicgrid demo-data --scale``
 (5,000 devices x 2 fences = 10,000 fences at full size).
 """
 
@@ -49,7 +49,7 @@ def run(*, quick: bool = False, say: Say = print) -> list[Result]:
     )
     fences = list(Geofence.objects.filter(active=True).order_by("pk"))
     if not devices or not fences:
-        raise RuntimeError("no benchmark devices: run civicgrid bench-data first")
+        raise RuntimeError("no benchmark devices: run civicgrid demo-data --scale first")
     now = timezone.now()
     messages = []
     for device in devices:

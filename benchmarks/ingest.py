@@ -219,7 +219,7 @@ class Committed:
 
 def homes(devices) -> dict[int, tuple[float, float]]:
     """Each device's home: the centre of its first polygon fence (where
-    bench-data put the resident's home), else its last position. Devices
+    demo-data --scale put the resident's home), else its last position. Devices
     that stay there raise no exit alarms, run after run."""
     out = {d.pk: (d.lat, d.lon) for d in devices}
     fences = Geofence.objects.filter(
@@ -374,7 +374,7 @@ def run(*, quick: bool = False, say: Say = print) -> list[Result]:
     count = 300 if quick else 20_000
     devices = list(Device.objects.filter(ident__startswith=DEVICE_PREFIX, active=True)[:5_000])
     if not devices:
-        raise RuntimeError("no benchmark devices: run civicgrid bench-data first")
+        raise RuntimeError("no benchmark devices: run civicgrid demo-data --scale first")
     run_id = f"b{uuid.uuid4().hex[:8]}"
     payloads = _payloads(devices, count, run_id, random.Random(3))
     connection.close()  # the ingest processes and the poller open their own

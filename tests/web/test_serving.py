@@ -3,6 +3,7 @@ Django's WSGI handler in a thread pool, the duty console's event stream on the
 ASGI handler; a request id on both."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connections
@@ -58,6 +59,13 @@ async def _get(path: str, headers: list[tuple[bytes, bytes]], *, first_chunk_onl
     return start["status"], {k.lower(): v for k, v in start["headers"]}, body
 
 
+def _run(coroutine):
+    """On a thread of its own: the browser tests leave an event loop running
+    on the main thread."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture
 def handlers(monkeypatch):
     """Which handler answered each path."""
@@ -80,14 +88,14 @@ def handlers(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_pages_on_threads_and_the_stream_asynchronously(handlers, personas):
-    status, headers, body = asyncio.run(_get("/login/", [(b"x-request-id", b"abc-123")]))
+    status, headers, body = _run(_get("/login/", [(b"x-request-id", b"abc-123")]))
     assert status == 200 and "登录".encode() in body
     assert headers[b"x-request-id"] == b"abc-123"
 
     browser = Client()
     browser.force_login(personas["doctor_a"])
     cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
-    status, headers, body = asyncio.run(
+    status, headers, body = _run(
         _get("/care/stream/", [(b"cookie", cookie)], first_chunk_only=True)
     )
     assert status == 200 and body.startswith(b"retry:")
