@@ -164,3 +164,21 @@ def test_api_alarms_and_positions(alarm, personas, api_for, child_device):
     assert api_for(personas["staff_b"]).get(url, {"start": start, "end": end}).status_code == 404
     assert doctor.get("/api/v1/geofences").status_code == 200
     assert doctor.get("/api/v1/devices").json()["count"] == 2
+
+
+def test_professionals_on_the_ladder_hold_the_role_and_the_place(sos_device, personas):
+    """A responder is told of the resident's alarms: a doctor, grid worker or
+    duty social worker must be one, in scope of the device's place."""
+    from civicgrid.care import services
+    from civicgrid.care.models import Responder
+
+    Kind = Responder.Kind
+    with pytest.raises(ValidationError, match="管辖范围"):
+        services.responder_add(device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_b"])
+    with pytest.raises(ValidationError, match="不是"):
+        services.responder_add(device=sos_device, kind=Kind.GRID_WORKER, user=personas["doctor_a"])
+    before = sos_device.responders.count()
+    services.responder_add(device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_a"])
+    # Family hold no role in the platform's scope: any account may be a guardian.
+    services.responder_add(device=sos_device, kind=Kind.GUARDIAN, user=personas["resident"])
+    assert sos_device.responders.count() == before + 2

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.access.crypto import mask
+from civicgrid.access.roles import Role
 from civicgrid.care import geofences
 from civicgrid.care.models import (
     Device,
@@ -119,12 +120,35 @@ def device_replace(
     return new
 
 
+# A professional on the ladder is told of the resident's alarms and sees where
+# they are: the account must hold that role and its scope must cover the device.
+PROFESSIONAL_ROLES = {
+    Responder.Kind.DOCTOR: Role.DOCTOR,
+    Responder.Kind.GRID_WORKER: Role.GRID_WORKER,
+    Responder.Kind.DUTY_STAFF: Role.STAFF,
+}
+
+
+def _check_professional(device: Device, kind: str, user) -> None:
+    role = PROFESSIONAL_ROLES.get(kind)
+    if user is None or role is None:
+        return
+    if user.role != role:
+        raise ValidationError(
+            {"username": _("该账号不是%(kind)s。") % {"kind": Responder.Kind(kind).label}}
+        )
+    scope = user.scope_code
+    if not scope or not device.place_code.startswith(scope):
+        raise ValidationError({"username": _("该账号的管辖范围不包括设备使用者所在地。")})
+
+
 def responder_add(
     *, device: Device, kind: str, user=None, name: str = "", phone: str = ""
 ) -> Responder:
     """Append a responder at the end of the device's ladder."""
     if user is None and not name.strip():
         raise ValidationError(_("响应人需要账号或姓名。"))
+    _check_professional(device, kind, user)
     phone = normalise_phone(phone) if phone.strip() else ""
     with transaction.atomic():
         # Lock the device so two additions do not take the same rung.
