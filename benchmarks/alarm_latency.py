@@ -35,6 +35,7 @@ from civicgrid.care import selectors
 from civicgrid.care import views as care_views
 from civicgrid.care.models import Alarm, Device, DeviceEvent
 from civicgrid.demo.scale import DEVICE_PREFIX
+from civicgrid.lib.database import psycopg_params
 
 NAME = "alarm_latency"
 # When the ingest benchmark did not run first: about half of what one ingest
@@ -112,13 +113,7 @@ def platform_side(devices, count: int, rate: float, run: str, say: Say) -> tuple
 
 
 def baseline_side(count: int, run: str) -> list[float]:
-    settings = connection.settings_dict
-    conninfo = psycopg.conninfo.make_conninfo(
-        dbname=settings["NAME"], user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None, host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-    )  # fmt: skip
-    database = psycopg.connect(conninfo, autocommit=True)
+    database = psycopg.connect(**psycopg_params(), autocommit=True)
     database.execute(
         f"CREATE TABLE IF NOT EXISTS {BASELINE_TABLE} (id bigserial PRIMARY KEY, msg_id text, "
         "at timestamptz NOT NULL DEFAULT now())"

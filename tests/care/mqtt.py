@@ -41,16 +41,18 @@ class Publisher:
         self.client.disconnect()
 
 
-def start_ingest(prefix: str):
+def start_ingest(prefix: str, client_id: str = ""):
     """An ingest subscribed to ``prefix`` whose network thread runs here; the
-    test drains its batches on its own database connection."""
+    test drains its batches on its own database connection. The same
+    ``client_id`` again resumes that persistent session."""
     import time
 
     from civicgrid.care.protocols.mqtt import Ingest
 
     require_broker()
     ready = []
-    running = Ingest(url=URL, client_id=unique("ingest"), prefix=prefix, say=ready.append)
+    client_id = client_id or unique("ingest")
+    running = Ingest(url=URL, client_id=client_id, prefix=prefix, say=ready.append)
     running.client.connect(HOST, PORT)
     running.client.loop_start()
     deadline = time.monotonic() + 5

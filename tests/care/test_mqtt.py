@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from civicgrid.care.models import Alarm, DeadLetter
-from civicgrid.care.protocols.mqtt import Ingest, ident_from_topic, subscription
+from civicgrid.care.protocols.mqtt import ident_from_topic, subscription
 from tests.care.conftest import message
-from tests.care.mqtt import URL, Publisher, require_broker, unique
+from tests.care.mqtt import Publisher, require_broker, start_ingest, stop_ingest, unique
 
 
 def test_topics():
@@ -23,20 +23,10 @@ def test_topics():
 
 @pytest.fixture
 def ingest():
-    require_broker()
     prefix = unique("test/devices")
-    ready = []
-    running = Ingest(url=URL, client_id=unique("ingest"), prefix=prefix, say=ready.append)
-    running.client.connect("127.0.0.1", 1883)
-    running.client.loop_start()
-    deadline = time.monotonic() + 5
-    while not ready and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert ready, "ingest did not subscribe"
+    running = start_ingest(prefix)
     yield running, prefix
-    running.stop()
-    running.client.disconnect()
-    running.client.loop_stop()
+    stop_ingest(running)
 
 
 def drain_until(running, condition, seconds=5.0):
@@ -83,24 +73,6 @@ def test_the_stream_shows_nothing_outside_scope(sos_device, personas, client_for
     response.close()
 
 
-def _subscribed(client_id: str, prefix: str) -> Ingest:
-    ready = []
-    running = Ingest(url=URL, client_id=client_id, prefix=prefix, say=ready.append)
-    running.client.connect("127.0.0.1", 1883)
-    running.client.loop_start()
-    deadline = time.monotonic() + 5
-    while not ready and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert ready, "ingest did not subscribe"
-    return running
-
-
-def _close(running: Ingest) -> None:
-    running.stop()
-    running.client.disconnect()
-    running.client.loop_stop()
-
-
 def test_an_sos_among_positions_is_committed_and_acknowledged(sos_device):
     """The SOS takes the urgent lane, commits with its alarm, and is
     acknowledged: the persistent session has nothing left to deliver."""
@@ -108,7 +80,7 @@ def test_an_sos_among_positions_is_committed_and_acknowledged(sos_device):
 
     require_broker()
     prefix, client_id = unique("test/devices"), unique("ingest")
-    running = _subscribed(client_id, prefix)
+    running = start_ingest(prefix, client_id)
     publisher = Publisher()
     topic = f"{prefix}/SOS-0001/up"
     try:
@@ -122,14 +94,14 @@ def test_an_sos_among_positions_is_committed_and_acknowledged(sos_device):
         time.sleep(0.3)  # the acknowledgements leave on paho's network thread
     finally:
         publisher.close()
-        _close(running)
+        stop_ingest(running)
     assert Alarm.objects.get().event.msg_id == "help"
-    again = _subscribed(client_id, prefix)
+    again = start_ingest(prefix, client_id)
     try:
         time.sleep(1)
         assert again.inbox.empty() and again.urgent.empty()
     finally:
-        _close(again)
+        stop_ingest(again)
         # Forget the persistent session on the broker.
         again.client.reinitialise(client_id=client_id, clean_session=True)
         again.client.connect("127.0.0.1", 1883)

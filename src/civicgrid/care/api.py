@@ -18,7 +18,7 @@ from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, may
 from civicgrid.care import selectors, services
 from civicgrid.care.alarms import alarm_move, allowed_actions
-from civicgrid.care.models import AlarmEvent, Device, Geofence, Responder
+from civicgrid.care.models import AlarmEvent, Device, Geofence
 from civicgrid.registry.selectors import resident_get
 
 router = Router()
@@ -228,8 +228,6 @@ def replace_device(request, device_id: int, payload: ReplaceIn):
 def add_responder(request, device_id: int, payload: ResponderIn):
     """Append a responder to the ladder; the whole ladder comes back in order."""
     device = _editable(request, device_id)
-    if payload.kind not in Responder.Kind.values:
-        raise ValidationError({"kind": _("请选择响应人类型。")})
     user = None
     if payload.user_id is not None:
         user = get_object_or_404(User, pk=payload.user_id, is_active=True)

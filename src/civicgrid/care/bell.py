@@ -16,7 +16,9 @@ import threading
 import time
 
 import psycopg
-from django.db import connection, connections
+from django.db import connection
+
+from civicgrid.lib.database import psycopg_params
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ class Listener:
             self._wakes.add(wake)
             if connection.vendor == "postgresql" and self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._listen, args=(_conninfo(),), name="alarm-bell", daemon=True
+                    target=self._listen, args=(psycopg_params(),), name="alarm-bell", daemon=True
                 )
                 self._thread.start()
         return wake
@@ -142,18 +144,6 @@ class Listener:
                 if not self._still_wanted():
                     return
                 time.sleep(1)
-
-
-def _conninfo() -> dict:
-    settings = connections["default"].settings_dict
-    info = {
-        "dbname": settings["NAME"],
-        "user": settings["USER"] or None,
-        "password": settings["PASSWORD"] or None,
-        "host": settings["HOST"] or None,
-        "port": settings["PORT"] or None,
-    }
-    return {key: value for key, value in info.items() if value is not None}
 
 
 listener = Listener()

@@ -146,6 +146,8 @@ def responder_add(
     *, device: Device, kind: str, user=None, name: str = "", phone: str = ""
 ) -> Responder:
     """Append a responder at the end of the device's ladder."""
+    if kind not in Responder.Kind.values:
+        raise ValidationError({"kind": _("请选择响应人类型。")})
     if user is None and not name.strip():
         raise ValidationError(_("响应人需要账号或姓名。"))
     _check_professional(device, kind, user)

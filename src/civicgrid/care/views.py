@@ -301,11 +301,9 @@ def responder_add(request, device):
         user = User.objects.filter(username=post["username"].strip(), is_active=True).first()
         if user is None:
             raise ValidationError({"username": _("没有这个账号。")})
-    if post.get("kind") not in Responder.Kind.values:
-        raise ValidationError({"kind": _("请选择响应人类型。")})
     services.responder_add(
         device=device,
-        kind=post["kind"],
+        kind=post.get("kind", ""),
         user=user,
         name=post.get("name", ""),
         phone=post.get("phone", ""),
