@@ -1,7 +1,10 @@
 """The cases API: the whole workflow, refused moves, idempotent intake,
 filters, scope, personal data, photos, duplicates, queue and notifications."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 
 from civicgrid.cases.models import Case, CaseEvent, Notification, Photo, Stage
 from civicgrid.cases.services import case_report
@@ -325,7 +328,15 @@ def test_notifications(case_a, personas, api_for):
     assert other.status_code == 404
 
 
-def test_figures_endpoint(case_a, personas, api_for):
+@pytest.fixture
+def late_in_march():
+    """The figures default to the current month: pin a day whose case falls
+    due next month, so "due to close" is empty whatever today's date is."""
+    with time_machine.travel(datetime(2026, 3, 30, 4, tzinfo=UTC), tick=False):
+        yield
+
+
+def test_figures_endpoint(late_in_march, case_a, personas, api_for):
     client = api_for(personas["admin"])
     body = client.get("/api/v1/cases/figures").json()
     assert body["total"]["cases"] == 1 and body["rows"] == []
