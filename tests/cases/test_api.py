@@ -10,6 +10,7 @@ from civicgrid.cases.models import Case, CaseEvent, Notification, Photo, Stage
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
 from tests.conftest import _user
+from tests.flows import put_in_stage
 
 JSON = "application/json"
 
@@ -137,8 +138,7 @@ def test_department_sees_nothing_before_the_whistle(case_a, personas, api_for):
 
 
 def test_rating_out_of_range_is_refused(case_a, personas, rider, api_for):
-    case_a.stage = Stage.CLOSED
-    case_a.save()
+    put_in_stage(case_a, Stage.CLOSED)
     response = post(api_for(rider), f"/api/v1/cases/{case_a.pk}/rate", {"rating": 7})
     assert response.status_code == 400 and response.json()["errors"]["rating"]
 
@@ -151,7 +151,7 @@ def test_reject_and_reopen_and_merge(case_a, fire_lane, places, rider, personas,
     rejected = post(staff, f"/api/v1/cases/{case_a.pk}/reject", {"note": "非本社区事务"})
     assert rejected.json()["stage"] == "rejected"
     closed = report(fire_lane, rider, places["grid_a"])
-    Case.objects.filter(pk=closed.pk).update(stage=Stage.CLOSED)
+    put_in_stage(closed, Stage.CLOSED)
     reopened = post(staff, f"/api/v1/cases/{closed.pk}/reopen", {"note": "群众反映仍未解决"})
     assert reopened.status_code == 200 and reopened.json()["reopen_count"] == 1
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from civicgrid.cases.models import Case, CaseEvent, Dispatch, Notification, Stage
 from civicgrid.cases.photos import prepare
 from civicgrid.cases.workflow import allowed_actions, case_move
+from tests.flows import put_in_stage
 
 
 def move(case, action, actor, **kw):
@@ -138,9 +139,7 @@ def test_rating_only_once_and_only_by_reporter(case_a, personas, fire, rider):
     move(case_a, "reject", staff, note="重复上报")
     with pytest.raises(ValidationError):
         move(case_a, "rate", rider, rating=4)  # rejected cases are not rated
-    case = Case.objects.get(pk=case_a.pk)
-    case.stage = Stage.CLOSED
-    case.save()
+    case = put_in_stage(Case.objects.get(pk=case_a.pk), Stage.CLOSED)
     with pytest.raises(ValidationError):
         move(case, "rate", rider, rating=9)
     move(case, "rate", rider, rating=4)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.access.fields import EncryptedTextField
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
+from civicgrid.lib.flow import StageGuarded, guarded
 
 # Who works with devices and alarms inside their place scope.
 CARE_VIEWERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.DOCTOR})
@@ -243,7 +244,7 @@ class AlarmStage(models.TextChoices):
 OPEN_ALARM_STAGES = [AlarmStage.RAISED, AlarmStage.ACKNOWLEDGED, AlarmStage.ON_THE_WAY]
 
 
-class Alarm(models.Model):
+class Alarm(StageGuarded, models.Model):
     class Kind(models.TextChoices):
         SOS = "sos", _("一键呼救")
         FALL = "fall", _("跌倒")
@@ -288,7 +289,7 @@ class Alarm(models.Model):
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = guarded(ScopedQuerySet).as_manager()
     scope = Scope(
         path="place_code",
         roles={"view": CARE_VIEWERS, "change": CARE_RESPONDERS},

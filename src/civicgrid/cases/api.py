@@ -44,6 +44,7 @@ from civicgrid.cases.models import (
     Notification,
     Stage,
 )
+from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
 from civicgrid.registry.models import Organisation, Place
 
 router = Router()
@@ -230,10 +231,6 @@ class CaseIn(Schema):
     reporter_name: str = ""
     reporter_phone: str = ""
     client_key: str = Field("", description="idempotency key; the Idempotency-Key header works too")
-
-
-class NoteIn(Schema):
-    note: str = ""
 
 
 class DispatchIn(NoteIn):
@@ -543,31 +540,13 @@ def case_duplicates(request, case_id: int):
     ]
 
 
-# Workflow moves: one endpoint each --------------------------------------
-
-
-def _move(request, case_id: int, action: str, **fields) -> Case:
-    case = selectors.case_get(user=request.user, pk=case_id)
-    return workflow.case_move(case=case, action=action, actor=request.user, **fields)
+# Workflow moves: one endpoint per rule of the case flow ------------------
 
 
 A = CaseEvent.Action
 
 
-@router.post("/cases/{case_id}/accept", response=CaseDetail, tags=["workflow"])
-def case_accept(request, case_id: int, payload: NoteIn):
-    """立案: the community takes the case on."""
-    return _move(request, case_id, A.ACCEPT, note=payload.note)
-
-
-@router.post("/cases/{case_id}/reject", response=CaseDetail, tags=["workflow"])
-def case_reject(request, case_id: int, payload: NoteIn):
-    """不予立案, with the reason in ``note``."""
-    return _move(request, case_id, A.REJECT, note=payload.note)
-
-
-@router.post("/cases/{case_id}/dispatch", response=CaseDetail, tags=["workflow"])
-def case_dispatch(request, case_id: int, payload: DispatchIn):
+def _dispatch_inputs(request, case, payload: DispatchIn) -> tuple[str, dict]:
     """吹哨: whistle the case to departments, given by code."""
     codes = list(dict.fromkeys(payload.departments))
     found = {o.code: o for o in Organisation.objects.filter(code__in=codes)}
@@ -576,70 +555,56 @@ def case_dispatch(request, case_id: int, payload: DispatchIn):
         raise ValidationError(
             {"departments": _("没有这些部门:%(codes)s") % {"codes": "、".join(unknown)}}
         )
-    departments = [found[code] for code in codes]
-    return _move(request, case_id, A.DISPATCH, note=payload.note, departments=departments)
+    return A.DISPATCH, {"note": payload.note, "departments": [found[code] for code in codes]}
 
 
-@router.post("/cases/{case_id}/check-in", response=CaseDetail, tags=["workflow"])
-def case_check_in(request, case_id: int, payload: NoteIn):
-    """报到: the caller's department acknowledges the dispatch."""
-    return _move(request, case_id, A.CHECK_IN, note=payload.note)
-
-
-@router.post("/cases/{case_id}/reply", response=CaseDetail, tags=["workflow"])
-def case_reply(request, case_id: int, payload: NoteIn):
-    """办理回复: the department reports progress."""
-    return _move(request, case_id, A.REPLY, note=payload.note)
-
-
-@router.post("/cases/{case_id}/hand-back", response=CaseDetail, tags=["workflow"])
-def case_hand_back(request, case_id: int, payload: NoteIn):
-    """退单: the department returns the case, with the reason in ``note``."""
-    return _move(request, case_id, A.HAND_BACK, note=payload.note)
-
-
-@router.post("/cases/{case_id}/handle", response=CaseDetail, tags=["workflow"])
-def case_handle(request, case_id: int, payload: NoteIn):
-    """办结: the department has finished its part."""
-    return _move(request, case_id, A.HANDLE, note=payload.note)
-
-
-@router.post("/cases/{case_id}/verify", response=CaseDetail, tags=["workflow"])
-def case_verify(request, case_id: int, payload: VerifyIn):
-    """核查: passed, or failed with the reason in ``note`` (back to handling)."""
-    action = A.VERIFY_PASS if payload.passed else A.VERIFY_FAIL
-    return _move(request, case_id, action, note=payload.note)
-
-
-@router.post("/cases/{case_id}/close", response=CaseDetail, tags=["workflow"])
-def case_close(request, case_id: int, payload: NoteIn):
-    """结案, after verification."""
-    return _move(request, case_id, A.CLOSE, note=payload.note)
-
-
-@router.post("/cases/{case_id}/rate", response=CaseDetail, tags=["workflow"])
-def case_rate(request, case_id: int, payload: RateIn):
-    """评价: the reporter rates a closed case 1 to 5."""
-    return _move(request, case_id, A.RATE, rating=payload.rating, note=payload.comment)
-
-
-@router.post("/cases/{case_id}/comment", response=CaseDetail, tags=["workflow"])
-def case_comment(request, case_id: int, payload: NoteIn):
-    """留言 on the timeline; anyone who may see the case."""
-    return _move(request, case_id, A.COMMENT, note=payload.note)
-
-
-@router.post("/cases/{case_id}/reopen", response=CaseDetail, tags=["workflow"])
-def case_reopen(request, case_id: int, payload: NoteIn):
-    """重新办理 a closed case, with the reason in ``note``."""
-    return _move(request, case_id, A.REOPEN, note=payload.note)
-
-
-@router.post("/cases/{case_id}/merge", response=CaseDetail, tags=["workflow"])
-def case_merge(request, case_id: int, payload: MergeIn):
-    """合并 a duplicate into another open case (``into``: its id)."""
-    into = selectors.case_get(user=request.user, pk=payload.into)
-    return _move(request, case_id, A.MERGE, note=payload.note, into=into)
+move_endpoints(
+    router,
+    flow=workflow.cases,
+    path="/cases/{case_id}",
+    fetch=lambda request, pk: selectors.case_get(user=request.user, pk=pk),
+    response=CaseDetail,
+    tags=["workflow"],
+    name="case",
+    module=__name__,
+    skip=[A.FIX_ON_SPOT],  # needs photos: the staff page's form
+    special=[
+        ApiMove("dispatch", DispatchIn, _dispatch_inputs, (A.DISPATCH,), _dispatch_inputs.__doc__),
+        ApiMove(
+            "verify",
+            VerifyIn,
+            lambda request, case, payload: (
+                A.VERIFY_PASS if payload.passed else A.VERIFY_FAIL,
+                {"note": payload.note},
+            ),
+            (A.VERIFY_PASS, A.VERIFY_FAIL),
+            "核查: passed, or failed with the reason in ``note`` (back to handling).",
+        ),
+        ApiMove(
+            "rate",
+            RateIn,
+            lambda request, case, payload: (
+                A.RATE,
+                {"rating": payload.rating, "note": payload.comment},
+            ),
+            (A.RATE,),
+            "评价: the reporter rates a closed case 1 to 5.",
+        ),
+        ApiMove(
+            "merge",
+            MergeIn,
+            lambda request, case, payload: (
+                A.MERGE,
+                {
+                    "note": payload.note,
+                    "into": selectors.case_get(user=request.user, pk=payload.into),
+                },
+            ),
+            (A.MERGE,),
+            "合并 a duplicate into another open case (``into``: its id).",
+        ),
+    ],
+)
 
 
 # Categories, the department queue, notifications ------------------------

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.access.fields import EncryptedTextField
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
+from civicgrid.lib.flow import StageGuarded, guarded
 from civicgrid.lib.names import BilingualName
 
 CASE_HANDLERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
@@ -152,7 +153,7 @@ def _assigned_cases(user, action):
     return q
 
 
-class Case(models.Model):
+class Case(StageGuarded, models.Model):
     number = models.CharField(_("案卷号"), max_length=20, unique=True)
     channel = models.CharField(_("来源"), max_length=16, choices=Channel.choices)
     category = models.ForeignKey(
@@ -230,7 +231,7 @@ class Case(models.Model):
     rating_comment = models.CharField(_("评价"), max_length=500, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = guarded(ScopedQuerySet).as_manager()
     scope = Scope(
         path="place_code",
         roles={"view": CASE_HANDLERS, "change": CASE_HANDLERS, "export": CASE_HANDLERS},

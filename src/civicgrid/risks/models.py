@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.roles import REGISTRY_READERS, Role
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
+from civicgrid.lib.flow import StageGuarded, guarded
 
 # Who finds, rectifies and re-checks hazards and visits households.
 RISK_WORKERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
@@ -67,7 +68,7 @@ def _own_hazards(user, action):
     return Q(found_by=user) | Q(assigned_to=user)
 
 
-class Hazard(models.Model):
+class Hazard(StageGuarded, models.Model):
     number = models.CharField(_("隐患编号"), max_length=20, unique=True)
     kind = models.CharField(_("类型"), max_length=16, choices=HazardKind.choices)
     severity = models.CharField(_("等级"), max_length=8, choices=Severity.choices)
@@ -125,7 +126,7 @@ class Hazard(models.Model):
         related_name="+",
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = guarded(ScopedQuerySet).as_manager()
     scope = Scope(
         path="place_code",
         roles={"view": RISK_WORKERS, "change": RISK_WORKERS, "export": RISK_WORKERS},
