@@ -12,7 +12,8 @@ from civicgrid.care.alarms import alarm_move
 from civicgrid.care.models import Alarm, DeadLetter, DeviceEvent
 from civicgrid.care.pipeline import handle_message
 from civicgrid.care.tasks import escalate_alarms, mark_offline, plan_reminders
-from civicgrid.cases.models import Category, Notification
+from civicgrid.cases.models import Category
+from civicgrid.notify.models import Notice
 from tests.care.conftest import message
 
 
@@ -80,10 +81,10 @@ def test_the_ladder_climbs_after_the_wait(alarm, personas, settings):
     assert escalate_alarms(now=timezone.now() + timedelta(seconds=121)) == 1
     alarm.refresh_from_db()
     assert alarm.responder_order == 2
-    assert Notification.objects.filter(user=personas["grid_a"]).count() == 1
+    assert Notice.objects.filter(user=personas["grid_a"]).count() == 1
     # Past the last responder: community duty staff.
     escalate_alarms(now=timezone.now() + timedelta(seconds=250))
-    assert Notification.objects.filter(user=personas["staff_a"]).exists()
+    assert Notice.objects.filter(user=personas["staff_a"]).exists()
     assert escalate_alarms(now=timezone.now() + timedelta(seconds=400)) == 0
     alarm_move(alarm=alarm, action="acknowledge", actor=personas["grid_a"])
     assert escalate_alarms(now=timezone.now() + timedelta(hours=1)) == 0

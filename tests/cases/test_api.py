@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from civicgrid.cases.models import Case, CaseEvent, Notification, Photo, Stage
+from civicgrid.cases.models import Case, CaseEvent, Photo, Stage
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
+from civicgrid.notify.models import Notice
 from tests.conftest import _user
 from tests.flows import put_in_stage
 
@@ -320,9 +321,9 @@ def test_notifications(case_a, personas, api_for):
     notice_id = unread["items"][0]["id"]
     read = post(staff, f"/api/v1/notifications/{notice_id}/read")
     assert read.status_code == 200 and read.json()["read_at"]
-    first_read = Notification.objects.get(pk=notice_id).read_at
+    first_read = Notice.objects.get(pk=notice_id).read_at
     assert post(staff, f"/api/v1/notifications/{notice_id}/read").status_code == 200
-    assert Notification.objects.get(pk=notice_id).read_at == first_read
+    assert Notice.objects.get(pk=notice_id).read_at == first_read
     assert staff.get("/api/v1/notifications").json()["count"] == 0
     other = post(api_for(personas["staff_b"]), f"/api/v1/notifications/{notice_id}/read")
     assert other.status_code == 404

@@ -3,9 +3,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from civicgrid.cases.models import Case, CaseEvent, Dispatch, Notification, Stage
+from civicgrid.cases.models import Case, CaseEvent, Dispatch, Stage
 from civicgrid.cases.photos import prepare
 from civicgrid.cases.workflow import allowed_actions, case_move
+from civicgrid.notify.models import Notice
 from tests.flows import put_in_stage
 
 
@@ -18,7 +19,7 @@ def test_full_workflow_with_timeline(case_a, personas, fire, rider):
     assert case_a.stage == Stage.REPORTED and case_a.number.endswith(f"{case_a.pk:06d}")
     move(case_a, "accept", staff)
     move(case_a, "dispatch", staff, departments=[fire])
-    assert Notification.objects.filter(user=dept, case=case_a).exists()
+    assert Notice.objects.about(case_a).filter(user=dept).exists()
     case = move(case_a, "check_in", dept)
     assert case.stage == Stage.CHECKED_IN
     case = move(case, "reply", dept, note="已联系车主挪车")
@@ -42,7 +43,7 @@ def test_full_workflow_with_timeline(case_a, personas, fire, rider):
         "close",
         "rate",
     ]
-    assert Notification.objects.filter(user=rider, case=case).count() >= 2
+    assert Notice.objects.about(case).filter(user=rider).count() >= 2
 
 
 @pytest.mark.parametrize(

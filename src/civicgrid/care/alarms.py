@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from civicgrid.access.models import User
-from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE
 from civicgrid.care import bell
 from civicgrid.care.models import (
@@ -26,8 +25,8 @@ from civicgrid.care.models import (
     Device,
     DeviceEvent,
 )
-from civicgrid.cases import notify
 from civicgrid.lib.flow import Flow, Move, Rule, by_system
+from civicgrid.notify import audiences, outbox
 
 A = AlarmEvent.Action
 
@@ -38,14 +37,7 @@ def responder_users(device: Device, order: int) -> list[User]:
     responder = device.responders.select_related("user").filter(order=order).first()
     if responder is not None:
         return [responder.user] if responder.user_id else []
-    return list(duty_staff(device.place_code))
-
-
-def duty_staff(place_code: str):
-    community = place_code[:12]
-    return User.objects.filter(
-        role=Role.STAFF, is_active=True, scope_place__code=community
-    ).order_by("id")
+    return list(audiences.duty_staff(device.place_code))
 
 
 def _message(alarm: Alarm) -> str:
@@ -80,7 +72,7 @@ def alarm_open(*, device: Device, event: DeviceEvent, kind: str, geofence=None, 
         history={"responder_order": 1},
     )
     bell.ring()
-    notify.notify(responder_users(device, 1), case=None, message=_message(alarm))
+    outbox.notice_send(responder_users(device, 1), about=alarm, message=_message(alarm))
     return alarm
 
 
@@ -106,7 +98,7 @@ def _escalate(alarm: Alarm, move: Move) -> str:
         "seconds": settings.ALARM_LADDER_WAIT_SECONDS,
         "who": "、".join(u.display_name or u.username for u in users) or nobody,
     }
-    notify.notify(users, case=None, message=_message(alarm))
+    outbox.notice_send(users, about=alarm, message=_message(alarm))
     return alarm.stage
 
 

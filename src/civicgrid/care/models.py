@@ -3,6 +3,7 @@ reminders (SPEC C4)."""
 
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -303,6 +304,9 @@ class Alarm(StageGuarded, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.device_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("care:alarm", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

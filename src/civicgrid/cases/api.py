@@ -12,7 +12,6 @@ from functools import cache
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -29,7 +28,6 @@ from civicgrid.cases import (
     figures,
     keyset,
     list_rows,
-    notify,
     photos,
     selectors,
     services,
@@ -41,7 +39,6 @@ from civicgrid.cases.models import (
     CaseEvent,
     Channel,
     Dispatch,
-    Notification,
     Stage,
 )
 from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
@@ -285,15 +282,6 @@ class CategoryOut(Schema):
 
 class QueueOut(DispatchOut):
     case: CaseOut
-
-
-class NotificationOut(Schema):
-    id: int
-    message: str
-    created_at: datetime
-    read_at: datetime | None
-    case_id: int | None
-    case_number: str | None = Field(None, alias="case.number")
 
 
 class FiguresOut(Schema):
@@ -607,7 +595,7 @@ move_endpoints(
 )
 
 
-# Categories, the department queue, notifications ------------------------
+# Categories, the department queue ------------------------
 
 
 @router.get("/categories", response=list[CategoryOut], tags=["cases"])
@@ -622,21 +610,3 @@ def department_queue(request, status: str = ""):
     if status and status not in Dispatch.Status.values:
         raise ValidationError({"status": _("状态无效:%(status)s") % {"status": status}})
     return selectors.department_queue(user=request.user, status=status)
-
-
-@router.get("/notifications", response=list[NotificationOut], tags=["notifications"])
-@paginate(LimitOffsetPagination)
-def list_notifications(request):
-    """The caller's unread notices, newest first."""
-    return selectors.unread_notifications(user=request.user)
-
-
-@router.post(
-    "/notifications/{notification_id}/read", response=NotificationOut, tags=["notifications"]
-)
-def read_notification(request, notification_id: int):
-    notification = get_object_or_404(
-        Notification.objects.filter(user=request.user).select_related("case"),
-        pk=notification_id,
-    )
-    return notify.notification_read(notification=notification)

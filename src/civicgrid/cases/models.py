@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -254,6 +255,9 @@ class Case(StageGuarded, models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.category}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
@@ -372,27 +376,6 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
-
-
-class Notification(models.Model):
-    """An in-app notice; other channels (SMS, webhook) are sent alongside."""
-
-    user = models.ForeignKey("access.User", on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    message = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _department_tallies(user, action):

@@ -11,12 +11,13 @@ from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import place_in_scope
-from civicgrid.cases import catalogue, notify
+from civicgrid.cases import catalogue
 from civicgrid.cases.deadlines import FALLBACK, due
 from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority, Stage
 from civicgrid.cases.photos import PreparedPhoto, attach
 from civicgrid.cases.questions import clean_answers
 from civicgrid.cases.tallies import tally_new_case
+from civicgrid.notify import audiences, outbox
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Place
 from civicgrid.registry.validation import normalise_phone
@@ -187,9 +188,9 @@ def _create(case: Case, *, photos) -> None:
         obj=case,
         changes={"channel": case.channel, "category": case.category.code},
     )
-    notify.notify(
-        notify.local_staff(case),
-        case=case,
+    outbox.notice_send(
+        audiences.local_staff(case.place_code),
+        about=case,
         message=_("新上报事件 %(number)s:%(category)s")
         % {"number": case.number, "category": case.category.name},
     )

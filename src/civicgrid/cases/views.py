@@ -10,19 +10,17 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
-from civicgrid.cases import exports, figures, notify, selectors, services
+from civicgrid.cases import exports, figures, selectors, services
 from civicgrid.cases.models import Case
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options, scope_places
 from civicgrid.registry.models import Place
-from civicgrid.web.pages import page_of, safe_next
 
 # Grids drawn on a map for picking a point; a district has a few hundred.
 MAX_MAP_GRIDS = 1000
@@ -69,26 +67,6 @@ def photo_original(request, pk: int, key):
     case = selectors.case_get(user=request.user, pk=pk, action=CHANGE)
     photo = get_object_or_404(case.photos, key=key)
     return FileResponse(services.photo_original_open(user=request.user, photo=photo))
-
-
-# Notifications ------------------------------------------------------------
-
-
-@login_required
-def notifications(request):
-    notices = request.user.notifications.select_related("case").order_by("-created_at", "-id")
-    context = {"page": page_of(request, notices)}
-    return render(request, "cases/notifications.html", context)
-
-
-@login_required
-@require_POST
-def notification_read(request, pk: int):
-    notice = get_object_or_404(request.user.notifications.select_related("case"), pk=pk)
-    notify.notification_read(notification=notice)
-    if request.POST.get("open") and notice.case_id:
-        return redirect("cases:detail", pk=notice.case_id)
-    return redirect(safe_next(request, "cases:notifications"))
 
 
 # Figures ------------------------------------------------------------------

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW
-from civicgrid.cases import notify
 from civicgrid.cases.deadlines import deadline_for, due
 from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch, Stage
 from civicgrid.cases.photos import PreparedPhoto, attach
 from civicgrid.cases.tallies import case_facts, tally_change
 from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
+from civicgrid.notify import audiences, outbox
 
 A = CaseEvent.Action
 S = Dispatch.Status
@@ -108,9 +108,9 @@ def _dispatch(case, move):
         )
     case.dispatched_at = case.dispatched_at or move.now
     move.departments = tuple(new)
-    notify.notify(
-        notify.department_staff(d.pk for d in new),
-        case=case,
+    outbox.notice_send(
+        audiences.department_staff(d.pk for d in new),
+        about=case,
         message=_("新派遣事件 %(number)s,请及时报到。") % {"number": case.number},
     )
     return _stage_from_dispatches(case)
@@ -168,9 +168,9 @@ def _verify_pass(case, move):
 def _verify_fail(case, move):
     require_note(move, _("请填写核查未通过的原因。"))
     handled = case.dispatches.filter(status=S.HANDLED)
-    notify.notify(
-        notify.department_staff(handled.values_list("department_id", flat=True)),
-        case=case,
+    outbox.notice_send(
+        audiences.department_staff(handled.values_list("department_id", flat=True)),
+        about=case,
         message=_("事件 %(number)s 核查未通过:%(note)s")
         % {"number": case.number, "note": move.note},
     )
@@ -256,7 +256,7 @@ def _escalate(case, move):
     case.escalated_to, case.escalated_at = target, move.now
     case.escalation_level = levels.index(target.level) + 1
     move.note = move.note or _("超期未结案,升级至%(place)s督办。") % {"place": target.name}
-    notify.notify(notify.admins_of(target), case=case, message=move.note)
+    outbox.notice_send(audiences.admins_of(target), about=case, message=move.note)
     return case.stage
 
 
@@ -359,9 +359,9 @@ class CaseFlow(Flow):
             "stage": case.get_stage_display(),
         }
         if STAFF in rule.tell:
-            notify.notify(notify.local_staff(case), case=case, message=message)
+            outbox.notice_send(audiences.local_staff(case.place_code), about=case, message=message)
         if REPORTER in rule.tell and case.reporter_id:
-            notify.notify([case.reporter], case=case, message=message)
+            outbox.notice_send([case.reporter], about=case, message=message)
 
 
 cases = CaseFlow()

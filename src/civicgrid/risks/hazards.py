@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, place_in_scope
-from civicgrid.cases import notify
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.services import case_report
 from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
+from civicgrid.notify import audiences, outbox
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks.models import (
@@ -193,9 +193,11 @@ class HazardFlow(Flow):
             "stage": hazard.get_stage_display(),
         }
         if ASSIGNEE in rule.tell and hazard.assigned_to_id:
-            notify.notify([hazard.assigned_to], case=None, message=message)
+            outbox.notice_send([hazard.assigned_to], about=hazard, message=message)
         if STAFF in rule.tell:
-            notify.notify(notify.local_staff(hazard), case=None, message=message)
+            outbox.notice_send(
+                audiences.local_staff(hazard.place_code), about=hazard, message=message
+            )
 
 
 hazards = HazardFlow()

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -141,6 +142,9 @@ class Hazard(StageGuarded, models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("risks:hazard", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

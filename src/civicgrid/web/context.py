@@ -11,8 +11,8 @@ from django.utils.translation import pgettext
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.care.models import Device
-from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.models import Case
+from civicgrid.notify import selectors as notify_selectors
 from civicgrid.registry.models import Household, Resident
 from civicgrid.risks.models import Hazard
 from civicgrid.volunteers.models import Counter, Volunteer
@@ -60,11 +60,11 @@ def navigation(request) -> dict:
         items.append((reverse("care:reminders"), _("健康提醒")))
     if may(user, CHANGE, Device):
         items.append((reverse("care:devices"), pgettext("navigation", "设备")))
-    unread = case_selectors.unread_notifications(user=user).count()
+    unread = notify_selectors.unread(user=user).count()
     notices = pgettext("navigation", "通知")
     if unread:
         notices = format_html('{} <span class="badge">{}</span>', notices, unread)
-    items.append((reverse("cases:notifications"), notices))
+    items.append((reverse("notify:inbox"), notices))
     if user.is_staff:
         items.append((reverse("admin:index"), _("管理后台")))
     path = request.path
