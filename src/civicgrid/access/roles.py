@@ -32,3 +32,5 @@ ID_NUMBER_REVEALERS = frozenset({Role.ADMIN, Role.STAFF})
 PHONE_REVEALERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.DOCTOR})
 # Who configures places and organisations.
 PLACE_EDITORS = frozenset({Role.ADMIN})
+# Who watches the care duty console.
+CONSOLE_WATCHERS = frozenset({Role.STAFF, Role.DOCTOR, Role.ADMIN})

@@ -132,16 +132,10 @@ def household_detail(request, pk: int):
         }
         for r in selectors.household_members(household=household)
     ]
-    cared = (
-        selectors.household_list(user=user).filter(central_household=household)
-        if household.is_central_household
-        else None
-    )
     context = {
         "household": household,
         "ancestors": household.grid.ancestors(),
         "members": members,
-        "cared": cared,
         "may_change": place_in_scope(user, household.grid) and may(user, CHANGE, Household),
     }
     return render(request, "registry/household_detail.html", context)

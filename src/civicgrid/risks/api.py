@@ -20,6 +20,7 @@ from civicgrid.registry.models import Household, Place
 from civicgrid.risks import hazards, layers, selectors, visits
 from civicgrid.risks.forms import assignees
 from civicgrid.risks.models import Hazard, HazardEvent
+from civicgrid.web.extensions import MAP_LAYERS
 
 router = Router()
 A = HazardEvent.Action
@@ -250,7 +251,9 @@ def household_colour(request, household_id: int):
 @router.get("/map/{layer}", tags=["map"])
 def map_layer(request, layer: str, bbox: str = "", level: str = "grid"):
     _require_view(request.user, Household)
-    if layer not in layers.LAYERS:
+    if layer not in MAP_LAYERS:
         return JsonResponse({"detail": _("没有这个图层。")}, status=404)
-    data = layers.layer(layer, user=request.user, bbox=layers.parse_bbox(bbox), level=level)
+    data = layers.layer(
+        layer, user=request.user, bbox=layers.parse_bbox(bbox), query={"level": level}
+    )
     return JsonResponse(data, content_type="application/geo+json")

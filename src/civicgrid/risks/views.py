@@ -7,7 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,14 +16,13 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, VIEW, may
-from civicgrid.care.models import Device
-from civicgrid.cases.models import Case
 from civicgrid.cases.photos import prepare
 from civicgrid.registry import selectors as registry
 from civicgrid.registry.models import Household
 from civicgrid.risks import figures, hazards, layers, printmap, selectors, services, visits
 from civicgrid.risks.forms import HazardForm, MoveForm, OverrideForm, VisitForm
 from civicgrid.risks.models import Colour, Hazard, HazardEvent, HazardKind, HazardStage, Severity
+from civicgrid.web.extensions import MAP_LAYERS, layers_for
 from civicgrid.web.pages import page_of
 
 # Move buttons on a hazard's page, and what each asks for.
@@ -62,39 +61,44 @@ def map_page(request):
         if place is not None and place.centroid_lat is not None
         else [29.65, 91.13]
     )
+    shown = layers_for(user)
     context = {
         "centre": centre,
         "zoom": {"grid": 16, "community": 15, "street": 14}.get(place.level, 12) if place else 12,
         "tile_url": settings.MAP_TILE_URL,
-        "layer_urls": {name: reverse(f"risks:{name}_layer") for name in layers.LAYERS},
-        "show_cases": may(user, VIEW, Case),
-        "show_hazards": may(user, VIEW, Hazard),
-        "show_devices": may(user, VIEW, Device),
+        "layer_urls": {layer.name: reverse("risks:layer", args=[layer.name]) for layer in shown},
+        "layers": [
+            {
+                "name": layer.name,
+                "label": str(layer.label),
+                "on": layer.on_at_start,
+                "style": _plain(layer.style),
+            }
+            for layer in shown
+        ],
     }
     return render(request, "risks/map.html", context)
 
 
-def _layer_view(name: str):
-    @role_may(VIEW, Household)
-    def view(request):
-        try:
-            bbox = layers.parse_bbox(request.GET.get("bbox", ""))
-            data = layers.layer(
-                name, user=request.user, bbox=bbox, level=request.GET.get("level", "grid")
-            )
-        except ValidationError as error:
-            return JsonResponse({"detail": "; ".join(error.messages)}, status=400)
-        return JsonResponse(data, content_type="application/geo+json")
-
-    view.__name__ = f"{name}_layer"
-    return view
+def _plain(value):
+    """Lazy labels in a layer's style, made plain strings for json_script."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
-places_layer = _layer_view("places")
-households_layer = _layer_view("households")
-hazards_layer = _layer_view("hazards")
-cases_layer = _layer_view("cases")
-devices_layer = _layer_view("devices")
+@role_may(VIEW, Household)
+def layer_geojson(request, name: str):
+    if name not in MAP_LAYERS:
+        raise Http404
+    try:
+        bbox = layers.parse_bbox(request.GET.get("bbox", ""))
+        data = layers.layer(name, user=request.user, bbox=bbox, query=request.GET)
+    except ValidationError as error:
+        return JsonResponse({"detail": "; ".join(error.messages)}, status=400)
+    return JsonResponse(data, content_type="application/geo+json")
 
 
 def household_risk_context(user, household: Household) -> dict:

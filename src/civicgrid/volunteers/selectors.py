@@ -6,6 +6,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 
 from civicgrid.access.scoping import VIEW, get_for_user
+from civicgrid.registry.models import Household
 from civicgrid.volunteers.models import (
     Activity,
     Counter,
@@ -189,7 +190,11 @@ def household_links(*, user, household) -> dict:
     recorded about the household (or, for a central one, its neighbours)."""
     needs = Need.objects.for_user(user).order_by("-recorded_at", "-id")
     if household.is_central_household:
-        cared = list(household.cared_households.order_by("number")[:40])
+        cared = list(
+            Household.objects.for_user(user)
+            .filter(central_household=household)
+            .order_by("number")[:40]
+        )
         needs = needs.filter(central=household)
     else:
         cared = []
