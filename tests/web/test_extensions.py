@@ -18,8 +18,9 @@ FEATURES = {"cases", "risks", "care", "volunteers"}
 @pytest.fixture
 def plugged(settings):
     """A make-believe package's registrations, removed after the test."""
-    templates = settings.TEMPLATES[0]
-    templates["DIRS"] = [*templates["DIRS"], Path(__file__).parent / "templates"]
+    engine = settings.TEMPLATES[0]
+    own = Path(__file__).parent / "templates"
+    settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], own]}, *settings.TEMPLATES[1:]]
     kept = [list(ext.NAVIGATION), list(ext.HOME_CARDS), list(ext.PANELS), dict(ext.MAP_LAYERS)]
     ext.nav(order=125, url="/wishes/", label="微心愿", shown=lambda user: user.role == "staff")
     ext.home_card(

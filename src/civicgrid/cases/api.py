@@ -26,7 +26,6 @@ from civicgrid.cases import (
     catalogue,
     duplicates,
     figures,
-    keyset,
     list_rows,
     photos,
     selectors,
@@ -42,9 +41,12 @@ from civicgrid.cases.models import (
     Stage,
 )
 from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
+from civicgrid.lib.keyset import Keyset, next_url
 from civicgrid.registry.models import Organisation, Place
 
 router = Router()
+# The case list is newest first by the time of report (ADR 0005's list indexes).
+NEWEST_FIRST = Keyset("reported_at", parse=datetime.fromisoformat)
 
 
 def _valid(form):
@@ -418,14 +420,14 @@ def list_cases(
         )
     )
     cases = selectors.case_list(user=request.user, filters=filters).values(*list_rows.VALUES)
-    rows, following = keyset.page(cases, limit=limit, cursor=cursor)
+    rows, following = NEWEST_FIRST.page(cases, limit=limit, cursor=cursor)
     labels = _labels(Stage, get_language())
     # Already shaped as a CasePage (list_rows); validating every field of
     # every row again through the schema would cost more than the query.
     return Response(
         {
             "items": list_rows.items(rows, user=request.user, stage_labels=labels),
-            "next": keyset.next_url(request, following),
+            "next": next_url(request, following),
             "next_cursor": following,
         }
     )

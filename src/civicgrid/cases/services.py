@@ -11,10 +11,10 @@ from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import place_in_scope
-from civicgrid.cases import catalogue
+from civicgrid.cases import catalogue, workflow
 from civicgrid.cases.deadlines import FALLBACK, due
-from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority, Stage
-from civicgrid.cases.photos import PreparedPhoto, attach
+from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority
+from civicgrid.cases.photos import PreparedPhoto
 from civicgrid.cases.questions import clean_answers
 from civicgrid.cases.tallies import tally_new_case
 from civicgrid.notify import audiences, outbox
@@ -168,25 +168,14 @@ def _create(case: Case, *, photos) -> None:
     limits = catalogue.limits(case.category, case.priority) or FALLBACK
     case.reported_at = now
     case.due_at = due(now, limits.close_hours, working=limits.working_hours)
-    case.number = f"T{now.timestamp():.6f}"[:20]  # replaced below, once the id is known
-    case.save()
-    case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
-    case.save(update_fields=["number"])
-    event = CaseEvent.objects.create(
-        case=case,
-        at=now,
+    workflow.cases.open(
+        case,
         actor=case.reporter,
         action=CaseEvent.Action.REPORT,
-        to_stage=Stage.REPORTED,
         note=case.description[:500],
-    )
-    if photos:
-        attach(case=case, event=event, prepared=list(photos), user=case.reporter)
-    audit.record(
-        user=case.reporter,
-        action=AuditLog.Action.CREATE,
-        obj=case,
-        changes={"channel": case.channel, "category": case.category.code},
+        photos=photos,
+        now=now,
+        audit_changes={"channel": case.channel, "category": case.category.code},
     )
     outbox.notice_send(
         audiences.local_staff(case.place_code),

@@ -333,6 +333,7 @@ class CaseFlow(Flow):
     model, history, move_class = Case, CaseEvent, CaseMove
     rules = RULES
     target = "case"
+    number_prefix = ""  # case numbers are the date and the id: 20250301000042
     refused = _("您不能对该事件进行此操作。")
     wrong_stage = _("事件处于“%(stage)s”环节,不能%(action)s。")
 

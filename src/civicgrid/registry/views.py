@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, place_in_scope
+from civicgrid.lib.forms import add_service_errors
 from civicgrid.registry import figures, selectors, services
 from civicgrid.registry.filters import HouseholdFilter, ResidentFilter
 from civicgrid.registry.forms import (
     HouseholdForm,
     ResidentForm,
-    add_service_errors,
     place_options,
     scope_places,
 )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.cases.photos import prepare
+from civicgrid.lib.forms import add_service_errors
 from civicgrid.registry import selectors as registry
 from civicgrid.registry.models import Household
 from civicgrid.risks import figures, hazards, layers, printmap, selectors, services, visits
@@ -35,14 +36,6 @@ MOVE_FIELDS = {
     HazardEvent.Action.CLOSE: ("note",),
     HazardEvent.Action.PROMOTE: ("note",),
 }
-
-
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _photos(upload) -> list:
@@ -216,7 +209,7 @@ def hazard_new(request):
                 photos=_photos(data["photo"]),
             )
         except ValidationError as error:
-            _errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("risks:hazard", pk=hazard.pk)
     return render(request, "risks/hazard_form.html", {"form": form, "household": household})
@@ -310,7 +303,7 @@ def visit_new(request, household_id: int):
                 case_category=data["case_category"],
             )
         except ValidationError as error:
-            _errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("走访已记录。"))
             return redirect("risks:today")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import CHANGE
+from civicgrid.lib.numbers import save_numbered
 from civicgrid.volunteers import ledger
 from civicgrid.volunteers.ledger import Refused
 from civicgrid.volunteers.models import Account, Counter, Item, Redemption, Transfer, Volunteer
@@ -90,8 +91,7 @@ def redemption_create(
                 key=f"redeem:{rkey or uuid.uuid4().hex}",
                 user=user,
             )
-            redemption = Redemption.objects.create(
-                number=f"T{transfer.pk}",  # replaced below, once the id is known
+            redemption = Redemption(
                 counter=counter,
                 volunteer=volunteer,
                 item=locked,
@@ -102,8 +102,7 @@ def redemption_create(
                 created_by=user,
                 at=now,
             )
-            redemption.number = f"DH{timezone.localtime(now):%Y%m%d}{redemption.pk:06d}"
-            redemption.save(update_fields=["number"])
+            save_numbered(redemption, prefix="DH", at=now)
             audit.record(
                 user=user,
                 action=AuditLog.Action.CREATE,

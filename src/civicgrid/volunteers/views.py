@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.access.scoping import CHANGE, may
+from civicgrid.lib.forms import add_service_errors
 from civicgrid.registry.models import Household, Organisation
 from civicgrid.volunteers import activities, exchange, ledger, notebook, selectors, services
 from civicgrid.volunteers.forms import ActivityForm, NeedForm, VolunteerForm, case_categories
@@ -78,8 +79,7 @@ def volunteer_new(request):
                 teams=tuple(data["teams"]),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记志愿者 %(name)s。") % {"name": volunteer.name})
             return redirect("volunteers:detail", volunteer.pk)
@@ -165,8 +165,7 @@ def activity_new(request):
         try:
             activity = activities.activity_create(user=request.user, **data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             return redirect("volunteers:activity", activity.pk)
     return render(request, "volunteers/form.html", {"form": form, "title": _("发布活动")})
