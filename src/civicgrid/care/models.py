@@ -8,14 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
-from civicgrid.access.roles import Role
+from civicgrid.access.roles import CARE_RESPONDERS, CARE_VIEWERS, DEVICE_EDITORS
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
 from civicgrid.lib.flow import StageGuarded, guarded
-
-# Who works with devices and alarms inside their place scope.
-CARE_VIEWERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.DOCTOR})
-CARE_RESPONDERS = CARE_VIEWERS
-DEVICE_EDITORS = frozenset({Role.ADMIN, Role.STAFF})
 
 
 def _responder_devices(path: str):
@@ -218,7 +213,7 @@ class DeviceEvent(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="device__place_code",
-        roles={"view": frozenset({Role.ADMIN, Role.STAFF})},
+        roles={"view": DEVICE_EDITORS},
         assigned=_responder_devices("device"),
     )
 
@@ -391,7 +386,7 @@ class HealthReminder(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="place_code",
-        roles={"view": CARE_VIEWERS, "change": frozenset({Role.ADMIN, Role.STAFF})},
+        roles={"view": CARE_VIEWERS, "change": DEVICE_EDITORS},
         assigned=_doctor_reminders,
     )
 

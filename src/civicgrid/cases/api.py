@@ -7,7 +7,7 @@ Scope: every case is fetched through ``selectors.case_get`` / ``case_list``
 a move the caller may not make is a 403 from ``workflow.case_move``.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 from uuid import UUID
 
@@ -41,7 +41,9 @@ from civicgrid.cases.models import (
     Stage,
 )
 from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
+from civicgrid.lib.idempotency import request_key
 from civicgrid.lib.keyset import Keyset, next_url
+from civicgrid.lib.period import Period
 from civicgrid.registry.models import Organisation, Place
 
 router = Router()
@@ -337,12 +339,13 @@ def case_figures(
     """Figures for [start, end) (``end`` is the day after the period; by
     default this month). See civicgrid.cases.figures for the definitions."""
     user = request.user
-    today = timezone.localdate()
-    start = start or today.replace(day=1)
-    end = end or (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start = start or timezone.localdate().replace(day=1)
+    end = end or Period.month(start).end_date  # [start, end): this month by default
     errors = {}
-    if start >= end:
-        errors["end"] = [_("截止日期应晚于起始日期。")]
+    try:
+        period = Period.exclusive(start, end)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if group_by not in GROUPINGS:
         errors["group_by"] = [_("分组方式应为 place、department 或 month。")]
     parent = Place.objects.filter(code=place).first() if place else user.scope_place
@@ -357,7 +360,7 @@ def case_figures(
             errors["department"] = [_("没有代码为 %(code)s 的部门。") % {"code": department}]
     if errors:
         raise ValidationError(errors)
-    period = {"user": user, "start": start, "end": end}
+    period = {"user": user, "start": period.first, "end": period.end_date}
     scope = {"place_code": place, "department": organisation}
     if group_by == "place":
         rows = figures.case_figures_by_place(**period, parent=parent, department=organisation)
@@ -442,10 +445,7 @@ def get_case(request, case_id: int):
 def create_case(request, payload: CaseIn):
     """Report a case. A retry with the same ``client_key`` (or Idempotency-Key
     header) returns the case the first attempt created, with status 200."""
-    header_key = request.headers.get("Idempotency-Key", "").strip()
-    body_key = payload.client_key.strip()
-    if header_key and body_key and header_key != body_key:
-        raise ValidationError({"client_key": _("client_key 与 Idempotency-Key 请求头不一致。")})
+    client_key = request_key(request, payload.client_key)
     category = catalogue.category(payload.category, active_only=False)
     if category is None:
         raise ValidationError(
@@ -472,7 +472,7 @@ def create_case(request, payload: CaseIn):
         anonymous=payload.anonymous,
         reporter_name=payload.reporter_name,
         reporter_phone=payload.reporter_phone,
-        client_key=body_key or header_key,
+        client_key=client_key,
     )
     return Status(201 if created else 200, selectors.case_get(user=request.user, pk=case.pk))
 

@@ -9,12 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
-from civicgrid.access.roles import Role
+from civicgrid.access.roles import CASE_HANDLERS
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
 from civicgrid.lib.flow import StageGuarded, guarded
 from civicgrid.lib.names import BilingualName
-
-CASE_HANDLERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
 
 
 class Priority(models.TextChoices):

@@ -17,8 +17,9 @@ from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Pr
 from civicgrid.cases.photos import PreparedPhoto
 from civicgrid.cases.questions import clean_answers
 from civicgrid.cases.tallies import tally_new_case
+from civicgrid.lib.idempotency import replayed, scoped_key
 from civicgrid.notify import audiences, outbox
-from civicgrid.registry.geo import grid_at
+from civicgrid.registry.geo import locate
 from civicgrid.registry.models import Place
 from civicgrid.registry.validation import normalise_phone
 
@@ -29,24 +30,8 @@ _SCOPE_BOUND_CHANNELS = {Channel.WEB}
 
 
 def intake_key(*, channel: str, reporter=None, client=None, key: str = "") -> str | None:
-    if not key:
-        return None
     who = f"u{reporter.pk}" if reporter is not None else f"c{client.pk}" if client else "anon"
-    return f"{channel}:{who}:{key.strip()[:100]}"
-
-
-def _locate(place: Place | None, lat: float | None, lon: float | None) -> Place:
-    given = lat is not None or lon is not None
-    if given and (lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180)):
-        raise ValidationError({"location": _("位置坐标无效。")})
-    if place is not None:
-        return place
-    if lat is None:
-        raise ValidationError({"location": _("请在地图上选择位置,或选择所在网格。")})
-    found = grid_at(lat, lon)
-    if found is None:
-        raise ValidationError({"location": _("该位置不在本平台管辖的网格内。")})
-    return found
+    return scoped_key(channel, who, key=key)
 
 
 def case_report(
@@ -96,7 +81,7 @@ def case_report(
     except ValidationError as exc:
         errors.update({f"attribute[{k}]": v for k, v in exc.message_dict.items()})
     try:
-        place = _locate(place, lat, lon)
+        place = locate(place=place, lat=lat, lon=lon)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     phone = ""
@@ -159,7 +144,7 @@ def case_report(
 
 def _reported(key: str | None) -> Case | None:
     """The case an earlier submission with this intake key created."""
-    return Case.objects.filter(intake_key=key).first() if key else None
+    return replayed(Case, key, field="intake_key")
 
 
 def _create(case: Case, *, photos) -> None:

@@ -13,8 +13,8 @@ from shapely.geometry import shape
 from civicgrid.access import audit
 from civicgrid.access.crypto import blind_index, mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.roles import ID_NUMBER_REVEALERS, PHONE_REVEALERS
-from civicgrid.access.scoping import CHANGE, may, place_in_scope
+from civicgrid.access.roles import REVEALABLE
+from civicgrid.access.scoping import CHANGE, may, may_act_at, place_in_scope
 from civicgrid.registry import geo
 from civicgrid.registry.models import Household, Place, Resident, ResidentTag, TargetGroup
 from civicgrid.registry.validation import normalise_id_number, normalise_phone
@@ -267,9 +267,6 @@ def _replace_tags(resident: Resident, tags: dict[str, int | None]) -> None:
         )
 
 
-REVEALABLE = {"id_number": ID_NUMBER_REVEALERS, "phone": PHONE_REVEALERS}
-
-
 def may_reveal(user, field: str) -> bool:
     return user.is_superuser or user.role in REVEALABLE.get(field, ())
 
@@ -327,7 +324,7 @@ def place_save(*, user, place: Place) -> Place:
     """Create or update a place (district and street admins)."""
     creating = place.pk is None
     anchor = place.parent if creating and place.parent else place
-    if not may(user, CHANGE, Place) or not place_in_scope(user, anchor):
+    if not may_act_at(user, CHANGE, Place, anchor):
         raise PermissionDenied(_("您不能修改该地点。"))
     validate_place(place)
     place.full_clean()

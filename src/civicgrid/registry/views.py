@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.access.decorators import role_may
-from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, place_in_scope
+from civicgrid.access.roles import REVEALABLE
+from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, may_act_at
 from civicgrid.lib.forms import add_service_errors
 from civicgrid.registry import figures, selectors, services
 from civicgrid.registry.filters import HouseholdFilter, ResidentFilter
@@ -136,7 +137,7 @@ def household_detail(request, pk: int):
         "household": household,
         "ancestors": household.grid.ancestors(),
         "members": members,
-        "may_change": place_in_scope(user, household.grid) and may(user, CHANGE, Household),
+        "may_change": may_act_at(user, CHANGE, Household, household.grid),
     }
     return render(request, "registry/household_detail.html", context)
 
@@ -210,7 +211,7 @@ def _residentpage_of(request, resident, revealed: dict | None = None):
         "resident": resident,
         "groups": selectors.resident_groups(resident=resident),
         "personal": _personal_data(user, resident, revealed),
-        "may_change": place_in_scope(user, resident.household.grid) and may(user, CHANGE, Resident),
+        "may_change": may_act_at(user, CHANGE, Resident, resident.household.grid),
     }
     return render(request, "registry/resident_detail.html", context)
 
@@ -266,7 +267,7 @@ def resident_reveal(request, pk: int):
     user = request.user
     resident = selectors.resident_get(user=user, pk=pk)
     field = request.POST.get("field", "")
-    if field not in services.REVEALABLE:
+    if field not in REVEALABLE:
         return HttpResponseBadRequest(_("该字段不能查看。"))
     value = services.resident_reveal(user=user, resident=resident, field=field)
     if request.htmx:

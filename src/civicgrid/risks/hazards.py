@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.access.models import User
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.scoping import CHANGE, may_act_at
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.services import case_report
 from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
 from civicgrid.notify import audiences, outbox
-from civicgrid.registry.geo import grid_at
+from civicgrid.registry.geo import locate
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks.models import (
     Hazard,
@@ -233,22 +233,6 @@ def hazard_move(
     )
 
 
-def _locate(household, place, lat, lon) -> Place:
-    given = lat is not None or lon is not None
-    if given and (lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180)):
-        raise ValidationError({"location": _("位置坐标无效。")})
-    if household is not None:
-        return household.grid
-    if place is not None:
-        return place
-    if lat is None:
-        raise ValidationError({"location": _("请选择户、网格,或在地图上选择位置。")})
-    found = grid_at(lat, lon)
-    if found is None:
-        raise ValidationError({"location": _("该位置不在本平台管辖的网格内。")})
-    return found
-
-
 def hazard_register(
     *,
     user,
@@ -274,16 +258,20 @@ def hazard_register(
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}]
     try:
-        place = _locate(household, place, lat, lon)
+        place = locate(
+            household=household,
+            place=place,
+            lat=lat,
+            lon=lon,
+            missing=_("请选择户、网格,或在地图上选择位置。"),
+        )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     if place.level != Place.Level.GRID:
         raise ValidationError({"place": _("隐患应登记到网格。")})
-    if not (Hazard.scope.allows(user, CHANGE) or user.is_superuser) or not place_in_scope(
-        user, place
-    ):
+    if not may_act_at(user, CHANGE, Hazard, place):
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
     now = now or timezone.now()
     if lat is None and household is not None:

@@ -8,14 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.access.roles import REGISTRY_READERS, Role
+from civicgrid.access.roles import COLOUR_OVERRIDERS, REGISTRY_READERS, RISK_WORKERS
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
 from civicgrid.lib.flow import StageGuarded, guarded
-
-# Who finds, rectifies and re-checks hazards and visits households.
-RISK_WORKERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
-# Who may override a household's computed colour.
-COLOUR_OVERRIDERS = frozenset({Role.ADMIN, Role.STAFF})
 
 
 class Colour(models.TextChoices):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE
+from civicgrid.access.scoping import CHANGE, may
 from civicgrid.registry.models import Household, Resident
 from civicgrid.risks import rules
 from civicgrid.risks.models import Colour, ColourChange, HouseholdColour
@@ -122,7 +122,7 @@ def recolour_changed_households(now=None) -> int:
 
 
 def may_override(user, household: Household) -> bool:
-    return (user.is_superuser or HouseholdColour.scope.allows(user, CHANGE)) and (
+    return may(user, CHANGE, HouseholdColour) and (
         Household.objects.for_user(user, CHANGE).filter(pk=household.pk).exists()
     )
 

@@ -2,8 +2,6 @@
 visits and the printable grid map. Thin: parse, call a selector or a
 service, render. Objects come through selectors, which 404 outside scope."""
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +16,7 @@ from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.cases.photos import prepare
 from civicgrid.lib.forms import add_service_errors
+from civicgrid.lib.period import Period
 from civicgrid.registry import selectors as registry
 from civicgrid.registry.models import Household
 from civicgrid.risks import figures, hazards, layers, printmap, selectors, services, visits
@@ -147,11 +146,6 @@ def colour_override(request, household_id: int):
 # Hazards ------------------------------------------------------------------
 
 
-def _this_year() -> tuple[date, date]:
-    today = timezone.localdate()
-    return date(today.year, 1, 1), date(today.year + 1, 1, 1)
-
-
 @role_may(VIEW, Hazard)
 def hazard_list(request):
     user = request.user
@@ -161,7 +155,8 @@ def hazard_list(request):
         severity=request.GET.get("severity", ""),
         kind=request.GET.get("kind", ""),
     )
-    start, end = _this_year()
+    year = Period.year(timezone.localdate())
+    start, end = year.first, year.end_date
     context = {
         "page": page_of(request, found),
         "stages": [("open", _("未化解")), *HazardStage.choices],

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.scoping import CHANGE, may_act_at
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.photos import PreparedPhoto
 from civicgrid.cases.services import case_report
@@ -105,9 +105,7 @@ def visit_log(
     """Log a visit; ``hazard`` (kind, severity, description) registers the
     hazard found there and ``case_category`` reports the needs as a case,
     in the same transaction."""
-    if not (Visit.scope.allows(user, CHANGE) or user.is_superuser) or not place_in_scope(
-        user, household.grid
-    ):
+    if not may_act_at(user, CHANGE, Visit, household.grid):
         raise PermissionDenied(_("该户不在您的管辖范围内。"))
     now = timezone.now()
     at = at or now

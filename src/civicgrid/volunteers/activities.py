@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.scoping import CHANGE, may_act_at
+from civicgrid.lib.placecodes import community_code
 from civicgrid.registry.models import Organisation, Place
 from civicgrid.volunteers import ledger
 from civicgrid.volunteers.models import (
@@ -34,9 +35,9 @@ EARLY_CHECK_IN = timedelta(minutes=30)
 
 
 def community_of(place: Place) -> Place:
-    return (
-        place if place.level == Place.Level.COMMUNITY else Place.objects.get(code=place.code[:12])
-    )
+    if place.level == Place.Level.COMMUNITY:
+        return place
+    return Place.objects.get(code=community_code(place.code))
 
 
 def may_manage(user, activity: Activity) -> bool:
@@ -63,9 +64,7 @@ def activity_create(
     address: str = "",
     team: Organisation | None = None,
 ) -> Activity:
-    staff = (user.is_superuser or Activity.scope.allows(user, CHANGE)) and place_in_scope(
-        user, place
-    )
+    staff = may_act_at(user, CHANGE, Activity, place)
     if not staff and not (team is not None and _leads(user, team)):
         raise PermissionDenied(_("只有社区工作者或队伍负责人可以发布活动。"))
     errors = {}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from civicgrid.lib.idempotency import request_key
 from civicgrid.volunteers import activities, exchange, ledger, selectors
 from civicgrid.volunteers.ledger import Refused
 from civicgrid.volunteers.models import Item, SignUp, Volunteer
@@ -275,7 +276,7 @@ def redemption_create(request, payload: RedemptionIn):
             item=Item.objects.get(pk=item.pk),
             quantity=payload.quantity,
             user=request.user,
-            key=request.headers.get("Idempotency-Key", ""),
+            key=request_key(request),
         )
     except Refused as exc:
         return _conflict(exc)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import CHANGE
+from civicgrid.lib.idempotency import scoped_key
 from civicgrid.lib.numbers import save_numbered
 from civicgrid.volunteers import ledger
 from civicgrid.volunteers.ledger import Refused
@@ -36,10 +37,6 @@ def may_operate(user, counter: Counter) -> bool:
     return Counter.objects.for_user(user, CHANGE).filter(pk=counter.pk).exists()
 
 
-def _key(user, key: str) -> str | None:
-    return f"u{user.pk}:{key.strip()[:100]}" if key and key.strip() else None
-
-
 def redemption_create(
     *, counter: Counter, volunteer: Volunteer, item: Item, quantity: int, user, key: str = ""
 ) -> tuple[Redemption, bool]:
@@ -53,7 +50,7 @@ def redemption_create(
         raise ValidationError({"quantity": _("数量应为1到1000之间的整数。")})
     if not volunteer.active:
         raise ValidationError({"volunteer_id": _("该志愿者已不在册。")})
-    rkey = _key(user, key)
+    rkey = scoped_key(f"u{user.pk}", key=key)
     if rkey and (existing := Redemption.objects.filter(key=rkey).first()):
         return existing, False
     account = ledger.volunteer_account(volunteer)

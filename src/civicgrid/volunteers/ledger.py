@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.scoping import CHANGE, may, place_in_scope
 from civicgrid.volunteers.models import Account, Entry, Transfer, Volunteer
 
 
@@ -123,7 +123,7 @@ def points_adjust(*, volunteer: Volunteer, amount: int, reason: str, user) -> Tr
     """Correct a volunteer's points by staff, with a reason and an audit row.
     A positive amount comes from the community's issuing account, a negative
     one goes back to it."""
-    if not (user.is_superuser or Volunteer.scope.allows(user, CHANGE)):
+    if not may(user, CHANGE, Volunteer):
         raise PermissionDenied(_("您的角色不能调整积分。"))
     if not place_in_scope(user, volunteer.community):
         raise PermissionDenied(_("该志愿者不在您的管辖范围内。"))

@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
-from civicgrid.access.roles import ALL_ROLES, Role
+from civicgrid.access.roles import (
+    ALL_BUT_DEPARTMENTS,
+    COUNTER_STAFF,
+    VOLUNTEER_MANAGERS,
+    VOLUNTEER_READERS,
+)
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
 
-# Community staff and admins run volunteering; grid workers may look.
-MANAGERS = frozenset({Role.ADMIN, Role.STAFF})
-READERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
-COUNTER_STAFF = frozenset({Role.ADMIN, Role.STAFF, Role.OPERATOR})
 TEAM_KINDS = ("brand", "team")
 
 
@@ -86,7 +87,11 @@ class Volunteer(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="community__code",
-        roles={"view": READERS, "change": MANAGERS, "export": MANAGERS},
+        roles={
+            "view": VOLUNTEER_READERS,
+            "change": VOLUNTEER_MANAGERS,
+            "export": VOLUNTEER_MANAGERS,
+        },
         assigned=_own("Volunteer", "user"),
     )
 
@@ -160,7 +165,7 @@ class Account(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="place__code",
-        roles={"view": READERS, "change": MANAGERS},
+        roles={"view": VOLUNTEER_READERS, "change": VOLUNTEER_MANAGERS},
         assigned=_own("Account", "volunteer__user"),
     )
 
@@ -294,7 +299,7 @@ class Activity(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="place__code",
-        roles={"view": ALL_ROLES - {Role.DEPARTMENT}, "change": MANAGERS},
+        roles={"view": ALL_BUT_DEPARTMENTS, "change": VOLUNTEER_MANAGERS},
         assigned=_own("Activity", "signups__volunteer__user"),
     )
 
@@ -335,7 +340,7 @@ class SignUp(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="activity__place__code",
-        roles={"view": READERS, "change": MANAGERS},
+        roles={"view": VOLUNTEER_READERS, "change": VOLUNTEER_MANAGERS},
         assigned=_own("SignUp", "volunteer__user"),
     )
 
@@ -371,7 +376,7 @@ class Counter(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="place__code",
-        roles={"view": ALL_ROLES - {Role.DEPARTMENT}, "change": COUNTER_STAFF},
+        roles={"view": ALL_BUT_DEPARTMENTS, "change": COUNTER_STAFF},
         assigned=_own("Counter", "operators", change=True),
     )
 
@@ -394,7 +399,7 @@ class Item(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="counter__place__code",
-        roles={"view": ALL_ROLES - {Role.DEPARTMENT}, "change": COUNTER_STAFF},
+        roles={"view": ALL_BUT_DEPARTMENTS, "change": COUNTER_STAFF},
         assigned=_own("Item", "counter__operators", change=True),
     )
 
@@ -527,7 +532,7 @@ class Need(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="neighbour__grid__code",
-        roles={"view": READERS, "change": READERS},
+        roles={"view": VOLUNTEER_READERS, "change": VOLUNTEER_READERS},
         assigned=_own("Need", "central__keepers__user", change=True),
     )
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.scoping import CHANGE, may, place_in_scope
 from civicgrid.registry.models import Organisation, Place
 from civicgrid.registry.validation import normalise_phone
 from civicgrid.volunteers import ledger
@@ -19,7 +19,7 @@ AUDITED = ["name", "kind", "community", "user", "resident", "phone_masked", "ski
 
 def require_manager(user, place: Place) -> None:
     """Staff or an admin whose scope holds ``place``."""
-    if not (user.is_superuser or Volunteer.scope.allows(user, CHANGE)):
+    if not may(user, CHANGE, Volunteer):
         raise PermissionDenied(_("您的角色不能进行此操作。"))
     if not place_in_scope(user, place):
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))

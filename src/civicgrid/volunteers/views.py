@@ -2,7 +2,7 @@
 Every object is looked up through a selector (404 outside the user's scope)."""
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import segno
 from django.contrib import messages
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.access.scoping import CHANGE, may
 from civicgrid.lib.forms import add_service_errors
+from civicgrid.lib.period import MAX_DAYS, Period
 from civicgrid.registry.models import Household, Organisation
 from civicgrid.volunteers import activities, exchange, ledger, notebook, selectors, services
 from civicgrid.volunteers.forms import ActivityForm, NeedForm, VolunteerForm, case_categories
@@ -469,10 +470,11 @@ def need_to_case(request, pk: int):
 
 
 def _period(request) -> tuple[datetime, datetime, str]:
+    """The last ``days`` days (30 unless asked), today included."""
     days = request.GET.get("days", "30")
-    days = int(days) if days.isdigit() and 0 < int(days) <= 3660 else 30
-    end = timezone.now()
-    return end - timedelta(days=days), end, str(days)
+    days = int(days) if days.isdigit() and 0 < int(days) <= MAX_DAYS else 30
+    period = Period.last_days(days)
+    return period.start, period.end, str(days)
 
 
 @login_required
