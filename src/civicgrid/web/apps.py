@@ -6,6 +6,8 @@ class WebConfig(AppConfig):
     label = "web"
 
     def ready(self) -> None:
+        from civicgrid.lib import figures
         from civicgrid.web import extensions
 
         extensions.discover()
+        figures.discover()
