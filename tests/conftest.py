@@ -9,7 +9,7 @@ doctor of A, a resident, and a superuser.
 from datetime import date
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from civicgrid.access.models import User
 from civicgrid.access.roles import Role
@@ -174,3 +174,40 @@ def alarm_bell_closed_at_the_end(django_db_setup):
 
     yield
     bell.listener.stop()
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Configuration rows that migrations seed (a fresh database has them).
+SEEDING_MIGRATIONS = [
+    ("civicgrid.registry.migrations.0002_target_groups", "add_groups"),
+    ("civicgrid.risks.migrations.0002_default_rules", "seed"),
+]
+
+
+def restore_seeded_configuration() -> None:
+    """Transactional tests empty every table when they end, including the rows
+    that migrations seed; put them back."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in SEEDING_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)
+
+
+@pytest.fixture(scope="session")
+def demo_district(django_db_setup, django_db_blocker):
+    """The whole demo district, loaded once per session and never removed
+    (the test database goes at the end). Tests that use it run last (see
+    ``pytest_collection_modifyitems``), so the others still start from an
+    empty database; each of them runs in a transaction that is rolled back."""
+    from civicgrid.demo.load import load_demo
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        restore_seeded_configuration()
+        return load_demo()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests on the shared demo district after all the others: its rows stay."""
+    items.sort(key=lambda item: "demo_district" in getattr(item, "fixturenames", ()))

@@ -8,6 +8,7 @@ import pytest
 
 # The case fixtures (a category with a required question, a rider) are shared.
 from tests.cases.conftest import fire_lane, rider  # noqa: F401
+from tests.conftest import restore_seeded_configuration
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would
 # otherwise refuse to run in it (SynchronousOnlyOperation).
@@ -80,15 +81,5 @@ def log_in(context, username: str):
 
 @pytest.fixture(autouse=True)
 def seeded_configuration(transactional_db):
-    """Transactional tests empty every table when they end, including the rows
-    that migrations seed (target groups, colour rules, visit intervals); put
-    them back for each browser test, as a fresh database has them."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for module, function in [
-        ("civicgrid.registry.migrations.0002_target_groups", "add_groups"),
-        ("civicgrid.risks.migrations.0002_default_rules", "seed"),
-    ]:
-        getattr(import_module(module), function)(apps, None)
+    """Each browser test starts with the rows a fresh database has."""
+    restore_seeded_configuration()

@@ -19,23 +19,26 @@ from civicgrid.demo.load import delete_demo, demo_loaded, load_demo
 from civicgrid.demo.people import age_on
 from civicgrid.registry.models import Household, Organisation, Place, Resident, ResidentTag
 from civicgrid.registry.validation import normalise_id_number
+from tests.conftest import FAST_HASHERS
 
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LENGTH = {"city": 4, "district": 6, "street": 9, "community": 12, "grid": 15}
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The full district, loaded once for the module (~15 s on SQLite). A fast
-    hasher: PBKDF2 would spend half a second on each check_password."""
+@pytest.fixture
+def demo(demo_district):
+    return demo_district
+
+
+@pytest.fixture
+def small_demo(django_db_setup, django_db_blocker):
+    """A small demo district committed for a reload test, then removed."""
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         first_audit_row = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first()
-        counts = load_demo()
-        yield counts
+        yield load_demo(households_per_grid=3)
         delete_demo()
         usernames = [a["username"] for a in DEMO_ACCOUNTS]
         get_user_model().objects.filter(username__in=usernames).delete()
-        # Loaded outside the per-test transactions: leave nothing for later tests.
+        # Committed outside the per-test transactions: leave nothing for later tests.
         AuditLog.objects.filter(pk__gt=first_audit_row or 0).delete()
 
 
@@ -234,7 +237,7 @@ def test_demo_accounts(demo):
 
 
 @pytest.mark.django_db
-def test_reload_is_idempotent_and_deterministic(demo):
+def test_reload_is_idempotent_and_deterministic(small_demo):
     User = get_user_model()
     helper = User.objects.create(username="lugu-helper", scope_place=place("鲁固社区"))
     keys = {
@@ -242,7 +245,7 @@ def test_reload_is_idempotent_and_deterministic(demo):
         "organisations": dict(Organisation.objects.values_list("code", "pk")),
         "admin": User.objects.get(username="admin").pk,
     }
-    first = load_demo(households_per_grid=3)
+    first = small_demo
     people = sorted(Resident.objects.values_list("id_number_hash", "name", "birth_date"))
     second = load_demo(households_per_grid=3)
     assert first == second

@@ -4,16 +4,14 @@
 import pytest
 from django.db.models import Sum
 
-from civicgrid.demo.load import load_demo
 from civicgrid.demo.volunteers import load_volunteers
 from civicgrid.volunteers import ledger
 from civicgrid.volunteers.models import Entry, Item, Need, Volunteer
 
 
 @pytest.fixture
-def demo(db):
-    load_demo(households_per_grid=15)
-    return load_volunteers()
+def demo(demo_district, db):
+    return demo_district["volunteers"]
 
 
 def test_demo_volunteers(demo):
