@@ -111,6 +111,7 @@ def test_reminders_become_tasks_then_missed(registry, personas):
     from civicgrid.care.models import ReminderTask
 
     services.reminder_create(
+        actor=None,
         resident=registry["resident_a"],
         doctor=personas["doctor_a"],
         what="血压",
@@ -175,11 +176,19 @@ def test_professionals_on_the_ladder_hold_the_role_and_the_place(sos_device, per
 
     Kind = Responder.Kind
     with pytest.raises(ValidationError, match="管辖范围"):
-        services.responder_add(device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_b"])
+        services.responder_add(
+            actor=None, device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_b"]
+        )
     with pytest.raises(ValidationError, match="不是"):
-        services.responder_add(device=sos_device, kind=Kind.GRID_WORKER, user=personas["doctor_a"])
+        services.responder_add(
+            actor=None, device=sos_device, kind=Kind.GRID_WORKER, user=personas["doctor_a"]
+        )
     before = sos_device.responders.count()
-    services.responder_add(device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_a"])
+    services.responder_add(
+        actor=None, device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_a"]
+    )
     # Family hold no role in the platform's scope: any account may be a guardian.
-    services.responder_add(device=sos_device, kind=Kind.GUARDIAN, user=personas["resident"])
+    services.responder_add(
+        actor=None, device=sos_device, kind=Kind.GUARDIAN, user=personas["resident"]
+    )
     assert sos_device.responders.count() == before + 2

@@ -229,7 +229,12 @@ def add_responder(request, device_id: int, payload: ResponderIn):
     if payload.user_id is not None:
         user = get_object_or_404(User, pk=payload.user_id, is_active=True)
     services.responder_add(
-        device=device, kind=payload.kind, user=user, name=payload.name, phone=payload.phone
+        device=device,
+        actor=request.user,
+        kind=payload.kind,
+        user=user,
+        name=payload.name,
+        phone=payload.phone,
     )
     return Status(201, list(device.responders.order_by("order")))
 
@@ -296,6 +301,7 @@ def create_geofence(request, payload: GeofenceIn):
     if payload.kind not in Geofence.Kind.values:
         raise ValidationError({"kind": _("围栏形状无效。")})
     fence = services.geofence_save(
+        actor=request.user,
         device=device,
         name=payload.name,
         kind=payload.kind,
