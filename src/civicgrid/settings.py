@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "civicgrid.access",
     "civicgrid.notify",
     "civicgrid.registry",
+    "civicgrid.ledger",
     "civicgrid.cases",
     "civicgrid.risks",
     "civicgrid.volunteers",

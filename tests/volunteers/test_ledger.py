@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicgrid.access.models import AuditLog
+from civicgrid.ledger.models import Account, Entry, Transfer
 from civicgrid.volunteers import exchange, ledger
 from civicgrid.volunteers.ledger import Refused
-from civicgrid.volunteers.models import Account, Entry, Item, Redemption, Transfer
+from civicgrid.volunteers.models import Item, Redemption
 from tests.volunteers.conftest import give
 
 
@@ -35,7 +36,7 @@ def test_a_volunteer_account_is_never_overdrawn(volunteer, counter):
     with pytest.raises(Refused, match="积分不足:余额 10,需要 11"):
         ledger.points_transfer(
             from_account=ledger.volunteer_account(volunteer),
-            to_account=exchange.counter_account(counter),
+            to_account=ledger.counter_account(counter),
             amount=11,
             kind=Transfer.Kind.REDEEM,
             reason="x",

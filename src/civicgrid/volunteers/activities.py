@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import CHANGE, may_act_at
+from civicgrid.ledger.models import Transfer
 from civicgrid.lib.placecodes import community_code
 from civicgrid.registry.models import Organisation, Place
 from civicgrid.volunteers import ledger
@@ -23,7 +24,6 @@ from civicgrid.volunteers.models import (
     Membership,
     PointRule,
     SignUp,
-    Transfer,
     Volunteer,
 )
 

@@ -1,36 +1,29 @@
 """Redemption at an exchange counter (积分兑换点).
 
-One transaction locks the volunteer's account row, then the item's row
-(always in that order, so two counters cannot deadlock), checks points and
-stock, debits the points by a ledger transfer and takes the stock with a
-conditional UPDATE. Whatever the number of counters pressing at once, a
-balance is never overspent and stock never oversold.
+One transaction locks the volunteer's points account row, then the item's
+shelf account row (always in that order, so two counters cannot deadlock),
+and books two ledger transfers: the points from the volunteer to the
+counter's till, the goods from the shelf to the item's redeemed account; each
+checks its balance under the lock. Whatever the number of counters pressing
+at once, a balance is never overspent and stock never oversold.
 """
 
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import CHANGE
+from civicgrid.ledger import books
+from civicgrid.ledger.models import Account, Transfer
 from civicgrid.lib.idempotency import scoped_key
 from civicgrid.lib.numbers import save_numbered
-from civicgrid.volunteers import ledger
-from civicgrid.volunteers.ledger import Refused
-from civicgrid.volunteers.models import Account, Counter, Item, Redemption, Transfer, Volunteer
-
-
-def counter_account(counter: Counter) -> Account:
-    account, _created = Account.objects.get_or_create(
-        counter=counter,
-        defaults={"kind": Account.Kind.COUNTER, "name": counter.name, "place_id": counter.place_id},
-    )
-    return account
+from civicgrid.volunteers import ledger, stock
+from civicgrid.volunteers.models import Counter, Item, Redemption, Volunteer
 
 
 def may_operate(user, counter: Counter) -> bool:
@@ -54,47 +47,47 @@ def redemption_create(
     if rkey and (existing := Redemption.objects.filter(key=rkey).first()):
         return existing, False
     account = ledger.volunteer_account(volunteer)
-    till = counter_account(counter)
+    till = ledger.counter_account(counter)
+    shelf, handed_out = stock.shelf_account(item), stock.redeemed_account(item)
     try:
         with transaction.atomic():
             Account.objects.select_for_update().get(pk=account.pk)
-            locked = Item.objects.select_for_update().get(pk=item.pk)
+            Account.objects.select_for_update().get(pk=shelf.pk)
             if rkey and (existing := Redemption.objects.filter(key=rkey).first()):
                 return existing, False
-            points = locked.price * quantity
-            available = ledger.balance(account)
-            if available < points:
-                raise Refused(
-                    _("积分不足:余额 %(balance)d,需要 %(points)d")
-                    % {"balance": available, "points": points},
-                    code="points",
-                )
-            taken = Item.objects.filter(pk=item.pk, stock__gte=quantity).update(
-                stock=F("stock") - quantity
-            )
-            if not taken:
-                raise Refused(
-                    _("库存不足:%(item)s 剩余 %(stock)d")
-                    % {"item": locked.name, "stock": locked.stock},
-                    code="stock",
-                )
-            now = timezone.now()
+            points = item.price * quantity
+            once = rkey or uuid.uuid4().hex
             transfer = ledger.points_transfer(
                 from_account=account,
                 to_account=till,
                 amount=points,
                 kind=Transfer.Kind.REDEEM,
-                reason=_("兑换 %(item)s × %(n)d") % {"item": locked.name, "n": quantity},
-                key=f"redeem:{rkey or uuid.uuid4().hex}",
+                reason=_("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity},
+                key=f"redeem:{once}",
                 user=user,
             )
+            goods = books.transfer(
+                from_account=shelf,
+                to_account=handed_out,
+                amount=quantity,
+                kind=Transfer.Kind.REDEEM,
+                reason=_("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity},
+                key=f"redeem-goods:{once}",
+                actor=user,
+                refusal=lambda left, _wanted: (
+                    _("库存不足:%(item)s 剩余 %(stock)d") % {"item": item.name, "stock": left}
+                ),
+                refusal_code="stock",
+            )
+            now = timezone.now()
             redemption = Redemption(
                 counter=counter,
                 volunteer=volunteer,
-                item=locked,
+                item=item,
                 quantity=quantity,
                 points=points,
                 transfer=transfer,
+                goods_transfer=goods,
                 key=rkey,
                 created_by=user,
                 at=now,
@@ -104,7 +97,7 @@ def redemption_create(
                 user=user,
                 action=AuditLog.Action.CREATE,
                 obj=redemption,
-                changes={"item": locked.name, "quantity": quantity, "points": points},
+                changes={"item": item.name, "quantity": quantity, "points": points},
             )
             return redemption, True
     except IntegrityError:
@@ -124,13 +117,13 @@ def redemption_cancel(*, redemption: Redemption, user, reason: str) -> Redemptio
     redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
     if redemption.status == Redemption.Status.CANCELLED:
         return redemption
-    ledger.transfer_reverse(
-        transfer=redemption.transfer,
-        reason=_("撤销兑换 %(number)s:%(reason)s")
-        % {"number": redemption.number, "reason": reason.strip()},
-        user=user,
-    )
-    Item.objects.filter(pk=redemption.item_id).update(stock=F("stock") + redemption.quantity)
+    why = _("撤销兑换 %(number)s:%(reason)s") % {
+        "number": redemption.number,
+        "reason": reason.strip(),
+    }
+    ledger.transfer_reverse(transfer=redemption.transfer, reason=why, user=user)
+    if redemption.goods_transfer_id:
+        books.reverse(original=redemption.goods_transfer, reason=why, actor=user)
     redemption.status = Redemption.Status.CANCELLED
     redemption.cancelled_at = timezone.now()
     redemption.cancel_reason = reason.strip()[:200]

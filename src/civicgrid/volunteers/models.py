@@ -15,6 +15,7 @@ from civicgrid.access.roles import (
     VOLUNTEER_READERS,
 )
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
+from civicgrid.volunteers.stock import item_stock, stock_count
 
 TEAM_KINDS = ("brand", "team")
 
@@ -133,104 +134,6 @@ class Membership(models.Model):
 # The points ledger ----------------------------------------------------------
 
 
-class Account(models.Model):
-    """Where points are held. Volunteers' and counters' accounts never go
-    below zero; a community's issuing account goes negative by what it issued."""
-
-    class Kind(models.TextChoices):
-        VOLUNTEER = "volunteer", _("志愿者")
-        TEAM = "team", _("队伍")
-        ISSUING = "issuing", _("社区发放账户")
-        COUNTER = "counter", _("兑换点")
-
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("名称"), max_length=100)
-    place = models.ForeignKey(
-        "registry.Place", verbose_name=_("所属地点"), on_delete=models.PROTECT, related_name="+"
-    )
-    volunteer = models.OneToOneField(
-        Volunteer, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
-    )
-    team = models.OneToOneField(
-        "registry.Organisation",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="points_account",
-    )
-    counter = models.OneToOneField(
-        "Counter", null=True, blank=True, on_delete=models.PROTECT, related_name="account"
-    )
-
-    objects = ScopedQuerySet.as_manager()
-    scope = Scope(
-        path="place__code",
-        roles={"view": VOLUNTEER_READERS, "change": VOLUNTEER_MANAGERS},
-        assigned=_own("Account", "volunteer__user"),
-    )
-
-    class Meta:
-        verbose_name = _("积分账户")
-        verbose_name_plural = _("积分账户")
-        constraints = [
-            # One issuing account per community.
-            models.UniqueConstraint(
-                fields=["place"], condition=Q(kind="issuing"), name="one_issuing_account"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def may_go_negative(self) -> bool:
-        return self.kind == self.Kind.ISSUING
-
-
-class Transfer(models.Model):
-    class Kind(models.TextChoices):
-        EARN = "earn", _("服务获得")
-        REDEEM = "redeem", _("兑换")
-        ADJUST = "adjust", _("调整")
-        REVERSAL = "reversal", _("冲正")
-
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    reason = models.CharField(_("事由"), max_length=200)
-    # Every transfer has one; a replay with the same key changes nothing.
-    key = models.CharField(max_length=200, unique=True)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
-    created_by = models.ForeignKey(
-        "access.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("积分转账")
-        verbose_name_plural = _("积分转账")
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.reason}"
-
-
-class Entry(models.Model):
-    """One side of a transfer; a transfer's entries sum to zero."""
-
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
-    amount = models.BigIntegerField(_("积分"))
-
-    class Meta:
-        verbose_name = _("积分分录")
-        verbose_name_plural = _("积分分录")
-        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_not_zero")]
-
-    def __str__(self) -> str:
-        return f"{self.account} {self.amount:+d}"
-
-
 class PointRule(models.Model):
     """A published rule: points per hour of service (whole points, rounded
     down) plus a fixed number per activity attended."""
@@ -334,7 +237,7 @@ class SignUp(models.Model):
     minutes = models.PositiveIntegerField(_("服务时长(分钟)"), null=True, blank=True)
     points = models.PositiveIntegerField(_("获得积分"), null=True, blank=True)
     transfer = models.OneToOneField(
-        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -390,10 +293,13 @@ class Counter(models.Model):
 
 
 class Item(models.Model):
+    """A good at a counter. Its stock is the balance of its shelf account in
+    the ledger (unit ``item:<id>``): received from the item's issuing
+    account, handed out to its redeemed account."""
+
     counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="items")
     name = models.CharField(_("物品"), max_length=100)
     price = models.PositiveIntegerField(_("所需积分"))
-    stock = models.PositiveIntegerField(_("库存"))
     active = models.BooleanField(_("上架"), default=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -408,12 +314,29 @@ class Item(models.Model):
         verbose_name_plural = _("兑换物品")
         ordering = ["counter", "price", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(stock__gte=0), name="stock_not_negative"),
             models.CheckConstraint(condition=Q(price__gt=0), name="price_positive"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        counted = self.__dict__.pop("_counted_stock", None)
+        super().save(*args, **kwargs)
+        if counted is not None:
+            stock_count(item=self, quantity=counted, actor=None)
+
+    @property
+    def stock(self) -> int:
+        """Pieces on the shelf: annotated by ``selectors.item_list``, else read."""
+        if "shelf_stock" in self.__dict__:
+            return self.__dict__["shelf_stock"]
+        return item_stock(self)
+
+    @stock.setter
+    def stock(self, quantity: int) -> None:
+        """``Item(stock=10)`` or ``item.stock = 12``: a count, booked on save."""
+        self.__dict__["_counted_stock"] = quantity
 
 
 class Redemption(models.Model):
@@ -434,7 +357,11 @@ class Redemption(models.Model):
     quantity = models.PositiveIntegerField(_("数量"))
     points = models.PositiveIntegerField(_("积分"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default="done")
-    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, related_name="+")
+    transfer = models.OneToOneField("ledger.Transfer", on_delete=models.PROTECT, related_name="+")
+    # The goods leaving the shelf (a ledger transfer in the item's unit).
+    goods_transfer = models.OneToOneField(
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         "access.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
