@@ -265,7 +265,7 @@ def test_anonymous_reporter_is_hidden_outside_staff(fire_lane, fire, places, rid
     case_move(case=case, action="dispatch", actor=personas["staff_a"], departments=[fire])
 
     def detail(user):
-        _token, key = token_issue(user=user, name="test")
+        _token, key = token_issue(actor=user, name="test")
         client = Client(headers={"Authorization": f"Bearer {key}"})
         return client.get(f"/api/v1/cases/{case.pk}").json()
 

@@ -77,7 +77,7 @@ def test_twenty_counters_one_balance(places, volunteer, counter, operator):
             volunteer=volunteer,
             item=item,
             quantity=1,
-            user=operator,
+            actor=operator,
         )
 
     results = _race(redeem)
@@ -103,7 +103,7 @@ def test_twenty_counters_one_item_never_oversell(places, counter, operator):
 
     def redeem(i):
         return exchange.redemption_create(
-            counter=counter, volunteer=people[i], item=bag, quantity=1, user=operator
+            counter=counter, volunteer=people[i], item=bag, quantity=1, actor=operator
         )
 
     results = _race(redeem)

@@ -47,8 +47,10 @@ def test_a_volunteer_account_is_never_overdrawn(volunteer, counter):
 
 def test_adjustment_needs_a_reason_and_leaves_an_audit_row(volunteer, personas):
     with pytest.raises(ValidationError):
-        ledger.points_adjust(volunteer=volunteer, amount=5, reason=" ", user=personas["staff_a"])
-    ledger.points_adjust(volunteer=volunteer, amount=5, reason="补录活动", user=personas["staff_a"])
+        ledger.points_adjust(volunteer=volunteer, amount=5, reason=" ", actor=personas["staff_a"])
+    ledger.points_adjust(
+        volunteer=volunteer, amount=5, reason="补录活动", actor=personas["staff_a"]
+    )
     assert ledger.balance(ledger.volunteer_account(volunteer)) == 5
     row = AuditLog.objects.get(object_type="volunteers.volunteer", object_id=str(volunteer.pk))
     assert row.note == "补录活动" and row.changes == {"points": [None, 5]}
@@ -56,14 +58,14 @@ def test_adjustment_needs_a_reason_and_leaves_an_audit_row(volunteer, personas):
 
 def test_adjustment_outside_scope_is_refused(volunteer, personas):
     with pytest.raises(PermissionDenied):
-        ledger.points_adjust(volunteer=volunteer, amount=5, reason="x", user=personas["staff_b"])
+        ledger.points_adjust(volunteer=volunteer, amount=5, reason="x", actor=personas["staff_b"])
 
 
 def test_statement_has_a_running_balance(volunteer, counter, schoolbag, operator):
     give(volunteer, 80)
     give(volunteer, 40)
     exchange.redemption_create(
-        counter=counter, volunteer=volunteer, item=schoolbag, quantity=1, user=operator
+        counter=counter, volunteer=volunteer, item=schoolbag, quantity=1, actor=operator
     )
     rows = list(ledger.volunteer_statement(volunteer))
     assert [(r.amount, r.running) for r in rows] == [(80, 80), (40, 120), (-50, 70)]
@@ -97,17 +99,17 @@ def test_random_sequences_keep_the_books(ops, volunteer, counter, operator, pers
                         volunteer=volunteer,
                         item=item,
                         quantity=value,
-                        user=operator,
+                        actor=operator,
                     )
                 elif op == "cancel":
                     done = list(Redemption.objects.filter(status="done").order_by("pk"))
                     if done:
                         exchange.redemption_cancel(
-                            redemption=done[value % len(done)], user=operator, reason="退货"
+                            redemption=done[value % len(done)], actor=operator, reason="退货"
                         )
                 else:
                     ledger.points_adjust(
-                        volunteer=volunteer, amount=value, reason="校正", user=personas["staff_a"]
+                        volunteer=volunteer, amount=value, reason="校正", actor=personas["staff_a"]
                     )
             except Refused:
                 pass

@@ -40,5 +40,5 @@ def issue_token(request, credentials: Credentials):
         return Status(429, {"detail": _("登录失败次数过多,请稍后再试。")})
     if user is None:
         return Status(401, {"detail": _("用户名或密码不正确。")})
-    token, key = token_issue(user=user, name=_("API 登录"))
+    token, key = token_issue(actor=user, name=_("API 登录"))
     return Status(200, {"token": key, "expires_at": token.expires_at.isoformat()})

@@ -14,17 +14,17 @@ _LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
 @transaction.atomic
-def token_issue(*, user, name: str) -> tuple[ApiToken, str]:
+def token_issue(*, actor, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``; the clear key is returned once, never stored."""
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
-        user=user,
+        user=actor,
         name=name[:100],
         key_hash=key_digest(key),
         hint=key[:8],
         expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
     )
-    audit.record(user=user, action=AuditLog.Action.TOKEN, obj=token)
+    audit.record(user=actor, action=AuditLog.Action.TOKEN, obj=token)
     return token, key
 
 
@@ -46,6 +46,6 @@ def token_user(key: str):
 
 
 @transaction.atomic
-def token_revoke(*, user, token: ApiToken) -> None:
+def token_revoke(*, actor, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit.record(user=user, action=AuditLog.Action.UPDATE, obj=token, note="revoked")
+    audit.record(user=actor, action=AuditLog.Action.UPDATE, obj=token, note="revoked")

@@ -170,9 +170,12 @@ def _create(case: Case, *, photos) -> None:
     )
 
 
-def photo_original_open(*, user, photo: Photo):
+def photo_original_open(*, actor, photo: Photo):
     """The uploaded file, GPS position and all: every opening is audited."""
     audit.record(
-        user=user, action=AuditLog.Action.REVEAL, obj=photo.case, note=f"photo original {photo.key}"
+        user=actor,
+        action=AuditLog.Action.REVEAL,
+        obj=photo.case,
+        note=f"photo original {photo.key}",
     )
     return photo.original.open("rb")

@@ -67,7 +67,7 @@ def photo_original(request, pk: int, key):
     """The file as uploaded, GPS and all: for case handlers in scope only."""
     case = selectors.case_get(user=request.user, pk=pk, action=CHANGE)
     photo = get_object_or_404(case.photos, key=key)
-    return FileResponse(services.photo_original_open(user=request.user, photo=photo))
+    return FileResponse(services.photo_original_open(actor=request.user, photo=photo))
 
 
 # Figures ------------------------------------------------------------------

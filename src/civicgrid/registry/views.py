@@ -149,7 +149,7 @@ def household_new(request):
         form = HouseholdForm(request.POST, instance=Household(), user=user)
         if form.is_valid():
             try:
-                household = services.household_create(user=user, **form.service_fields())
+                household = services.household_create(actor=user, **form.service_fields())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -175,7 +175,7 @@ def household_edit(request, pk: int):
         form = HouseholdForm(request.POST, instance=copy.copy(household), user=user)
         if form.is_valid():
             try:
-                services.household_update(user=user, household=household, **form.service_fields())
+                services.household_update(actor=user, household=household, **form.service_fields())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -230,7 +230,7 @@ def resident_new(request, household_id: int):
         if form.is_valid():
             try:
                 resident = services.resident_create(
-                    user=user, household=household, **form.service_fields()
+                    actor=user, household=household, **form.service_fields()
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -250,7 +250,7 @@ def resident_edit(request, pk: int):
         form = ResidentForm(request.POST, instance=copy.copy(resident))
         if form.is_valid():
             try:
-                services.resident_update(user=user, resident=resident, **form.service_fields())
+                services.resident_update(actor=user, resident=resident, **form.service_fields())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -269,7 +269,7 @@ def resident_reveal(request, pk: int):
     field = request.POST.get("field", "")
     if field not in REVEALABLE:
         return HttpResponseBadRequest(_("该字段不能查看。"))
-    value = services.resident_reveal(user=user, resident=resident, field=field)
+    value = services.resident_reveal(actor=user, resident=resident, field=field)
     if request.htmx:
         item = next(
             p for p in _personal_data(user, resident, {field: value}) if p["field"] == field

@@ -173,7 +173,7 @@ def create_hazard(request, payload: HazardIn):
         else None
     )
     hazard = hazards.hazard_register(
-        user=user,
+        actor=user,
         household=household,
         place=place,
         kind=payload.kind,
@@ -226,7 +226,7 @@ def create_visit(request, payload: VisitIn):
         else None
     )
     visit = visits.visit_log(
-        user=user,
+        actor=user,
         household=household,
         at=payload.at,
         lat=payload.lat,

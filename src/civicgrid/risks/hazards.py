@@ -185,7 +185,7 @@ class HazardFlow(Flow):
     def moved(self, hazard, move, rule, from_stage, before, events):
         if hazard.household_id and from_stage != hazard.stage:
             household_recolour(
-                household=hazard.household, reason_source=f"hazard:{hazard.pk}", user=move.actor
+                household=hazard.household, reason_source=f"hazard:{hazard.pk}", actor=move.actor
             )
         message = _("隐患 %(number)s:%(action)s(%(stage)s)") % {
             "number": hazard.number,
@@ -235,7 +235,7 @@ def hazard_move(
 
 def hazard_register(
     *,
-    user,
+    actor,
     kind: str,
     severity: str,
     description: str,
@@ -271,7 +271,7 @@ def hazard_register(
         raise ValidationError(errors)
     if place.level != Place.Level.GRID:
         raise ValidationError({"place": _("隐患应登记到网格。")})
-    if not may_act_at(user, CHANGE, Hazard, place):
+    if not may_act_at(actor, CHANGE, Hazard, place):
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
     now = now or timezone.now()
     if lat is None and household is not None:
@@ -286,12 +286,12 @@ def hazard_register(
             household=household,
             lat=lat,
             lon=lon,
-            found_by=user,
+            found_by=actor,
             found_at=now,
         )
         hazards.open(
             hazard,
-            actor=user,
+            actor=actor,
             action=A.REGISTER,
             note=description[:500],
             photos=photos,
@@ -299,7 +299,9 @@ def hazard_register(
             audit_changes={"kind": kind, "severity": severity},
         )
         if household is not None:
-            household_recolour(household=household, reason_source=f"hazard:{hazard.pk}", user=user)
+            household_recolour(
+                household=household, reason_source=f"hazard:{hazard.pk}", actor=actor
+            )
     return hazard
 
 

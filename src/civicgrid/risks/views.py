@@ -127,7 +127,7 @@ def colour_override(request, household_id: int):
     household = registry.household_get(user=user, pk=household_id)
     back = reverse("registry:household", args=[household.pk])
     if request.POST.get("clear"):
-        services.colour_override_clear(user=user, household=household)
+        services.colour_override_clear(actor=user, household=household)
         messages.success(request, _("已恢复按规则计算的颜色。"))
         return redirect(back)
     form = OverrideForm(request.POST)
@@ -135,7 +135,7 @@ def colour_override(request, household_id: int):
         messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
         return redirect(back)
     try:
-        services.colour_override(user=user, household=household, **form.cleaned_data)
+        services.colour_override(actor=user, household=household, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
     else:
@@ -193,7 +193,7 @@ def hazard_new(request):
         data = form.cleaned_data
         try:
             hazard = hazards.hazard_register(
-                user=user,
+                actor=user,
                 household=household,
                 place=_own_grid(user) if household is None else None,
                 kind=data["kind"],
@@ -286,7 +286,7 @@ def visit_new(request, household_id: int):
         data = form.cleaned_data
         try:
             visits.visit_log(
-                user=user,
+                actor=user,
                 household=household,
                 at=data["at"],
                 lat=data["lat"],

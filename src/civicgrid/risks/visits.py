@@ -91,7 +91,7 @@ def walking_route(start: tuple[float, float] | None, households: list) -> list:
 
 def visit_log(
     *,
-    user,
+    actor,
     household: Household,
     at: datetime | None = None,
     lat: float | None = None,
@@ -105,7 +105,7 @@ def visit_log(
     """Log a visit; ``hazard`` (kind, severity, description) registers the
     hazard found there and ``case_category`` reports the needs as a case,
     in the same transaction."""
-    if not may_act_at(user, CHANGE, Visit, household.grid):
+    if not may_act_at(actor, CHANGE, Visit, household.grid):
         raise PermissionDenied(_("该户不在您的管辖范围内。"))
     now = timezone.now()
     at = at or now
@@ -126,7 +126,7 @@ def visit_log(
         visit = Visit(
             household=household,
             place_code=household.grid.code,
-            worker=user,
+            worker=actor,
             at=at,
             lat=lat,
             lon=lon,
@@ -137,7 +137,7 @@ def visit_log(
             visit.photo.save(f"{visit.at:%Y%m%d%H%M%S}.jpg", ContentFile(photo.image), save=False)
         if hazard:
             visit.hazard = hazards.hazard_register(
-                user=user,
+                actor=actor,
                 household=household,
                 lat=lat,
                 lon=lon,
@@ -150,7 +150,7 @@ def visit_log(
                 channel=Channel.WEB,
                 category=case_category,
                 description=visit.needs,
-                reporter=user,
+                reporter=actor,
                 place=household.grid,
                 lat=lat,
                 lon=lon,
@@ -161,8 +161,8 @@ def visit_log(
         visit.save()
         state = HouseholdColour.objects.filter(household=household).first()
         if state is None:
-            state = household_recolour(household=household, reason_source="visit", user=user)
+            state = household_recolour(household=household, reason_source="visit", actor=actor)
         if state.last_visit_at is None or state.last_visit_at < at:
             HouseholdColour.objects.filter(pk=state.pk).update(last_visit_at=at)
-        audit.record(user=user, action=AuditLog.Action.CREATE, obj=visit)
+        audit.record(user=actor, action=AuditLog.Action.CREATE, obj=visit)
     return visit

@@ -54,7 +54,7 @@ def _leads(user, team: Organisation) -> bool:
 @transaction.atomic
 def activity_create(
     *,
-    user,
+    actor,
     title: str,
     place: Place,
     starts_at: datetime,
@@ -64,8 +64,8 @@ def activity_create(
     address: str = "",
     team: Organisation | None = None,
 ) -> Activity:
-    staff = may_act_at(user, CHANGE, Activity, place)
-    if not staff and not (team is not None and _leads(user, team)):
+    staff = may_act_at(actor, CHANGE, Activity, place)
+    if not staff and not (team is not None and _leads(actor, team)):
         raise PermissionDenied(_("只有社区工作者或队伍负责人可以发布活动。"))
     errors = {}
     if not title.strip():
@@ -89,9 +89,9 @@ def activity_create(
         starts_at=starts_at,
         ends_at=ends_at,
         capacity=capacity,
-        created_by=user,
+        created_by=actor,
     )
-    audit.record(user=user, action=AuditLog.Action.CREATE, obj=activity)
+    audit.record(user=actor, action=AuditLog.Action.CREATE, obj=activity)
     return activity
 
 
@@ -106,9 +106,9 @@ def _locked(activity: Activity) -> Activity:
 
 
 @transaction.atomic
-def signup_create(*, activity: Activity, volunteer: Volunteer, user, now=None) -> SignUp:
+def signup_create(*, activity: Activity, volunteer: Volunteer, actor, now=None) -> SignUp:
     """Sign up; past capacity the volunteer joins the waiting list."""
-    if not _may_act_for(user, volunteer):
+    if not _may_act_for(actor, volunteer):
         raise PermissionDenied(_("只能为本人或本社区的志愿者报名。"))
     now = now or timezone.now()
     activity = _locked(activity)  # counts below must not race another sign-up
@@ -127,9 +127,9 @@ def signup_create(*, activity: Activity, volunteer: Volunteer, user, now=None) -
 
 
 @transaction.atomic
-def signup_cancel(*, signup: SignUp, user) -> SignUp:
+def signup_cancel(*, signup: SignUp, actor) -> SignUp:
     """Cancel; a freed place goes to the first on the waiting list."""
-    if not _may_act_for(user, signup.volunteer):
+    if not _may_act_for(actor, signup.volunteer):
         raise PermissionDenied(_("只能取消本人或本社区志愿者的报名。"))
     activity = _locked(signup.activity)
     signup = SignUp.objects.select_for_update().get(pk=signup.pk)
@@ -200,10 +200,10 @@ def _signup_for(activity: Activity, volunteer: Volunteer) -> SignUp:
 
 
 @transaction.atomic
-def check_in(*, activity: Activity, volunteer: Volunteer, user, code: str | None = None, now=None):
+def check_in(*, activity: Activity, volunteer: Volunteer, actor, code: str | None = None, now=None):
     """By the code on the activity's screen (``code``) or by its organiser."""
     now = now or timezone.now()
-    _authorise(activity, volunteer, user, code, now)
+    _authorise(activity, volunteer, actor, code, now)
     if not (activity.starts_at - EARLY_CHECK_IN <= now < activity.ends_at):
         raise ValidationError(_("不在活动签到时间内。"))
     signup = _signup_for(activity, volunteer)
@@ -227,12 +227,12 @@ def rule_for(activity: Activity) -> PointRule | None:
 
 @transaction.atomic
 def check_out(
-    *, activity: Activity, volunteer: Volunteer, user, code: str | None = None, now=None
+    *, activity: Activity, volunteer: Volunteer, actor, code: str | None = None, now=None
 ) -> SignUp:
     """Record the time served (capped at the activity's length) and issue its
     points from the community's issuing account, once per activity and volunteer."""
     now = now or timezone.now()
-    _authorise(activity, volunteer, user, code, now)
+    _authorise(activity, volunteer, actor, code, now)
     signup = _signup_for(activity, volunteer)
     if signup.checked_in_at is None:
         raise ValidationError(_("请先签到再签退。"))
@@ -251,7 +251,7 @@ def check_out(
             kind=Transfer.Kind.EARN,
             reason=_("参加活动:%(title)s") % {"title": activity.title},
             key=f"earn:activity:{activity.pk}:volunteer:{volunteer.pk}",
-            user=user,
+            actor=actor,
         )
     signup.save(update_fields=["checked_out_at", "minutes", "points", "transfer"])
     return signup

@@ -212,7 +212,7 @@ def activity_signup(request, activity_id: int, payload: SignUpIn):
     except Refused as exc:
         return _conflict(exc)
     return Status(
-        201, activities.signup_create(activity=activity, volunteer=volunteer, user=request.user)
+        201, activities.signup_create(activity=activity, volunteer=volunteer, actor=request.user)
     )
 
 
@@ -224,7 +224,7 @@ def activity_cancel(request, activity_id: int, payload: SignUpIn):
     except Refused as exc:
         return _conflict(exc)
     signup = get_object_or_404(SignUp, activity=activity, volunteer=volunteer)
-    return activities.signup_cancel(signup=signup, user=request.user)
+    return activities.signup_cancel(signup=signup, actor=request.user)
 
 
 @router.post("/activities/{activity_id}/checkin", response={200: SignUpOut, 409: Problem})
@@ -236,7 +236,7 @@ def activity_checkin(request, activity_id: int, payload: CheckIn):
     except Refused as exc:
         return _conflict(exc)
     return activities.check_in(
-        activity=activity, volunteer=volunteer, user=request.user, code=payload.code
+        activity=activity, volunteer=volunteer, actor=request.user, code=payload.code
     )
 
 
@@ -248,7 +248,7 @@ def activity_checkout(request, activity_id: int, payload: CheckIn):
     except Refused as exc:
         return _conflict(exc)
     return activities.check_out(
-        activity=activity, volunteer=volunteer, user=request.user, code=payload.code
+        activity=activity, volunteer=volunteer, actor=request.user, code=payload.code
     )
 
 
@@ -275,7 +275,7 @@ def redemption_create(request, payload: RedemptionIn):
             volunteer=volunteer,
             item=Item.objects.get(pk=item.pk),
             quantity=payload.quantity,
-            user=request.user,
+            actor=request.user,
             key=request_key(request),
         )
     except Refused as exc:
@@ -292,5 +292,5 @@ def redemption_detail(request, redemption_id: int):
 def redemption_cancel(request, redemption_id: int, payload: CancelIn):
     redemption = selectors.redemption_get(user=request.user, pk=redemption_id)
     return exchange.redemption_cancel(
-        redemption=redemption, user=request.user, reason=payload.reason
+        redemption=redemption, actor=request.user, reason=payload.reason
     )

@@ -31,11 +31,11 @@ def may_operate(user, counter: Counter) -> bool:
 
 
 def redemption_create(
-    *, counter: Counter, volunteer: Volunteer, item: Item, quantity: int, user, key: str = ""
+    *, counter: Counter, volunteer: Volunteer, item: Item, quantity: int, actor, key: str = ""
 ) -> tuple[Redemption, bool]:
     """Redeem ``quantity`` of ``item`` for the volunteer. Returns (redemption,
     created); a retry with the same ``key`` returns the first redemption."""
-    if not may_operate(user, counter):
+    if not may_operate(actor, counter):
         raise PermissionDenied(_("您不是该兑换点的值守人员。"))
     if item.counter_id != counter.pk or not item.active:
         raise ValidationError({"item_id": _("该兑换点没有此物品。")})
@@ -43,7 +43,7 @@ def redemption_create(
         raise ValidationError({"quantity": _("数量应为1到1000之间的整数。")})
     if not volunteer.active:
         raise ValidationError({"volunteer_id": _("该志愿者已不在册。")})
-    rkey = scoped_key(f"u{user.pk}", key=key)
+    rkey = scoped_key(f"u{actor.pk}", key=key)
     if rkey and (existing := Redemption.objects.filter(key=rkey).first()):
         return existing, False
     account = ledger.volunteer_account(volunteer)
@@ -64,7 +64,7 @@ def redemption_create(
                 kind=Transfer.Kind.REDEEM,
                 reason=_("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity},
                 key=f"redeem:{once}",
-                user=user,
+                actor=actor,
             )
             goods = books.transfer(
                 from_account=shelf,
@@ -73,7 +73,7 @@ def redemption_create(
                 kind=Transfer.Kind.REDEEM,
                 reason=_("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity},
                 key=f"redeem-goods:{once}",
-                actor=user,
+                actor=actor,
                 refusal=lambda left, _wanted: (
                     _("库存不足:%(item)s 剩余 %(stock)d") % {"item": item.name, "stock": left}
                 ),
@@ -89,12 +89,12 @@ def redemption_create(
                 transfer=transfer,
                 goods_transfer=goods,
                 key=rkey,
-                created_by=user,
+                created_by=actor,
                 at=now,
             )
             save_numbered(redemption, prefix="DH", at=now)
             audit.record(
-                user=user,
+                user=actor,
                 action=AuditLog.Action.CREATE,
                 obj=redemption,
                 changes={"item": item.name, "quantity": quantity, "points": points},
@@ -108,9 +108,9 @@ def redemption_create(
 
 
 @transaction.atomic
-def redemption_cancel(*, redemption: Redemption, user, reason: str) -> Redemption:
+def redemption_cancel(*, redemption: Redemption, actor, reason: str) -> Redemption:
     """Give the points back by a reversing transfer and the goods back to stock."""
-    if not may_operate(user, redemption.counter):
+    if not may_operate(actor, redemption.counter):
         raise PermissionDenied(_("您不是该兑换点的值守人员。"))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写撤销原因。")})
@@ -121,15 +121,15 @@ def redemption_cancel(*, redemption: Redemption, user, reason: str) -> Redemptio
         "number": redemption.number,
         "reason": reason.strip(),
     }
-    ledger.transfer_reverse(transfer=redemption.transfer, reason=why, user=user)
+    ledger.transfer_reverse(transfer=redemption.transfer, reason=why, actor=actor)
     if redemption.goods_transfer_id:
-        books.reverse(original=redemption.goods_transfer, reason=why, actor=user)
+        books.reverse(original=redemption.goods_transfer, reason=why, actor=actor)
     redemption.status = Redemption.Status.CANCELLED
     redemption.cancelled_at = timezone.now()
     redemption.cancel_reason = reason.strip()[:200]
     redemption.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.UPDATE,
         obj=redemption,
         changes={"status": [Redemption.Status.DONE, Redemption.Status.CANCELLED]},

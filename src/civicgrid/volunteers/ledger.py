@@ -64,7 +64,7 @@ def points_transfer(
     kind: str,
     reason: str,
     key: str,
-    user=None,
+    actor=None,
     reverses: Transfer | None = None,
 ) -> Transfer:
     """Move ``amount`` points. A replay of ``key`` returns the first transfer
@@ -78,25 +78,25 @@ def points_transfer(
         kind=kind,
         reason=reason,
         key=key,
-        actor=user,
+        actor=actor,
         reverses=reverses,
         **POINTS_REFUSAL,
     )
 
 
-def transfer_reverse(*, transfer: Transfer, reason: str, user=None) -> Transfer:
+def transfer_reverse(*, transfer: Transfer, reason: str, actor=None) -> Transfer:
     """Undo a transfer with the opposite one (the rows stay: a ledger is never edited)."""
-    return books.reverse(original=transfer, reason=reason, actor=user, **POINTS_REFUSAL)
+    return books.reverse(original=transfer, reason=reason, actor=actor, **POINTS_REFUSAL)
 
 
 @transaction.atomic
-def points_adjust(*, volunteer: Volunteer, amount: int, reason: str, user) -> Transfer:
+def points_adjust(*, volunteer: Volunteer, amount: int, reason: str, actor) -> Transfer:
     """Correct a volunteer's points by staff, with a reason and an audit row.
     A positive amount comes from the community's issuing account, a negative
     one goes back to it."""
-    if not may(user, CHANGE, Volunteer):
+    if not may(actor, CHANGE, Volunteer):
         raise PermissionDenied(_("您的角色不能调整积分。"))
-    if not place_in_scope(user, volunteer.community):
+    if not place_in_scope(actor, volunteer.community):
         raise PermissionDenied(_("该志愿者不在您的管辖范围内。"))
     if not reason.strip():
         raise ValidationError({"reason": _("调整积分必须填写原因。")})
@@ -111,10 +111,10 @@ def points_adjust(*, volunteer: Volunteer, amount: int, reason: str, user) -> Tr
         kind=Transfer.Kind.ADJUST,
         reason=reason,
         key=f"adjust:{volunteer.pk}:{uuid.uuid4().hex}",
-        user=user,
+        actor=actor,
     )
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.UPDATE,
         obj=volunteer,
         changes={"points": [None, amount]},

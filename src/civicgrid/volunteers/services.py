@@ -28,7 +28,7 @@ def require_manager(user, place: Place) -> None:
 @transaction.atomic
 def volunteer_register(
     *,
-    user,
+    actor,
     name: str,
     community: Place,
     kind: str = Volunteer.Kind.RESIDENT,
@@ -40,7 +40,7 @@ def volunteer_register(
     resident=None,
     teams: tuple[Organisation, ...] = (),
 ) -> Volunteer:
-    require_manager(user, community)
+    require_manager(actor, community)
     errors = {}
     if community.level != Place.Level.COMMUNITY:
         errors["community"] = [_("请选择志愿者报到的社区。")]
@@ -75,7 +75,7 @@ def volunteer_register(
     Membership.objects.bulk_create([Membership(volunteer=volunteer, team=t) for t in teams])
     ledger.volunteer_account(volunteer)
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.CREATE,
         obj=volunteer,
         changes=audit.diff({}, audit.snapshot(volunteer, AUDITED)),

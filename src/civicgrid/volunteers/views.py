@@ -69,7 +69,7 @@ def volunteer_new(request):
         data = form.cleaned_data
         try:
             volunteer = services.volunteer_register(
-                user=request.user,
+                actor=request.user,
                 name=data["name"],
                 kind=data["kind"],
                 community=data["community"],
@@ -126,7 +126,7 @@ def volunteer_adjust(request, pk: int):
             volunteer=volunteer,
             amount=amount,
             reason=request.POST.get("reason", ""),
-            user=request.user,
+            actor=request.user,
         )
     except ValueError:
         messages.error(request, _("调整积分应为整数。"))
@@ -164,7 +164,7 @@ def activity_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            activity = activities.activity_create(user=request.user, **data)
+            activity = activities.activity_create(actor=request.user, **data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -196,7 +196,7 @@ def activity_signup(request, pk: int):
     if me is None:
         raise Http404
     try:
-        signup = activities.signup_create(activity=activity, volunteer=me, user=request.user)
+        signup = activities.signup_create(activity=activity, volunteer=me, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -216,7 +216,7 @@ def activity_cancel(request, pk: int):
         volunteer = selectors.volunteer_get(user=request.user, pk=int(request.POST["volunteer"]))
     signup = get_object_or_404(SignUp, activity=activity, volunteer=volunteer)
     try:
-        activities.signup_cancel(signup=signup, user=request.user)
+        activities.signup_cancel(signup=signup, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -346,7 +346,7 @@ def counter_redeem(request, pk: int):
             volunteer=volunteer,
             item=item,
             quantity=quantity,
-            user=request.user,
+            actor=request.user,
             key=request.POST.get("key", ""),
         )
     except ValueError:
@@ -375,7 +375,7 @@ def receipt_cancel(request, pk: int):
     redemption = selectors.redemption_get(user=request.user, pk=pk)
     try:
         exchange.redemption_cancel(
-            redemption=redemption, user=request.user, reason=request.POST.get("reason", "")
+            redemption=redemption, actor=request.user, reason=request.POST.get("reason", "")
         )
     except ValidationError as exc:
         _errors(request, exc)
@@ -418,7 +418,7 @@ def need_record(request):
     form = NeedForm(request.POST, neighbours=neighbours)
     if form.is_valid():
         try:
-            notebook.need_record(user=request.user, **form.cleaned_data)
+            notebook.need_record(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -438,7 +438,7 @@ def need_resolve(request, pk: int):
     need = _need(request, pk)
     try:
         notebook.need_resolve(
-            need=need, user=request.user, resolution=request.POST.get("resolution", "")
+            need=need, actor=request.user, resolution=request.POST.get("resolution", "")
         )
     except ValidationError as exc:
         _errors(request, exc)
@@ -456,7 +456,7 @@ def need_to_case(request, pk: int):
         messages.error(request, _("请选择事件类别。"))
         return redirect("volunteers:notebook")
     try:
-        need = notebook.need_to_case(need=need, user=request.user, category=category)
+        need = notebook.need_to_case(need=need, actor=request.user, category=category)
     except ValidationError as exc:
         _errors(request, exc)
     else:
