@@ -54,6 +54,7 @@ def console(request):
         "after": selectors.console_floor(),
         "resolutions": Alarm.Resolution.choices,
         "process_problems": health.problems(),
+        "ops_link": health.may_view_status(request.user),
     }
     return render(request, "care/console.html", context)
 

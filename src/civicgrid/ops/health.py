@@ -70,6 +70,15 @@ class RoleState:
         return texts[self.state] % {"seconds": seconds} if self.state in texts else ""
 
 
+# Who sees the ops page: the admins, and the community staff who are told of
+# every outage. Process names and ids, no personal data.
+STATUS_READERS = frozenset({Role.ADMIN, Role.STAFF})
+
+
+def may_view_status(user) -> bool:
+    return user.is_superuser or user.role in STATUS_READERS
+
+
 def expected_roles() -> list[str]:
     return [WORKER, INGEST] if settings.MQTT_URL else [WORKER]
 
@@ -140,7 +149,7 @@ def watch(now: datetime | None = None) -> None:
 
 
 def _open(state: RoleState, now: datetime) -> None:
-    message = f"{state.headline}:{state.detail}"
+    message = _("%(headline)s:%(detail)s") % {"headline": state.headline, "detail": state.detail}
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -46,6 +46,11 @@ def describe(code: int) -> str:
     return f"exited with code {code}"
 
 
+def backoff(quick_deaths: int, first: float, most: float) -> float:
+    """The delay before a restart: doubling with each quick death in a row."""
+    return min(most, first * 2 ** (quick_deaths - 1))
+
+
 @dataclass
 class Child:
     name: str
@@ -96,10 +101,10 @@ class Supervisor:
                     continue
                 ran = now - child.started
                 child.quick_deaths = child.quick_deaths + 1 if ran < self.stable_seconds else 1
-                delay = min(self.max_delay, self.first_delay * 2 ** (child.quick_deaths - 1))
+                delay = backoff(child.quick_deaths, self.first_delay, self.max_delay)
                 child.due = now + delay
                 logger.warning(
-                    "%s (pid %d) %s after %.0f s; restarting in %.0f s",
+                    "%s (pid %d) %s after %.1f s; restarting in %.1f s",
                     child.name,
                     child.process.pid,
                     describe(code),

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from civicgrid.access.roles import Role
 from civicgrid.ops import health
 from civicgrid.ops.models import Heartbeat, Outage
 
@@ -21,6 +20,9 @@ PROBE_METHODS = ("GET", "HEAD")
 def _probe(body: dict, status: int = 200):
     response = JsonResponse(body, status=status)
     response["Cache-Control"] = "no-store"
+    # A 503 is the answer, not a server error: no error log line for every
+    # probe of a load balancer while the worker is down (Django's own flag).
+    response._has_been_logged = True
     return response
 
 
@@ -44,15 +46,18 @@ def readyz(request):
 @login_required
 def notice(request):
     """The processes' notice on the duty console, polled by the page."""
-    return render(request, "ops/_process_notice.html", {"process_problems": health.problems()})
+    context = {
+        "process_problems": health.problems(),
+        "ops_link": health.may_view_status(request.user),
+    }
+    return render(request, "ops/_process_notice.html", context)
 
 
 @login_required
 def status(request):
     """The district's ops page: every process, the checks, the outages."""
-    user = request.user
-    if not (user.is_superuser or user.role == Role.ADMIN):
-        raise PermissionDenied(_("只有管理员可以查看运行状态。"))
+    if not health.may_view_status(request.user):
+        raise PermissionDenied(_("只有管理员和社区工作者可以查看运行状态。"))
     now = timezone.now()
     states = health.role_states(now)
     beats = Heartbeat.objects.all()
@@ -77,5 +82,5 @@ def _beat_state(beat: Heartbeat, states: dict, now) -> str:
     if state is not None and beat.name in state.names:
         return _("无响应")
     if beat.role == Heartbeat.Role.INGEST and beat.lag_seconds > settings.OPS_LAG_SECONDS:
-        return _("积压")
+        return _("处理滞后")
     return _("正常")

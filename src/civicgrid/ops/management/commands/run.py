@@ -48,17 +48,6 @@ class Command(BaseCommand):
         if settings.MQTT_URL:
             children["ingest"] = civicgrid_command("ingest")
         supervisor = Supervisor(children)
-        stop = threading.Event()
-        # uvicorn answers SIGTERM and SIGINT itself; once it has shut down it
-        # puts these handlers back and raises the signal again, so ours must
-        # only note it: the children are stopped below, whichever way we leave.
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_args: stop.set())
-        supervisor.start()
-        watching = threading.Thread(
-            target=supervisor.supervise, args=(stop,), name="supervisor", daemon=True
-        )
-        watching.start()
         server = uvicorn.Server(
             uvicorn.Config(
                 "civicgrid.asgi:application",
@@ -69,6 +58,24 @@ class Command(BaseCommand):
                 timeout_graceful_shutdown=GRACEFUL_SECONDS,
             )
         )
+        stop = threading.Event()
+
+        def stopping(*_args) -> None:
+            stop.set()
+            server.should_exit = True
+
+        # uvicorn answers SIGTERM and SIGINT itself while it serves; once it
+        # has shut down it puts these handlers back and raises the signal
+        # again, so ours only takes note: the children are stopped below,
+        # whichever way we leave (uvicorn's re-raised SIGTERM used to kill
+        # this process before its clean-up and orphan them).
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, stopping)
+        supervisor.start()
+        watching = threading.Thread(
+            target=supervisor.supervise, args=(stop,), name="supervisor", daemon=True
+        )
+        watching.start()
         try:
             if not stop.is_set():
                 self.stdout.write(f"civicgrid: http://{host}:{port}/")
