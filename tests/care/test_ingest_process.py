@@ -36,13 +36,12 @@ def _civicgrid(*args, env):
 
 
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
+def migrated(migrated_sqlite, tmp_path_factory):
     """One migrated database with the devices, copied for each test."""
     require_broker()
     template = tmp_path_factory.mktemp("ingest-template")
-    env = sqlite_env(template)
-    _civicgrid("migrate", "-v0", env=env)
-    _civicgrid("shell", "-c", CREATE_DEVICES, env=env)
+    shutil.copy(migrated_sqlite, template / "db.sqlite3")
+    _civicgrid("shell", "-c", CREATE_DEVICES, env=sqlite_env(template))
     return template / "db.sqlite3"
 
 

@@ -13,8 +13,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from tests.care.mqtt import URL, require_broker
 from tests.processes import alive, free_port, kill_group, sqlite_env, wait_until
 
@@ -24,19 +22,6 @@ STARTED = re.compile(r"(\w+) started \(pid (\d+)\)")
 def _env(data_dir: Path) -> dict:
     # Quick heartbeats, so that /readyz turns ready soon after the start.
     return sqlite_env(data_dir, MQTT_URL=URL, OPS_HEARTBEAT_SECONDS="1")
-
-
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
-    require_broker()
-    template = tmp_path_factory.mktemp("run-template")
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "civicgrid", "migrate", "-v0"],
-        env=_env(template),
-        check=True,
-        capture_output=True,
-    )
-    return template / "db.sqlite3"
 
 
 def _get(url: str) -> int | None:
@@ -53,8 +38,9 @@ def _started(log: Path) -> list[tuple[str, int]]:
     return [(name, int(pid)) for name, pid in STARTED.findall(log.read_text())]
 
 
-def test_run_restarts_a_killed_child_and_sigterm_leaves_nothing_behind(migrated, tmp_path):
-    shutil.copy(migrated, tmp_path / "db.sqlite3")
+def test_run_restarts_a_killed_child_and_sigterm_leaves_nothing_behind(migrated_sqlite, tmp_path):
+    require_broker()
+    shutil.copy(migrated_sqlite, tmp_path / "db.sqlite3")
     port = free_port()
     log = tmp_path / "run.log"
     with log.open("w") as out:
