@@ -52,8 +52,8 @@ def retire(role: str, name: str, *, now: datetime | None = None) -> None:
 
 class Heart:
     """Call ``beat`` as often as you like (every turn of a loop): it writes
-    at most every OPS_HEARTBEAT_SECONDS. A database error is logged, not
-    raised: the missing beats are the alarm."""
+    at most every OPS_HEARTBEAT_SECONDS. It never raises: a database error
+    is logged and the missing beats are the alarm."""
 
     def __init__(self, role: str, name: str):
         self.role, self.name = role, name[:100]
@@ -69,6 +69,10 @@ class Heart:
             health.watch()
         except DatabaseError as error:
             logger.warning("heartbeat of %s %s not written: %s", self.role, self.name, error)
+            return False
+        except Exception:
+            # Never stop the loop that beats (ingest's): log it, beat again later.
+            logger.exception("heartbeat of %s %s failed", self.role, self.name)
             return False
         return True
 
