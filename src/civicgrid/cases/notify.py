@@ -5,9 +5,9 @@ import logging
 from functools import cache
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks import task
 
 from civicgrid.access.models import User
 from civicgrid.access.roles import Role
@@ -29,22 +29,34 @@ def _channels():
 
 
 def notify(users, *, case: Case | None, message: str) -> None:
-    """Record in-app notices now; send through other channels after commit."""
+    """Record in-app notices now; the other channels are the worker's job.
+    A slow SMS gateway then holds up no request and no alarm: the task is
+    enqueued in the caller's transaction and runs once it has committed."""
     users = [u for u in {u.pk: u for u in users if u is not None and u.is_active}.values()]
     Notification.objects.bulk_create(
         [Notification(user=u, case=case, message=message[:300]) for u in users]
     )
+    if users and _channels():
+        send_notices.enqueue(
+            user_ids=[u.pk for u in users], case_id=case.pk if case else None, message=message
+        )
 
-    def send():
-        for channel in _channels():
-            for user in users:
-                try:
-                    channel.send(user=user, message=message, case=case)
-                except Exception:
-                    # A broken gateway must not undo the case's move.
-                    logger.exception("notification channel %s failed", type(channel).__name__)
 
-    transaction.on_commit(send)
+@task()
+def send_notices(*, user_ids: list[int], case_id: int | None, message: str) -> int:
+    """Send one notice through every channel; returns how many sends failed."""
+    users = User.objects.filter(pk__in=user_ids, is_active=True)
+    case = Case.objects.filter(pk=case_id).first() if case_id else None
+    failed = 0
+    for channel in _channels():
+        for user in users:
+            try:
+                channel.send(user=user, message=message, case=case)
+            except Exception:
+                # One broken gateway must not keep the others from sending.
+                logger.exception("notification channel %s failed", type(channel).__name__)
+                failed += 1
+    return failed
 
 
 def local_staff(case: Case):

@@ -65,6 +65,8 @@ def navigation(request) -> dict:
     if unread:
         notices = format_html('{} <span class="badge">{}</span>', notices, unread)
     items.append((reverse("cases:notifications"), notices))
+    if user.role == Role.ADMIN or user.is_superuser:
+        items.append((reverse("ops:status"), _("运行状态")))
     if user.is_staff:
         items.append((reverse("admin:index"), _("管理后台")))
     path = request.path
