@@ -78,16 +78,17 @@ def platform_side(devices, count: int, rate: float, run: str, say: Say) -> tuple
     sos = publisher.Connection(ingest_bench.HOST, ingest_bench.PORT, f"bench-sos-{run}")
     time.sleep(1.5)  # let the background flow settle
     console = get_user_model()(username="bench-console", is_superuser=True, is_active=True)
+    # One feed for the whole run, as a console that stays open.
+    feed = selectors.ConsoleFeed(user=console, floor=selectors.last_change_id())
     samples = []
     try:
         for k in range(count):
             ident, lat, lon = places[(k * 7919) % len(places)]
-            cursor = selectors.last_change_id()
             msg_id = f"{run}-sos{k}"
             payload = {"msg_id": msg_id, "ts": timezone.now().isoformat(), "type": "sos",
                        "lat": lat, "lon": lon}  # fmt: skip
             packet = sos.packet(f"{prefix}/{ident}/up", json.dumps(payload).encode())
-            stream = care_views.sync_stream(console, cursor)
+            stream = care_views.sync_stream(feed)
             next(stream)  # "retry:": the stream is listening for the alarm bell
             started = time.perf_counter()
             sos.send([packet])

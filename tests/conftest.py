@@ -6,6 +6,8 @@ staff (the outsider), a grid worker of A's grid, department staff (fire), a
 doctor of A, a resident, and a superuser.
 """
 
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -174,6 +176,22 @@ def alarm_bell_closed_at_the_end(django_db_setup):
 
     yield
     bell.listener.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A migrated SQLite database, made once, for tests that start `civicgrid`
+    processes of their own (tests.processes): copy it, never write to it."""
+    from tests.processes import sqlite_env
+
+    template = tmp_path_factory.mktemp("migrated-sqlite")
+    subprocess.run(  # noqa: S603 (our own interpreter and command)
+        [sys.executable, "-m", "civicgrid", "migrate", "-v0"],
+        env=sqlite_env(template),
+        check=True,
+        capture_output=True,
+    )
+    return template / "db.sqlite3"
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

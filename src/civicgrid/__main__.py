@@ -5,6 +5,10 @@ import sys
 
 
 def main() -> None:
+    from civicgrid.ops.supervisor import watch_parent
+
+    # Started by a supervisor (`civicgrid run`, `ingest --processes`): stop with it.
+    watch_parent()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings")
     from django.core.management import execute_from_command_line
 

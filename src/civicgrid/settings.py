@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz first: no session, login, host check or redirect.
+    "civicgrid.ops.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "civicgrid.access.middleware.RequestIdMiddleware",
@@ -242,3 +244,18 @@ CARE_BATTERY_OK_PERCENT = env_int("CARE_BATTERY_OK_PERCENT", 30, minimum=1)
 CARE_REMINDER_GRACE_MINUTES = env_int("CARE_REMINDER_GRACE_MINUTES", 120, minimum=1)
 # The case category an alarm becomes when a responder turns it into a case.
 CARE_CASE_CATEGORY = env_str("CARE_CASE_CATEGORY", "elderly_care")
+# How far back the duty console's stream looks again for timeline rows that
+# committed after a newer one (ids are taken in insert order, rows commit in
+# their transaction's order).
+CARE_STREAM_LOOKBACK_SECONDS = env_int("CARE_STREAM_LOOKBACK_SECONDS", 120, minimum=5)
+
+# Long-running processes (ops.heartbeat, ops.health): each worker and ingest
+# process records a heartbeat this often; one silent longer than
+# OPS_SILENT_SECONDS, or ingest messages or tasks waiting longer than
+# OPS_LAG_SECONDS, is an outage shown to the people on duty (设备接入中断,
+# 任务处理中断) and fails /readyz.
+OPS_HEARTBEAT_SECONDS = env_int("OPS_HEARTBEAT_SECONDS", 5, minimum=1)
+OPS_SILENT_SECONDS = env_int("OPS_SILENT_SECONDS", 30, minimum=2)
+OPS_LAG_SECONDS = env_int("OPS_LAG_SECONDS", 30, minimum=1)
+if OPS_SILENT_SECONDS <= OPS_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("OPS_SILENT_SECONDS must be longer than OPS_HEARTBEAT_SECONDS.")

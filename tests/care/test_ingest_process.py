@@ -3,6 +3,7 @@ the middle of a QoS 1 stream loses nothing and duplicates nothing; two
 processes on the shared subscription split the stream without duplicates."""
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -17,23 +18,15 @@ from django.utils import timezone
 
 from tests.care.conftest import message
 from tests.care.mqtt import URL, Publisher, require_broker, unique
+from tests.processes import alive, kill_group, sqlite_env, wait_until
 
 DEVICES = [f"KILL-{n:03d}" for n in range(20)]
+STARTED = re.compile(r"(ingest-\d+) started \(pid (\d+)\)")
 CREATE_DEVICES = (
     "from civicgrid.care.models import Device\n"
     f"for ident in {DEVICES!r}:\n"
     "    Device.objects.create(ident=ident, kind='call_button')\n"
 )
-
-
-def _env(data_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        CIVICGRID_DATA_DIR=str(data_dir),
-        DATABASE_URL=f"sqlite:///{data_dir / 'db.sqlite3'}",
-        DJANGO_SETTINGS_MODULE="civicgrid.settings",
-    )
-    return env
 
 
 def _civicgrid(*args, env):
@@ -43,13 +36,12 @@ def _civicgrid(*args, env):
 
 
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
+def migrated(migrated_sqlite, tmp_path_factory):
     """One migrated database with the devices, copied for each test."""
     require_broker()
     template = tmp_path_factory.mktemp("ingest-template")
-    env = _env(template)
-    _civicgrid("migrate", "-v0", env=env)
-    _civicgrid("shell", "-c", CREATE_DEVICES, env=env)
+    shutil.copy(migrated_sqlite, template / "db.sqlite3")
+    _civicgrid("shell", "-c", CREATE_DEVICES, env=sqlite_env(template))
     return template / "db.sqlite3"
 
 
@@ -60,23 +52,32 @@ def database(migrated, tmp_path):
 
 
 class Process:
-    def __init__(self, data_dir: Path, *args: str):
+    """`civicgrid ingest` in a process group of its own (it may supervise
+    children): the autouse fixture below kills every group a test started,
+    whether the test passed or not."""
+
+    started: list["Process"] = []
+
+    def __init__(self, data_dir: Path, *args: str, subscriptions: int = 1):
         # Output to a file: a pipe nobody reads could fill up and stall the process.
         self.log = data_dir / f"ingest-{uuid.uuid4().hex[:6]}.log"
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "civicgrid", "ingest", "--url", URL, *args],
-                env=_env(data_dir),
+                env=sqlite_env(data_dir),
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            if "subscribed" in self.log.read_text():
-                return
-            time.sleep(0.05)
-        self.proc.kill()
-        raise AssertionError(f"ingest did not subscribe: {self.log.read_text()}")
+        Process.started.append(self)
+        # Generous: on a loaded machine a start and its subscription took over 20 s.
+        if not wait_until(lambda: self.subscribed() >= subscriptions or self.proc.poll(), 120):
+            raise AssertionError(f"ingest did not subscribe: {self.log.read_text()}")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"ingest exited: {self.log.read_text()}")
+
+    def subscribed(self) -> int:
+        return self.log.read_text().count("subscribed")
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -84,7 +85,16 @@ class Process:
 
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(15)
+        return self.proc.wait(30)
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left():
+    yield
+    while Process.started:
+        process = Process.started.pop()
+        kill_group(process.proc.pid)
+        process.proc.wait(10)
 
 
 def _stream(count: int, sos_every: int) -> list[tuple[str, dict]]:
@@ -186,20 +196,41 @@ def test_two_processes_on_the_shared_subscription_with_every_message_sent_twice(
     assert sos_events == alarms == 10
 
 
+def _members(log: Path) -> dict[str, int]:
+    """The supervisor's children by name, the latest start of each."""
+    return {name: int(pid) for name, pid in STARTED.findall(log.read_text())}
+
+
 def test_ingest_runs_several_processes_on_the_shared_subscription(database):
+    """Then one member is killed: while it is dead its share of the stream,
+    SOS included, waits on the broker; the supervisor restarts it under the
+    same client id, which resumes the session and takes that share."""
     prefix = unique("many/devices")
-    group = Process(database, "--processes", "2", "--client-id", unique("g"), "--prefix", prefix)
-    deadline = time.monotonic() + 20
-    while group.log.read_text().count("subscribed") < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    group = Process(
+        database, "--processes", "2", "--client-id", unique("g"), "--prefix", prefix,
+        subscriptions=2,
+    )  # fmt: skip
     publisher = Publisher()
     try:
         for ident, payload in _stream(100, sos_every=25):
             info = publisher.send(f"{prefix}/{ident}/up", payload)
         info.wait_for_publish(10)
         events, distinct, alarms, sos_events = _wait_for(database / "db.sqlite3", 100, 30)
+        assert events == distinct == 100 and sos_events == alarms == 4
+
+        first = _members(group.log)
+        os.kill(first["ingest-1"], signal.SIGKILL)
+        assert wait_until(lambda: "ingest-1 (pid" in group.log.read_text(), 30)
+        for ident, payload in _stream(200, sos_every=10)[100:]:
+            info = publisher.send(f"{prefix}/{ident}/up", payload)
+        info.wait_for_publish(10)
+        assert wait_until(lambda: group.subscribed() >= 3, 120), group.log.read_text()
+        events, distinct, alarms, sos_events = _wait_for(database / "db.sqlite3", 200, 60)
     finally:
         publisher.close()
-        assert group.stop() == 0
-    assert events == distinct == 100 and sos_events == alarms == 4
+    second = _members(group.log)
+    assert second["ingest-1"] != first["ingest-1"] and second["ingest-2"] == first["ingest-2"]
+    assert events == distinct == 200 and sos_events == alarms == 14
+    assert group.stop() == 0
     assert "2 processes stopped" in group.log.read_text()
+    assert not any(alive(pid) for pid in [*first.values(), *second.values()])

@@ -1,7 +1,10 @@
 """Reads of devices, alarms, fences and reminders, always through the scope."""
 
+import time
+from collections import deque
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils import timezone
@@ -52,11 +55,57 @@ def alarm_timeline(*, alarm: Alarm):
     return alarm.timeline.select_related("actor")
 
 
-def alarm_changes(*, user, after: int, limit: int = 100) -> list[AlarmEvent]:
-    """Timeline rows newer than ``after`` on alarms the user sees (the live
-    console's feed; the row id is the stream's cursor)."""
-    visible = Alarm.objects.for_user(user, VIEW).values("pk")
-    return list(AlarmEvent.objects.filter(pk__gt=after, alarm__in=visible).order_by("pk")[:limit])
+class ConsoleFeed:
+    """Where one duty console stands in the alarms' timeline.
+
+    Row ids are taken in insert order, but rows become visible in commit
+    order: an alarm raised inside a routine batch can take id 100 while an
+    SOS on the urgent lane takes 101 and commits first. A cursor that only
+    moves past the last id seen would never show 100. So each look asks
+    again for every row above ``floor``, the newest id this feed had seen
+    ``lookback`` seconds earlier, and skips the ids already sent: a row that
+    commits within ``lookback`` of a newer one still comes, once. ``floor``
+    is also what a reconnecting stream resumes from (its Last-Event-ID);
+    the console skips the repeats that brings by change id."""
+
+    def __init__(self, *, user, floor: int, lookback: float | None = None, clock=time.monotonic):
+        self.user = user
+        self.floor = floor
+        self.lookback = settings.CARE_STREAM_LOOKBACK_SECONDS if lookback is None else lookback
+        self.clock = clock
+        self.sent: set[int] = set()
+        # (when, the newest id seen by then), oldest first.
+        self._marks: deque[tuple[float, int]] = deque()
+
+    def changes(self, limit: int = 100) -> list[AlarmEvent]:
+        """Timeline rows on alarms the user sees, not sent yet, oldest first."""
+        visible = Alarm.objects.for_user(self.user, VIEW).values("pk")
+        # The window's ids, then whole rows only for those not sent: cheaper
+        # than sending the sent ids to the database (a NOT IN list) each look.
+        window = AlarmEvent.objects.filter(pk__gt=self.floor, alarm__in=visible)
+        ids = window.order_by("pk").values_list("pk", flat=True)
+        new = [pk for pk in ids if pk not in self.sent][:limit]
+        rows = list(AlarmEvent.objects.filter(pk__in=new).order_by("pk")) if new else []
+        now = self.clock()
+        if rows:
+            self.sent.update(row.pk for row in rows)
+            newest = max(self.sent)
+            if not self._marks or newest > self._marks[-1][1]:
+                self._marks.append((now, newest))
+        while self._marks and self._marks[0][0] <= now - self.lookback:
+            self.floor = max(self.floor, self._marks.popleft()[1])
+        self.sent = {pk for pk in self.sent if pk > self.floor}
+        return rows
+
+
+def console_floor(*, now=None) -> int:
+    """Where a console opened now starts its feed: the newest timeline row
+    older than the look-back. Rows above it are sent again (the page may
+    have been drawn before they committed) and refresh rows already shown."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.CARE_STREAM_LOOKBACK_SECONDS)
+    old = AlarmEvent.objects.filter(at__lt=since).order_by("-pk").values_list("pk", flat=True)
+    return old.first() or 0
 
 
 def last_change_id() -> int:

@@ -14,6 +14,7 @@ from civicgrid.care import services
 from civicgrid.care.alarms import alarm_move
 from civicgrid.care.models import Alarm, AlarmEvent, AlarmStage, Device
 from civicgrid.notify import outbox
+from civicgrid.ops import health
 from civicgrid.ops.schedule import periodic
 
 
@@ -47,10 +48,15 @@ def watch_offline() -> int:
 
 
 def mark_offline(now=None) -> int:
-    """Raised once per silence; the pipeline clears it on the next message."""
+    """Raised once per silence; the pipeline clears it on the next message.
+    An MQTT device reaches us only through ingest: while ingest is silent or
+    behind, or back for less than the offline window, the silence may be
+    ours, so those devices wait (ingest's outage is raised instead)."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.CARE_OFFLINE_MINUTES)
     silent = Device.objects.filter(active=True, offline=False, last_seen_at__lt=cutoff)
+    if not health.ingest_listened_since(cutoff, now=now):
+        silent = silent.exclude(protocol=Device.Protocol.MQTT)
     marked = 0
     for device in silent.select_related("resident"):
         with transaction.atomic():

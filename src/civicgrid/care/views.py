@@ -30,6 +30,7 @@ from civicgrid.care import bell, pipeline, selectors, services
 from civicgrid.care.alarms import alarm_move, allowed_actions
 from civicgrid.care.models import Alarm, AlarmEvent, Device, Geofence, ReminderTask, Responder
 from civicgrid.care.protocols import osmand
+from civicgrid.ops import health
 from civicgrid.registry.filters import ResidentFilter
 from civicgrid.registry.selectors import resident_list
 
@@ -50,15 +51,19 @@ def console(request):
     """The duty console: open to anyone with an alarm in scope or assigned."""
     context = {
         "alarms": [(a, allowed_actions(a, request.user)) for a in _console_alarms(request.user)],
-        "after": selectors.last_change_id(),
+        "after": selectors.console_floor(),
         "resolutions": Alarm.Resolution.choices,
+        "process_problems": health.problems(),
+        "ops_link": health.may_view_status(request.user),
     }
     return render(request, "care/console.html", context)
 
 
-def _event(change: AlarmEvent) -> str:
-    data = json.dumps({"alarm": change.alarm_id, "action": change.action})
-    return f"id: {change.pk}\nevent: alarm\ndata: {data}\n\n"
+def _event(change: AlarmEvent, feed: selectors.ConsoleFeed) -> str:
+    """An SSE event; its id is the feed's floor, where a reconnect resumes
+    (the change's own id is in the data, for the console to skip repeats)."""
+    data = json.dumps({"alarm": change.alarm_id, "action": change.action, "change": change.pk})
+    return f"id: {feed.floor}\nevent: alarm\ndata: {data}\n\n"
 
 
 def _cursor(request) -> int:
@@ -69,42 +74,54 @@ def _cursor(request) -> int:
         return 0
 
 
-def sync_stream(user, after: int):
+def _quiet(feed: selectors.ConsoleFeed, resume_from: int) -> tuple[str, int]:
+    """A keep-alive; it also moves the browser's Last-Event-ID when the
+    floor has risen without an event to carry it."""
+    if feed.floor == resume_from:
+        return ": keep-alive\n\n", resume_from
+    return f": keep-alive\nid: {feed.floor}\n\n", feed.floor
+
+
+def sync_stream(feed: selectors.ConsoleFeed):
     """The console's events as a plain generator (WSGI, and the alarm latency
     benchmark, which reads exactly what a console would)."""
     deadline = time.monotonic() + STREAM_SECONDS
     wake = bell.listener.subscribe()
+    resume_from = feed.floor
     try:
         yield "retry: 1000\n\n"
         while time.monotonic() < deadline:
             wake.clear()
-            changes = selectors.alarm_changes(user=user, after=after)
+            changes = feed.changes()
             for change in changes:
-                after = change.pk
-                yield _event(change)
+                resume_from = feed.floor
+                yield _event(change, feed)
             if not changes:
-                yield ": keep-alive\n\n"
+                quiet, resume_from = _quiet(feed, resume_from)
+                yield quiet
                 wake.wait_sync(bell.poll_seconds())
     finally:
         bell.listener.unsubscribe(wake)
         close_old_connections()
 
 
-async def _async_stream(user, after: int):
-    changes_for = sync_to_async(selectors.alarm_changes)
+async def _async_stream(feed: selectors.ConsoleFeed):
+    changes_of = sync_to_async(feed.changes)
     deadline = time.monotonic() + STREAM_SECONDS
     wake = bell.listener.subscribe()
     wake.bind()
+    resume_from = feed.floor
     try:
         yield "retry: 1000\n\n"
         while time.monotonic() < deadline:
             wake.clear()
-            changes = await changes_for(user=user, after=after)
+            changes = await changes_of()
             for change in changes:
-                after = change.pk
-                yield _event(change)
+                resume_from = feed.floor
+                yield _event(change, feed)
             if not changes:
-                yield ": keep-alive\n\n"
+                quiet, resume_from = _quiet(feed, resume_from)
+                yield quiet
                 await wake.wait(bell.poll_seconds())
     finally:
         bell.listener.unsubscribe(wake)
@@ -112,14 +129,12 @@ async def _async_stream(user, after: int):
 
 @login_required
 def console_stream(request):
-    """Server-sent events: one event per new timeline row of a visible alarm.
-    The database is the channel, so any process's commit shows up here. An
+    """Server-sent events: one event per timeline row of a visible alarm,
+    whatever order the rows committed in (selectors.ConsoleFeed). The
+    database is the channel, so any process's commit shows up here. An
     async generator under ASGI (uvicorn), a plain one under WSGI."""
-    after = _cursor(request)
-    user = request.user
-    stream = (
-        _async_stream(user, after) if isinstance(request, ASGIRequest) else sync_stream(user, after)
-    )
+    feed = selectors.ConsoleFeed(user=request.user, floor=_cursor(request))
+    stream = _async_stream(feed) if isinstance(request, ASGIRequest) else sync_stream(feed)
     response = StreamingHttpResponse(stream, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"

@@ -47,7 +47,7 @@ from civicgrid.lib.period import Period
 from civicgrid.registry.models import Organisation, Place
 
 router = Router()
-# The case list is newest first by the time of report (ADR 0005's list indexes).
+# The case list is newest first by the time of report, on its own index.
 NEWEST_FIRST = Keyset("reported_at", parse=datetime.fromisoformat)
 
 

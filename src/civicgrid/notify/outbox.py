@@ -1,7 +1,8 @@
 """The outbox: ``notice_send`` writes notices and their delivery rows in the
-caller's transaction; ``deliver_due`` (the worker's ``deliver_notices`` task)
-claims due rows atomically and sends them, after commit and off the path
-that raised them, retrying with back-off.
+caller's transaction and enqueues the worker's ``deliver_notices`` task in it
+(so the task runs once that transaction has committed); ``deliver_due`` claims
+due rows atomically and sends them, off the path that raised them, retrying
+with back-off (the task also runs every few seconds for the retries).
 
 In any package::
 
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task
 
 from civicgrid.notify.channels import channels
 from civicgrid.notify.models import Delivery, Notice
@@ -53,6 +55,9 @@ def notice_send(users, *, about=None, message: str, url: str = "", now=None) -> 
                 row.status, row.attempts, row.sent_at = channel.deliver(notice), 1, now
             rows.append(row)
     Delivery.objects.bulk_create(rows)
+    if any(row.status == Delivery.Status.QUEUED for row in rows):
+        # Same database, same transaction: a rolled-back move sends nothing.
+        deliver_notices.enqueue()
     return notices
 
 
@@ -87,6 +92,12 @@ def claim_due(*, now=None, limit: int = BATCH) -> list[Delivery]:
             claim=claim, next_try_at=now + LEASE, attempts=F("attempts") + 1
         )
     return list(Delivery.objects.filter(claim=claim).select_related("notice", "notice__user"))
+
+
+@task()
+def deliver_notices() -> int:
+    """The worker's sender: what is due now (see ``tasks.py`` for the tick)."""
+    return deliver_due()
 
 
 def deliver_due(*, now=None, limit: int = BATCH) -> int:

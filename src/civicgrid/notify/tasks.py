@@ -1,13 +1,9 @@
+"""The outbox's sender also runs every few seconds, for retries and for
+rows whose enqueued task was lost."""
+
 from datetime import timedelta
 
-from django_tasks import task
-
-from civicgrid.notify.outbox import deliver_due
+from civicgrid.notify.outbox import deliver_notices
 from civicgrid.ops.schedule import periodic
 
-
-@periodic(every=timedelta(seconds=5))
-@task()
-def deliver_notices() -> int:
-    """Send the outbox's due deliveries (SMS, robots, the log)."""
-    return deliver_due()
+periodic(every=timedelta(seconds=5))(deliver_notices)

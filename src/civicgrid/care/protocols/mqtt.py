@@ -21,6 +21,8 @@ from django.db import connection
 from django.utils import timezone
 
 from civicgrid.care import fence_index, pipeline
+from civicgrid.ops.heartbeat import Heart
+from civicgrid.ops.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ class Ingest:
         self.topic = subscription(prefix, shared=shared)
         self.batch = batch
         self.say = say
+        # Beats under the client id: the same name across restarts.
+        self.heart = Heart(Heartbeat.Role.INGEST, client_id)
         self.inbox: queue.Queue = queue.Queue()
         self.urgent: queue.Queue = queue.Queue()
         # Set while no urgent message waits or is being written.
@@ -136,21 +140,40 @@ class Ingest:
         urgent.start()
         self.client.connect(self.broker.host, self.broker.port, keepalive=30)
         self.client.loop_start()
+        on_purpose = False
         try:
             while not self.stopped.is_set():
                 keep_connection()
+                self.heart.beat(lag=self.lag_seconds(), backlog=self.backlog())
                 # Routine work waits while an alarm is being written: on two
                 # busy cores every round trip of the alarm's transaction
                 # would otherwise queue for the GIL behind a batch.
                 self.calm.wait(timeout=0.05)
                 self.drain(timeout=0.2)
+            on_purpose = self.failure is None
         finally:
             self.client.disconnect()
             self.client.loop_stop()
             urgent.join(timeout=5)
+            if on_purpose:
+                self.heart.retire()  # stopped, not crashed: no outage
             connection.close()
         if self.failure is not None:
             raise self.failure
+
+    def backlog(self) -> int:
+        return self.inbox.qsize() + self.urgent.qsize()
+
+    def lag_seconds(self) -> float:
+        """How long the oldest message waiting here has waited (paho stamps
+        each with its clock on arrival)."""
+        waiting = []
+        for lane in (self.inbox, self.urgent):
+            try:
+                waiting.append(lane.queue[0].timestamp)
+            except IndexError:  # empty, or emptied meanwhile
+                continue
+        return mqtt.time_func() - min(waiting) if waiting else 0.0
 
     def _urgent_lane(self) -> None:
         try:

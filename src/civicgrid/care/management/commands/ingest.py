@@ -1,11 +1,11 @@
 import signal
-import subprocess
-import sys
+import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.care.protocols.mqtt import Ingest
+from civicgrid.ops.supervisor import Supervisor, civicgrid_command
 
 
 class Command(BaseCommand):
@@ -59,36 +59,25 @@ class Command(BaseCommand):
 
     def _supervise(self, processes, url, client_id, prefix, batch, say) -> None:
         """Separate processes, not threads: each parses on its own core
-        (one GIL each); the broker splits the shared subscription among them."""
-        children = [
-            subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "civicgrid",
-                    "ingest",
-                    "--shared",
-                    "--url",
-                    url,
-                    "--client-id",
-                    f"{client_id}-{n}",
-                    "--prefix",
-                    prefix,
-                    "--batch",
-                    str(batch),
-                ]
-            )  # fmt: skip
-            for n in range(1, processes + 1)
-        ]
-
-        def stop(*_args):
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        codes = [child.wait() for child in children]
+        (one GIL each); the broker splits the shared subscription among
+        them. One that dies is restarted: while it is gone, its share of
+        the messages (SOS included) waits on the broker."""
+        options = ["--shared", "--url", url, "--prefix", prefix, "--batch", str(batch)]
+        names = {n: f"{client_id}-{n}" for n in range(1, processes + 1)}
+        supervisor = Supervisor(
+            {
+                f"ingest-{n}": civicgrid_command("ingest", *options, "--client-id", name)
+                for n, name in names.items()
+            }
+        )
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_args: stop.set())
+        supervisor.start()
+        try:
+            supervisor.supervise(stop)
+        finally:
+            codes = supervisor.stop()
         say(f"ingest: {processes} processes stopped")
-        if any(codes):
+        if any(codes.values()):
             raise CommandError(f"ingest processes exited with {codes}")

@@ -24,8 +24,16 @@
       });
   }
 
+  // A reconnecting stream resumes a little way back (commits can come out
+  // of id order) and sends some changes again: each is applied once.
+  var applied = new Set();
   var source = new EventSource(table.dataset.stream);
-  source.addEventListener("alarm", function (e) { refresh(JSON.parse(e.data).alarm); });
+  source.addEventListener("alarm", function (e) {
+    var change = JSON.parse(e.data);
+    if (applied.has(change.change)) return;
+    applied.add(change.change);
+    refresh(change.alarm);
+  });
   source.onopen = function () { if (status) status.textContent = status.dataset.online; };
   source.onerror = function () { if (status) status.textContent = status.dataset.offline; };
 })();

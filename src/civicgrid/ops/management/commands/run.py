@@ -1,15 +1,32 @@
 import signal
-import subprocess
-import sys
+import threading
 
 import uvicorn
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from civicgrid.ops.supervisor import Supervisor, civicgrid_command
+
+# Open console streams are cut after this long when the server stops.
+GRACEFUL_SECONDS = 5
+
+
+def migrate() -> None:
+    """Migrate only when something is left to apply: an up-to-date database
+    starts without every app's post-migrate checks."""
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 class Command(BaseCommand):
-    help = "Migrate, load the demo district if the database is empty, and serve web and worker."
+    help = (
+        "Migrate, load the demo district if the database is empty, serve the web app, "
+        "and supervise the worker and device ingest."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -19,30 +36,54 @@ class Command(BaseCommand):
     def handle(self, *, host, port, no_demo, **options):
         from civicgrid.demo.load import demo_loaded, load_demo
 
-        call_command("migrate", interactive=False, verbosity=0)
+        migrate()
         if not no_demo and not demo_loaded():
             self.stdout.write("loading the demo district (once)…")
             load_demo(stdout=self.stdout)
+        connection.close()
         # The worker is its own process: a long task never stalls a request,
-        # and it is the same program that runs alone in production.
-        worker = subprocess.Popen([sys.executable, "-m", "civicgrid", "worker"])  # noqa: S603
-        # Device ingest likewise, when there is a broker to ingest from.
-        ingest = (
-            subprocess.Popen([sys.executable, "-m", "civicgrid", "ingest"])  # noqa: S603
-            if settings.MQTT_URL
-            else None
-        )
-        try:
-            self.stdout.write(f"civicgrid: http://{host}:{port}/")
-            uvicorn.run(
-                "civicgrid.asgi:application", host=host, port=port, log_level="info", lifespan="off"
+        # and it is the same program that runs alone in production. Device
+        # ingest likewise, when there is a broker to ingest from.
+        children = {"worker": civicgrid_command("worker")}
+        if settings.MQTT_URL:
+            children["ingest"] = civicgrid_command("ingest")
+        supervisor = Supervisor(children)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                "civicgrid.asgi:application",
+                host=host,
+                port=port,
+                log_level="info",
+                lifespan="off",
+                timeout_graceful_shutdown=GRACEFUL_SECONDS,
             )
+        )
+        stop = threading.Event()
+
+        def stopping(*_args) -> None:
+            stop.set()
+            server.should_exit = True
+
+        # uvicorn answers SIGTERM and SIGINT itself while it serves; once it
+        # has shut down it puts these handlers back and raises the signal
+        # again, so ours only takes note: the children are stopped below,
+        # whichever way we leave (uvicorn's re-raised SIGTERM used to kill
+        # this process before its clean-up and orphan them).
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, stopping)
+        supervisor.start()
+        watching = threading.Thread(
+            target=supervisor.supervise, args=(stop,), name="supervisor", daemon=True
+        )
+        watching.start()
+        try:
+            if not stop.is_set():
+                self.stdout.write(f"civicgrid: http://{host}:{port}/")
+                self.stdout.flush()
+                server.run()
         finally:
-            for process in (worker, ingest):
-                if process is None:
-                    continue
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop.set()
+            watching.join()
+            codes = supervisor.stop()
+            exits = ", ".join(f"{name} {code}" for name, code in codes.items())
+            self.stdout.write(f"civicgrid: stopped ({exits})")

@@ -1,7 +1,11 @@
+import socket
+
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from civicgrid.ops.heartbeat import HeartbeatThread
+from civicgrid.ops.models import Heartbeat
 from civicgrid.ops.schedule import SchedulerThread, discover
 
 
@@ -20,8 +24,14 @@ class Command(BaseCommand):
             action="store_true",
             help="only run tasks (when another worker schedules)",
         )
+        parser.add_argument(
+            "--name",
+            default=socket.gethostname(),
+            help="the worker's name on the ops page, the same across restarts "
+            "(default: the host name; give each worker on one host its own)",
+        )
 
-    def handle(self, *, interval, tick, no_scheduler, **options):
+    def handle(self, *, interval, tick, no_scheduler, name, **options):
         jobs = discover()
         if not no_scheduler:
             SchedulerThread(tick_seconds=tick).start()
@@ -37,4 +47,15 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         worker.configure_signals()  # SIGTERM finishes the running task, then exits
-        worker.run()
+        heartbeat = HeartbeatThread(Heartbeat.Role.WORKER, name)
+        heartbeat.start()
+        # Stopped on purpose (SIGTERM) is no outage; a crash is one until restarted.
+        on_purpose = False
+        try:
+            worker.run()
+            on_purpose = True
+        except SystemExit as leaving:
+            on_purpose = not leaving.code
+            raise
+        finally:
+            heartbeat.stop(retire=on_purpose)
