@@ -1,7 +1,7 @@
 """A service's ValidationError shown on a form, in one way for every page::
 
     try:
-        household = services.household_create(user=user, **form.service_fields())
+        household = services.household_create(actor=user, **form.service_fields())
     except ValidationError as error:
         add_service_errors(form, error)
 

@@ -250,7 +250,7 @@ def activity_scan(request, pk: int):
     if request.method == "POST" and me is not None:
         step = activities.check_out if mine and mine.checked_in_at else activities.check_in
         try:
-            mine = step(activity=activity, volunteer=me, user=request.user, code=code)
+            mine = step(activity=activity, volunteer=me, actor=request.user, code=code)
         except ValidationError as exc:
             _errors(request, exc)
         else:
