@@ -35,7 +35,13 @@ class Command(BaseCommand):
         try:
             self.stdout.write(f"civicgrid: http://{host}:{port}/")
             uvicorn.run(
-                "civicgrid.asgi:application", host=host, port=port, log_level="info", lifespan="off"
+                "civicgrid.asgi:application",
+                host=host,
+                port=port,
+                log_level="info",
+                lifespan="off",
+                # civicgrid reads X-Forwarded-* itself, from TRUSTED_PROXIES only.
+                proxy_headers=False,
             )
         finally:
             for process in (worker, ingest):
