@@ -261,6 +261,10 @@ DUPLICATE_RADIUS_METRES = env_int("DUPLICATE_RADIUS_METRES", 50, minimum=1)
 # Map tiles, e.g. https://tile.example/{z}/{x}/{y}.png; none: a plain background.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 
+# Volunteers: how long the code a volunteer shows at an exchange counter to
+# consent to a redemption stays good.
+REDEMPTION_CODE_MINUTES = env_int("REDEMPTION_CODE_MINUTES", 10, minimum=1)
+
 # Care devices: the broker `civicgrid run` ingests from (e.g. mqtt://127.0.0.1:1883;
 # empty: OsmAnd HTTP only), when a silent device counts as offline, how long an
 # unacknowledged alarm waits before it climbs to the next responder, and the
