@@ -6,11 +6,13 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.lib.env import env_bool, env_choice, env_int, env_list, env_str
 from civicgrid.lib.keys import weakness as key_weakness
+from civicgrid.lib.maps import tile_sources
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("CIVICGRID_DATA_DIR", str(Path.cwd() / "data"))).resolve()
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "civicgrid.access.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -264,6 +267,24 @@ MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 # Volunteers: how long the code a volunteer shows at an exchange counter to
 # consent to a redemption stays good.
 REDEMPTION_CODE_MINUTES = env_int("REDEMPTION_CODE_MINUTES", 10, minimum=1)
+
+# Content-Security-Policy on every response: scripts, styles and everything
+# else only from the platform itself (no inline script, no inline handler,
+# no eval), map tiles also from MAP_TILE_URL's host; nothing may frame a page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *tile_sources(MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Care devices: the broker `civicgrid run` ingests from (e.g. mqtt://127.0.0.1:1883;
 # empty: OsmAnd HTTP only), when a silent device counts as offline, how long an

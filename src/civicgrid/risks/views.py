@@ -62,14 +62,32 @@ def map_page(request):
         if place is not None and place.centroid_lat is not None
         else [29.65, 91.13]
     )
-    context = {
+    # Handed to map.js as JSON data blocks (json_script), never as script.
+    config = {
         "centre": centre,
         "zoom": {"grid": 16, "community": 15, "street": 14}.get(place.level, 12) if place else 12,
-        "tile_url": settings.MAP_TILE_URL,
+        "tiles": settings.MAP_TILE_URL,
+        "cardUrl": reverse("risks:household_card", args=[0]),
+        "showCases": may(user, VIEW, Case),
+        "showHazards": may(user, VIEW, Hazard),
+        "showDevices": may(user, VIEW, Device),
+    }
+    labels = {
+        "places": _("网格边界"),
+        "households": _("户(红黄绿)"),
+        "hazards": _("隐患"),
+        "cases": _("未结事件"),
+        "devices": _("关爱设备"),
+        "device_alarm": _("告警中"),
+        "device_offline": _("离线"),
+        "device_low_battery": _("低电量"),
+        "device_ok": _("正常"),
+        "households_in": _("户"),
+    }
+    context = {
+        "config": config,
+        "labels": labels,
         "layer_urls": {name: reverse(f"risks:{name}_layer") for name in layers.LAYERS},
-        "show_cases": may(user, VIEW, Case),
-        "show_hazards": may(user, VIEW, Hazard),
-        "show_devices": may(user, VIEW, Device),
     }
     return render(request, "risks/map.html", context)
 
