@@ -33,7 +33,10 @@ def test_strict_helpers(monkeypatch, tmp_path):
 def _run(code: str, env_extra: dict, *args):
     import os
 
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "CIVICGRID_DATA_KEY"}}
+    # Not the secrets of this run, nor the browser tests' async switch (which
+    # the deployment check rightly refuses).
+    dropped = {"SECRET_KEY", "CIVICGRID_DATA_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_extra)
     return subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True

@@ -109,7 +109,7 @@ def _seed(personas, registry, places, fire, fire_lane, rider):
         user=personas["resident"],
         skills=LONG,
         availability=LONG,
-        work_unit=LONG,
+        work_unit=SHORT,
     )
     Membership.objects.create(volunteer=volunteer, team=team, is_leader=True)
     give(volunteer, 500)

@@ -1,7 +1,8 @@
 """Writes of the access package: API tokens. A token ends when it expires,
-when its owner or an admin in scope revokes it, when the session that made
-it logs out, and with every one of its owner's tokens when the password
-changes or the account is deactivated (``User.save`` calls ``tokens_end``)."""
+when its owner or an admin in scope revokes it, when it is used to log out
+(POST /api/v1/auth/logout), and with every one of its owner's tokens when
+the password changes or the account is deactivated (``User.save`` calls
+``tokens_end``)."""
 
 from datetime import timedelta
 
