@@ -182,3 +182,76 @@ def test_professionals_on_the_ladder_hold_the_role_and_the_place(sos_device, per
     # Family hold no role in the platform's scope: any account may be a guardian.
     services.responder_add(device=sos_device, kind=Kind.GUARDIAN, user=personas["resident"])
     assert sos_device.responders.count() == before + 2
+
+
+def _grid_b_worker(places):
+    from civicgrid.access.roles import Role
+    from tests.conftest import _user
+
+    return _user("grid_b", Role.GRID_WORKER, scope_place=places["grid_b"])
+
+
+def test_a_responder_row_from_before_the_rule_shows_nothing(
+    child_device, personas, places, api_for
+):
+    """A grid worker of another grid put on a child's ladder before the rule
+    (or moved since) neither sees the device nor reads the track."""
+    from civicgrid.care.models import Responder
+
+    device, _fence = child_device
+    outsider = _grid_b_worker(places)
+    Responder.objects.create(device=device, order=2, kind="grid_worker", user=outsider)
+    handle_message("CHILD-0001", message("p", lat=29.65, lon=91.15), received_at=timezone.now())
+    start = (timezone.now() - timedelta(hours=1)).isoformat()
+    end = (timezone.now() + timedelta(hours=1)).isoformat()
+    api = api_for(outsider)
+    assert api.get(f"/api/v1/devices/{device.pk}").status_code == 404
+    assert (
+        api.get(f"/api/v1/devices/{device.pk}/positions", {"start": start, "end": end}).status_code
+        == 404
+    )
+    # Family stand on the ladder wherever they live.
+    guardian = api_for(personas["resident"])
+    assert (
+        guardian.get(
+            f"/api/v1/devices/{device.pk}/positions", {"start": start, "end": end}
+        ).status_code
+        == 200
+    )
+
+
+def test_the_migration_removes_responders_outside_role_or_place(child_device, personas, places):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from civicgrid.access.models import AuditLog
+    from civicgrid.care.models import Responder
+
+    migration = import_module(
+        "civicgrid.care.migrations.0003_remove_responders_outside_role_or_place"
+    )
+    device, _fence = child_device  # rung 1: the guardian
+    outsider = _grid_b_worker(places)
+    rows = [
+        ("grid_worker", outsider),  # another grid: removed
+        ("doctor", personas["doctor_a"]),  # in place, right role: kept
+        ("duty_staff", personas["grid_a"]),  # wrong role: removed
+        ("grid_worker", personas["grid_a"]),  # kept
+        ("duty_staff", personas["staff_b"]),  # another community: removed
+    ]
+    for order, (kind, user) in enumerate(rows, start=2):
+        Responder.objects.create(device=device, order=order, kind=kind, user=user)
+    migration.remove_unfounded(apps, None)
+    ladder = list(
+        device.responders.order_by("order").values_list("order", "kind", "user__username")
+    )
+    assert ladder == [
+        (1, "guardian", "resident"),
+        (2, "doctor", "doctor_a"),
+        (3, "grid_worker", "grid_a"),
+    ]
+    removed = AuditLog.objects.filter(object_type="care.responder", action="delete")
+    assert sorted(removed.values_list("changes__user", flat=True)) == sorted(
+        [outsider.pk, personas["grid_a"].pk, personas["staff_b"].pk]
+    )

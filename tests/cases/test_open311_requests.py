@@ -13,9 +13,9 @@ from PIL import Image
 
 from civicgrid.cases import open311
 from civicgrid.cases.models import Case
-from civicgrid.cases.photos import prepare
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
+from civicgrid.lib.photos import prepare
 from tests.cases.conftest import jpeg_with_gps
 from tests.cases.test_open311 import BASE, FORMATS, errors, parse, rows
 from tests.conftest import SQUARE, _place

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.access.crypto import mask
-from civicgrid.access.roles import Role
 from civicgrid.care import geofences
 from civicgrid.care.models import (
+    RESPONDER_ROLES,
     Device,
     DeviceBinding,
     Geofence,
@@ -120,17 +120,11 @@ def device_replace(
     return new
 
 
-# A professional on the ladder is told of the resident's alarms and sees where
-# they are: the account must hold that role and its scope must cover the device.
-PROFESSIONAL_ROLES = {
-    Responder.Kind.DOCTOR: Role.DOCTOR,
-    Responder.Kind.GRID_WORKER: Role.GRID_WORKER,
-    Responder.Kind.DUTY_STAFF: Role.STAFF,
-}
-
-
 def _check_professional(device: Device, kind: str, user) -> None:
-    role = PROFESSIONAL_ROLES.get(kind)
+    """A professional on the ladder is told of the resident's alarms and sees
+    where they are: the account must hold that role and its scope must cover
+    the device (models.responder_standing applies the same rule to reads)."""
+    role = RESPONDER_ROLES.get(kind)
     if user is None or role is None:
         return
     if user.role != role:

@@ -30,7 +30,6 @@ from civicgrid.cases import (
     keyset,
     list_rows,
     notify,
-    photos,
     selectors,
     services,
     workflow,
@@ -44,6 +43,7 @@ from civicgrid.cases.models import (
     Notification,
     Stage,
 )
+from civicgrid.lib import photos
 from civicgrid.registry.models import Organisation, Place
 
 router = Router()

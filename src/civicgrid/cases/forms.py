@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases import photos, selectors
+from civicgrid.cases import selectors
 from civicgrid.cases.models import CaseEvent, Category, Priority, Question
 from civicgrid.cases.services import MAX_PHOTOS
+from civicgrid.lib.photos import MultipleFileInput, PhotosField
 from civicgrid.registry.forms import scope_places
 from civicgrid.registry.models import Organisation, Place
 
@@ -19,33 +20,6 @@ from civicgrid.registry.models import Organisation, Place
 def answer_name(code: str) -> str:
     """The field name of an extra question: Open311's ``attribute[code]``."""
     return f"attribute[{code}]"
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Up to MAX_PHOTOS images, each checked and re-encoded without EXIF when
-    the form is cleaned, so a bad file is refused before anything is saved."""
-
-    widget = MultipleFileInput(
-        attrs={"accept": "image/*", "capture": "environment", "multiple": True}
-    )
-
-    def clean(self, data, initial=None):
-        files = [f for f in (data or []) if f]
-        if len(files) > MAX_PHOTOS:
-            raise ValidationError(gettext("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS})
-        prepared, errors = [], []
-        for upload in files:
-            try:
-                prepared.append(photos.prepare(upload))
-            except ValidationError as exc:
-                errors += [f"{upload.name}:{message}" for message in exc.messages]
-        if errors:
-            raise ValidationError(errors)
-        return prepared
 
 
 def category_groups(categories) -> list[tuple[str, list[Category]]]:
@@ -100,7 +74,7 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("请描述发现的问题。")},
     )
-    photos = PhotosField(label=_("照片"), required=False)
+    photos = PhotosField(label=_("照片"), required=False, max_count=MAX_PHOTOS)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     address = forms.CharField(label=_("位置说明"), required=False, max_length=200)
@@ -227,7 +201,7 @@ class MoveForm(forms.Form):
     )
     rating = forms.TypedChoiceField(choices=RATINGS, coerce=int, required=False, empty_value=None)
     into = forms.CharField(required=False, max_length=20)
-    photos = PhotosField(required=False)
+    photos = PhotosField(required=False, max_count=MAX_PHOTOS)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Length
-from django.http import FileResponse, Http404, HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -47,6 +47,7 @@ from civicgrid.cases.open311_format import FORMATS, render
 from civicgrid.cases.open311_rows import public_rows
 from civicgrid.cases.selectors import categories
 from civicgrid.cases.services import case_report
+from civicgrid.lib.photos import copy_response
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Place
 
@@ -240,7 +241,7 @@ def media(request, key):
     """A case photo's published copy (re-encoded without EXIF), for media_url."""
     photo = get_object_or_404(Photo.objects.only("image"), key=key)
     try:
-        return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+        return copy_response(photo.image)
     except FileNotFoundError:
         raise Http404 from None
 

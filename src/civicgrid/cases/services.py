@@ -14,9 +14,10 @@ from civicgrid.access.scoping import place_in_scope
 from civicgrid.cases import catalogue, notify
 from civicgrid.cases.deadlines import FALLBACK, due
 from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority, Stage
-from civicgrid.cases.photos import PreparedPhoto, attach
+from civicgrid.cases.photos import attach
 from civicgrid.cases.questions import clean_answers
 from civicgrid.cases.tallies import tally_new_case
+from civicgrid.lib.photos import PreparedPhoto
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Place
 from civicgrid.registry.validation import normalise_phone
@@ -195,9 +196,8 @@ def _create(case: Case, *, photos) -> None:
     )
 
 
-def photo_original_open(*, user, photo: Photo):
-    """The uploaded file, GPS position and all: every opening is audited."""
+def photo_original_revealed(*, user, photo: Photo) -> None:
+    """The uploaded file shows the GPS position and all: every opening is audited."""
     audit.record(
         user=user, action=AuditLog.Action.REVEAL, obj=photo.case, note=f"photo original {photo.key}"
     )
-    return photo.original.open("rb")

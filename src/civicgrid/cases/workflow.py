@@ -18,9 +18,10 @@ from civicgrid.access.scoping import CHANGE, VIEW
 from civicgrid.cases import notify
 from civicgrid.cases.deadlines import deadline_for, due
 from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch, Stage
-from civicgrid.cases.photos import PreparedPhoto, attach
+from civicgrid.cases.photos import attach
 from civicgrid.cases.tallies import case_facts, tally_change
 from civicgrid.lib.moves import by_system, require_note
+from civicgrid.lib.photos import PreparedPhoto
 
 A = CaseEvent.Action
 S = Dispatch.Status

@@ -126,7 +126,8 @@ def load_care(*, seed="care") -> dict:
             in_zexin = device.place_code.startswith(zexin.code)
             if in_zexin and doctor is not None and device.ident != "SOS-0001":
                 ladder.append(("doctor", doctor, ""))
-            if in_zexin and grid_worker is not None:
+            # A grid worker answers for their own grid only.
+            if grid_worker is not None and device.place_code.startswith(grid_worker.scope_code):
                 ladder.append(("grid_worker", grid_worker, ""))
             if in_zexin and duty is not None:
                 ladder.append(("duty_staff", duty, ""))

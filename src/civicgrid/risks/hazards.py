@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +17,9 @@ from civicgrid.access import audit
 from civicgrid.access.models import AuditLog, User
 from civicgrid.access.scoping import CHANGE, place_in_scope
 from civicgrid.cases.models import Category, Channel
-from civicgrid.cases.photos import PreparedPhoto
 from civicgrid.cases.services import case_report
 from civicgrid.lib.moves import by_system, require_note
+from civicgrid.lib.photos import PreparedPhoto, store
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks.models import (
@@ -177,9 +176,7 @@ def allowed_actions(hazard: Hazard, actor) -> list[str]:
 def _attach(hazard: Hazard, event: HazardEvent, photos) -> None:
     for item in photos:
         photo = HazardPhoto(hazard=hazard, event=event)
-        stem = photo.key.hex
-        photo.image.save(f"{stem}.jpg", ContentFile(item.image), save=False)
-        photo.thumbnail.save(f"{stem}.jpg", ContentFile(item.thumbnail), save=False)
+        store(item, stem=photo.key.hex, image=photo.image, thumbnail=photo.thumbnail)
         photo.save()
 
 

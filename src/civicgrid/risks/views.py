@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.care.models import Device
 from civicgrid.cases.models import Case
-from civicgrid.cases.photos import prepare
+from civicgrid.lib.photos import copy_response
 from civicgrid.registry import selectors as registry
 from civicgrid.registry.models import Household
 from civicgrid.risks import figures, hazards, layers, printmap, selectors, services, visits
@@ -46,8 +46,8 @@ def _errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _photos(upload) -> list:
-    return [prepare(upload)] if upload else []
+def _photos(prepared) -> list:
+    return [prepared] if prepared else []
 
 
 # The map ------------------------------------------------------------------
@@ -62,14 +62,32 @@ def map_page(request):
         if place is not None and place.centroid_lat is not None
         else [29.65, 91.13]
     )
-    context = {
+    # Handed to map.js as JSON data blocks (json_script), never as script.
+    config = {
         "centre": centre,
         "zoom": {"grid": 16, "community": 15, "street": 14}.get(place.level, 12) if place else 12,
-        "tile_url": settings.MAP_TILE_URL,
+        "tiles": settings.MAP_TILE_URL,
+        "cardUrl": reverse("risks:household_card", args=[0]),
+        "showCases": may(user, VIEW, Case),
+        "showHazards": may(user, VIEW, Hazard),
+        "showDevices": may(user, VIEW, Device),
+    }
+    labels = {
+        "places": _("网格边界"),
+        "households": _("户(红黄绿)"),
+        "hazards": _("隐患"),
+        "cases": _("未结事件"),
+        "devices": _("关爱设备"),
+        "device_alarm": _("告警中"),
+        "device_offline": _("离线"),
+        "device_low_battery": _("低电量"),
+        "device_ok": _("正常"),
+        "households_in": _("户"),
+    }
+    context = {
+        "config": config,
+        "labels": labels,
         "layer_urls": {name: reverse(f"risks:{name}_layer") for name in layers.LAYERS},
-        "show_cases": may(user, VIEW, Case),
-        "show_hazards": may(user, VIEW, Hazard),
-        "show_devices": may(user, VIEW, Device),
     }
     return render(request, "risks/map.html", context)
 
@@ -215,7 +233,8 @@ def hazard_new(request):
             _errors(form, error)
         else:
             return redirect("risks:hazard", pk=hazard.pk)
-    return render(request, "risks/hazard_form.html", {"form": form, "household": household})
+    context = {"form": form, "household": household}
+    return render(request, "risks/hazard_form.html", context, status=400 if form.errors else 200)
 
 
 @role_may(VIEW, Hazard)
@@ -238,6 +257,14 @@ def hazard_detail(request, pk: int):
         "moves": moves,
     }
     return render(request, "risks/hazard_detail.html", context)
+
+
+@role_may(VIEW, Hazard)
+def hazard_photo(request, pk: int, key, size: str = "image"):
+    """A hazard's photo (re-encoded, without EXIF), through the hazard's scope."""
+    hazard = selectors.hazard_get(user=request.user, pk=pk)
+    photo = get_object_or_404(hazard.photos, key=key)
+    return copy_response(photo.thumbnail if size == "thumbnail" else photo.image)
 
 
 @role_may(VIEW, Hazard)
@@ -301,7 +328,7 @@ def visit_new(request, household_id: int):
                 lon=data["lon"],
                 notes=data["notes"],
                 needs=data["needs"],
-                photo=prepare(data["photo"]) if data["photo"] else None,
+                photo=data["photo"],
                 hazard=form.hazard(),
                 case_category=data["case_category"],
             )
@@ -311,7 +338,7 @@ def visit_new(request, household_id: int):
             messages.success(request, _("走访已记录。"))
             return redirect("risks:today")
     context = {"form": form, "household": household}
-    return render(request, "risks/visit_form.html", context)
+    return render(request, "risks/visit_form.html", context, status=400 if form.errors else 200)
 
 
 # Printing -----------------------------------------------------------------

@@ -118,6 +118,14 @@ class RedemptionIn(Schema):
     volunteer_id: int
     item_id: int
     quantity: int = 1
+    code: str = Field(
+        ..., description="the volunteer's consent: their code (POST /volunteers/me/redemption-code)"
+    )
+
+
+class RedemptionCodeOut(Schema):
+    code: str
+    expires_at: datetime
 
 
 class RedemptionOut(Schema):
@@ -261,12 +269,26 @@ def item_list(request, counter: int | None = None):
     return rows.filter(counter_id=counter) if counter else rows
 
 
+@router.post("/volunteers/me/redemption-code", response={201: RedemptionCodeOut, 409: Problem})
+def redemption_code(request):
+    """A new code with which I consent to a redemption at a counter (the
+    previous one ends); it works for REDEMPTION_CODE_MINUTES minutes."""
+    try:
+        volunteer = _volunteer(request, None)
+    except Refused as exc:
+        return _conflict(exc)
+    code, record = exchange.redemption_code_issue(volunteer=volunteer, user=request.user)
+    return Status(201, {"code": code, "expires_at": record.expires_at})
+
+
 @router.post("/redemptions", response={200: RedemptionOut, 201: RedemptionOut, 409: Problem})
 def redemption_create(request, payload: RedemptionIn):
-    """Redeem at the item's counter. 409 when points or stock are short. An
-    ``Idempotency-Key`` header makes a retry return the first redemption."""
+    """Redeem at the item's counter, with the volunteer's consent ``code``
+    (400 when it is wrong or has expired). 409 when points or stock are
+    short. An ``Idempotency-Key`` header makes a retry return the first
+    redemption."""
     item = get_object_or_404(selectors.item_list(user=request.user), pk=payload.item_id)
-    # A counter serves any volunteer who presents their code, wherever they report.
+    # The code is the consent: with it, a counter serves a volunteer from anywhere.
     volunteer = get_object_or_404(Volunteer.objects.filter(active=True), pk=payload.volunteer_id)
     try:
         redemption, created = exchange.redemption_create(
@@ -275,6 +297,7 @@ def redemption_create(request, payload: RedemptionIn):
             item=Item.objects.get(pk=item.pk),
             quantity=payload.quantity,
             user=request.user,
+            code=payload.code,
             key=request.headers.get("Idempotency-Key", ""),
         )
     except Refused as exc:

@@ -6,11 +6,14 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 
 from civicgrid.access.scoping import VIEW, get_for_user
+from civicgrid.registry.models import Organisation
 from civicgrid.volunteers.models import (
+    TEAM_KINDS,
     Activity,
     Counter,
     Entry,
     Item,
+    Membership,
     Need,
     Redemption,
     SignUp,
@@ -55,6 +58,16 @@ def volunteer_get(*, user, pk: int, action: str = VIEW) -> Volunteer:
 
 def my_volunteer(user) -> Volunteer | None:
     return Volunteer.objects.filter(user=user).select_related("community").first()
+
+
+def team_choices(*, user):
+    """Teams a form may offer the user: those in their scope (with the
+    street- or district-wide ones above it), and any team they lead."""
+    visible = Organisation.objects.for_user(user, VIEW).values("pk")
+    led = Membership.objects.filter(volunteer__user=user, is_leader=True).values("team")
+    return Organisation.objects.filter(
+        Q(pk__in=visible) | Q(pk__in=led), kind__in=TEAM_KINDS
+    ).order_by("name")
 
 
 def activity_list(*, user, upcoming_from: datetime | None = None):
