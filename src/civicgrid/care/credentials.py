@@ -62,6 +62,15 @@ def broker_hash(secret: str, *, salt: bytes | None = None) -> str:
     return f"$7${BROKER_ITERATIONS}${encode(salt).decode()}${encode(hashed).decode()}"
 
 
+def stored_forms(secret: str) -> dict:
+    """The Device fields that keep a secret (never the secret itself)."""
+    return {
+        "credential_digest": digest(secret),
+        "credential_broker_hash": broker_hash(secret),
+        "credential_hint": hint(secret),
+    }
+
+
 def device_ident_for(text) -> str | None:
     """The number of the active device whose secret ``text`` is; None for
     an unknown, revoked or malformed one alike."""

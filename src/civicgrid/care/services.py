@@ -137,16 +137,10 @@ def device_credential_issue(*, device: Device, actor=None, now=None) -> str:
     password); the one before stops working at once. Returns the clear
     secret, to be shown once: only digests are kept."""
     secret = credentials.new_secret()
-    device.credential_digest = credentials.digest(secret)
-    device.credential_broker_hash = credentials.broker_hash(secret)
-    device.credential_hint = credentials.hint(secret)
-    device.credential_issued_at = now or timezone.now()
-    device.save(
-        update_fields=[
-            "credential_digest", "credential_broker_hash", "credential_hint",
-            "credential_issued_at",
-        ]
-    )  # fmt: skip
+    fields = credentials.stored_forms(secret) | {"credential_issued_at": now or timezone.now()}
+    for name, value in fields.items():
+        setattr(device, name, value)
+    device.save(update_fields=list(fields))
     audit.record(user=actor, action=AuditLog.Action.TOKEN, obj=device, note="device credential")
     _broker_files_changed()
     return secret

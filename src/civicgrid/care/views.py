@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
-from django.db import DatabaseError, close_old_connections
+from django.db import Error, close_old_connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -466,7 +466,7 @@ def osmand_ingest(request):
         outcome = pipeline.handle_message(
             ident, payload, received_at=now, source="osmand", origin=origin
         )
-    except DatabaseError:
+    except Error:
         # The app keeps the report and sends it again.
         response = HttpResponse("unavailable", status=503, content_type="text/plain")
         response["Retry-After"] = "30"
