@@ -105,7 +105,7 @@ def _number(raw: dict, key: str, reason: str) -> float | None:
 
 
 def _timestamp(value, received_at: datetime) -> datetime:
-    if not isinstance(value, str) or len(value) > 64:
+    if not isinstance(value, str) or len(value) > 64 or not value.isprintable():
         raise Rejected("bad_timestamp", _shown("ts", value))
     try:
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))

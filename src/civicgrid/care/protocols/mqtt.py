@@ -193,7 +193,7 @@ class Ingest:
                     self.say(f"ingest: database unavailable ({type(error).__name__}); waiting")
                 line = (str(error).splitlines() or [type(error).__name__])[0][:200]
                 logger.warning("ingest: database write failed (%s); again in %.1f s", line, delay)
-                connection.close()
+                keep_connection()  # a dead connection is dropped: the next try opens one
                 if self.stopped.wait(delay):
                     return None, False
                 self.alive_at = time.monotonic()
