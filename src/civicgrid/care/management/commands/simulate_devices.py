@@ -42,7 +42,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url", default="", help="mqtt://127.0.0.1:1883 or http://127.0.0.1:8000"
         )
-        parser.add_argument("--prefix", default="civicgrid/devices")
+        parser.add_argument(
+            "--prefix", default="", help="topic prefix (default: MQTT_TOPIC_PREFIX)"
+        )
 
     def handle(self, *, devices, rate, seconds, protocol, sos_every, wander, url, prefix, **o):
         if not (0 < rate <= 2000 and 0 < seconds <= 3600 and 0 < devices <= 10000):
@@ -52,6 +54,7 @@ class Command(BaseCommand):
             if protocol == "mqtt"
             else "http://127.0.0.1:8000"
         )
+        prefix = prefix or settings.MQTT_TOPIC_PREFIX
         if urlparse(url).hostname not in LOOPBACK:
             raise CommandError("the simulator only talks to a broker or server on this machine")
         chosen = list(Device.objects.filter(active=True).order_by("ident")[:devices])
