@@ -79,6 +79,16 @@ def test_harmful_messages_in_a_copied_batch_hold_no_one_else(sos_device):
     assert DeadLetter.objects.count() == len(HARMFUL) + (outcomes[-2].status == "dead")
 
 
+def test_an_sos_whose_raw_payload_the_database_refuses_still_raises_its_alarm(sos_device):
+    """PostgreSQL's jsonb refuses \u0000: a position is then a dead letter,
+    an SOS is kept with its validated fields only."""
+    now = timezone.now()
+    sos = _text("help", type="sos", note="a\x00b").encode()
+    outcome = handle_batch([("SOS-0001", sos, now)])[0]
+    assert outcome.status == "accepted" and len(outcome.alarm_ids) == 1
+    assert DeviceEvent.objects.get().raw["msg_id"] == "help"
+
+
 def test_an_unexpected_error_in_parsing_is_still_a_dead_letter(sos_device, monkeypatch):
     def broken(payload, *, received_at):
         raise KeyError("surprise")

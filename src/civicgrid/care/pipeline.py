@@ -238,6 +238,8 @@ class _Item:
     payload: object
     message: Message
     received_at: datetime
+    # Its raw payload replaced by its validated fields, once refused whole.
+    trimmed: bool = False
 
 
 @dataclass(slots=True)
@@ -390,6 +392,13 @@ def _commit(items: list[_Item], outcomes: list, dead: list, source: str) -> None
                 _commit([item], outcomes, dead, source)
             return
         item = items[0]
+        if item.message.type in URGENT and not item.trimmed:
+            # An alarm is never lost to a stray field: keep the event with
+            # only its validated fields as its raw payload.
+            item.trimmed = True
+            item.message.text = _essentials(item.message)
+            _commit([item], outcomes, dead, source)
+            return
         detail = (str(error).splitlines() or [type(error).__name__])[0][:200]
         logger.warning("unstorable message from %s %s: %r", source, item.ident, error)
         dead.append(
@@ -400,6 +409,15 @@ def _commit(items: list[_Item], outcomes: list, dead: list, source: str) -> None
     for index, outcome in written.items():
         outcomes[index] = outcome
     dead.extend(refused_letters)
+
+
+def _essentials(message: Message) -> str:
+    fields = {
+        "msg_id": message.msg_id, "ts": message.at.isoformat(), "type": message.type,
+        "lat": message.lat, "lon": message.lon, "battery": message.battery,
+        "accuracy": message.accuracy, "trimmed": True,
+    }  # fmt: skip
+    return json.dumps({key: value for key, value in fields.items() if value is not None})
 
 
 def _store_dead_letters(dead: list[DeadLetter], origin: str) -> None:
