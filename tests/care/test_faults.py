@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -169,26 +170,65 @@ def wait_events(cluster, database, at_least: int, seconds: float) -> dict:
     return seen
 
 
+class Stream(threading.Thread):
+    """Publishes ``payload(n)`` at ``rate`` a second as the service account,
+    until ``total`` are sent or ``finish()``; ``sent`` counts them. The
+    broker's PUBACKs are awaited at the end (QoS 1: it has them all)."""
+
+    def __init__(self, broker, *, rate: float, sos_every: int, total: int = 10**9):
+        super().__init__(daemon=True)
+        self.broker, self.rate, self.sos_every, self.total = broker, rate, sos_every, total
+        self.sent, self.acked = 0, False
+        self._finish = threading.Event()
+
+    def run(self) -> None:
+        sender = publisher.Connection("127.0.0.1", self.broker.port, unique("pub"),
+                                      self.broker.user, self.broker.password)  # fmt: skip
+        started = time.monotonic()
+        try:
+            while self.sent < self.total and not self._finish.is_set():
+                due = min(self.total, int((time.monotonic() - started) * self.rate))
+                now = datetime.now(UTC).isoformat()
+                packets = [sender.packet(*payload(n, self.sos_every, now))
+                           for n in range(self.sent, due)]  # fmt: skip
+                if packets:
+                    sender.send(packets)
+                    self.sent = due
+                time.sleep(0.01)
+            self.acked = sender.wait_acked(self.sent, 30)
+        finally:
+            sender.close()
+
+    def finish(self) -> int:
+        self._finish.set()
+        self.join(40)
+        assert self.acked, "the broker did not take the stream"
+        return self.sent
+
+
 def test_sigkill_three_times_in_20000_messages(tmp_path, cluster, database, broker, children):
+    """Killed while the stream flows (the broker keeps what comes meanwhile)
+    and while it writes: each time after it has committed something."""
     client_id, total, sos_every = unique("ingest"), 20_000, 100
-    children.append(ingest(tmp_path, cluster, database, broker, client_id, "--batch", "500"))
-    now = datetime.now(UTC).isoformat()
-    sender = publisher.Connection("127.0.0.1", broker.port, unique("pub"), broker.user,
-                                  broker.password)  # fmt: skip
-    try:
-        sender.send([sender.packet(*payload(n, sos_every, now)) for n in range(total)])
-        assert sender.wait_acked(total, 60), "the broker did not take the stream"
-    finally:
-        sender.close()
+    start = partial(ingest, tmp_path, cluster, database, broker, client_id, "--batch", "500")
+    children.append(start())
+    stream = Stream(broker, rate=4_000, sos_every=sos_every, total=total)
+    stream.start()
     killed_at = []
-    for mark in (3_000, 8_000, 13_000):
-        seen = wait_events(cluster, database, mark, 60)["events"]
-        children[-1].kill()
-        killed_at.append(seen)
-        children.append(ingest(tmp_path, cluster, database, broker, client_id, "--batch", "500"))
+    try:
+        for mark in (total // 4, total // 2, 3 * total // 4):
+            committed = counts(cluster, database)["events"]
+            while stream.sent < mark and stream.is_alive():
+                time.sleep(0.02)
+            wait_events(cluster, database, committed + 1, 30)  # writing by now
+            children[-1].kill()
+            killed_at.append(counts(cluster, database)["events"])
+            children.append(start())
+    finally:
+        stream.finish()
     final = wait_events(cluster, database, total, 90)
     assert children[-1].stop() == 0
-    assert all(mark < total for mark in killed_at), killed_at
+    assert all(seen < total for seen in killed_at), killed_at
     assert final["events"] == final["distinct"] == total
     assert final["sos"] == final["alarms"] == final["alarmed_events"] == total // sos_every
     assert final["dead"] == 0
@@ -264,28 +304,9 @@ def test_a_database_outage_of_10_seconds_is_waited_out(
     children.append(worker)
     children.insert(0, ingest(tmp_path, cluster, database, broker, unique("ingest")))
     worker.wait_for("scheduler")
-    rate, sos_every, sent = 150, 25, [0]
-    stop = threading.Event()
-
-    def publish():
-        sender = publisher.Connection("127.0.0.1", broker.port, unique("pub"), broker.user,
-                                      broker.password)  # fmt: skip
-        started = time.monotonic()
-        try:
-            while not stop.is_set():
-                due = int((time.monotonic() - started) * rate)
-                now = datetime.now(UTC).isoformat()
-                batch = [sender.packet(*payload(n, sos_every, now)) for n in range(sent[0], due)]
-                if batch:
-                    sender.send(batch)
-                    sent[0] = due
-                time.sleep(0.02)
-            assert sender.wait_acked(sent[0], 30)
-        finally:
-            sender.close()
-
-    thread = threading.Thread(target=publish, daemon=True)
-    thread.start()
+    sos_every = 25
+    stream = Stream(broker, rate=150, sos_every=sos_every)
+    stream.start()
     try:
         wait_events(cluster, database, 100, 30)
         cluster.stop("immediate")
@@ -295,10 +316,8 @@ def test_a_database_outage_of_10_seconds_is_waited_out(
         restarted = datetime.now(UTC)
         time.sleep(0.5)  # a little traffic after the return
     finally:
-        stop.set()
-        thread.join(40)
+        total = stream.finish()
     assert time.monotonic() - down_at >= 10
-    total = sent[0]
     final = wait_events(cluster, database, total, 60)
     assert final["events"] == final["distinct"] == total
     sos = len(range(0, total, sos_every))
