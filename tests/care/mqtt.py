@@ -196,6 +196,12 @@ def connect_as(port: int, username: str | None, password: str | None, **callback
     for name, callback in callbacks.items():
         setattr(client, name, callback)
     client.connect(HOST, port)
-    client.loop_start()
-    assert answered.wait(5), "no CONNACK"
+    # The CONNACK on this thread: a refused client then has no network
+    # thread waiting to reconnect.
+    deadline = time.monotonic() + 5
+    while not answered.is_set() and time.monotonic() < deadline:
+        client.loop(timeout=0.05)
+    assert answered.is_set(), "no CONNACK"
+    if not result["reason"].is_failure:
+        client.loop_start()
     return client, result["reason"]

@@ -62,8 +62,8 @@ def test_a_device_publishes_to_its_own_topic_only(own_broker, secrets):
         assert arrived.empty()
     finally:
         for client in (device, listener):
-            client.loop_stop()
             client.disconnect()
+            client.loop_stop()
 
 
 def test_unknown_wrong_and_anonymous_clients_get_one_refusal(own_broker, secrets):
@@ -77,8 +77,8 @@ def test_unknown_wrong_and_anonymous_clients_get_one_refusal(own_broker, secrets
     reasons = set()
     for username, password in attempts:
         client, reason = connect_as(own_broker.port, username, password)
-        client.loop_stop()
         client.disconnect()
+        client.loop_stop()
         assert reason.is_failure, username
         reasons.add(str(reason))
     assert len(reasons) == 1
@@ -96,14 +96,14 @@ def test_a_new_secret_reaches_the_broker_and_the_old_one_is_refused(
     deadline = time.monotonic() + 5
     while True:
         old_client, old = connect_as(own_broker.port, "SOS-0001", secrets["SOS-0001"])
-        old_client.loop_stop()
         old_client.disconnect()
+        old_client.loop_stop()
         if old.is_failure or time.monotonic() > deadline:
             break
         time.sleep(0.1)
     new_client, fresh = connect_as(own_broker.port, "SOS-0001", new)
-    new_client.loop_stop()
     new_client.disconnect()
+    new_client.loop_stop()
     assert old.is_failure and not fresh.is_failure
 
 
@@ -134,8 +134,8 @@ def test_ingest_reads_device_messages_as_the_service_account(own_broker, secrets
         while not Alarm.objects.exists() and time.monotonic() < deadline:
             running.drain(timeout=0.1)
     finally:
-        device.loop_stop()
         device.disconnect()
+        device.loop_stop()
         running.stop()
         running.client.disconnect()
         running.client.loop_stop()
