@@ -140,3 +140,25 @@ def test_ingest_reads_device_messages_as_the_service_account(own_broker, secrets
         running.client.disconnect()
         running.client.loop_stop()
     assert Alarm.objects.get().device.ident == "SOS-0001"
+
+
+def test_the_simulator_publishes_as_the_service_account(own_broker, secrets):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    listener, arrived = _listen(own_broker)
+    out = StringIO()
+    try:
+        call_command(
+            "simulate_devices", "--url", own_broker.service_url, "--devices", "2",
+            "--rate", "40", "--seconds", "0.5", stdout=out,
+        )  # fmt: skip
+        topics = set()
+        while len(topics) < 2:
+            topics.add(arrived.get(timeout=5)[0])
+    finally:
+        listener.disconnect()
+        listener.loop_stop()
+    assert "sent 20 messages" in out.getvalue()
+    assert topics == {TOPIC.format("CHILD-0001"), TOPIC.format("SOS-0001")}
