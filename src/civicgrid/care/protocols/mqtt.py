@@ -97,9 +97,10 @@ def _write_urgent(message) -> pipeline.Outcome:
     return pipeline.handle_message(_ident(message), message.payload, received_at=timezone.now())
 
 
-# Waits between tries while the database is away: 0.5 s doubling to 5 s, so
-# ingest is back within seconds of the database.
-BACKOFF_FIRST, BACKOFF_MAX = 0.5, 5.0
+# Waits between tries while the database is away: 0.5 s doubling to 2 s. An
+# attempt to connect costs little, and an SOS waits no longer than that
+# once the database is back.
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 2.0
 
 
 class Ingest:
@@ -118,8 +119,8 @@ class Ingest:
         self.handled = self.batches = self.urgent_handled = 0
         self.outages = self.stale_acks = 0
         # Liveness for a supervisor: the monotonic time the main loop last
-        # turned (it turns at least every 0.3 s, also while waiting out an
-        # outage), and since when the database has been away (None: it is not).
+        # turned (at least every 0.3 s; every BACKOFF_MAX while it waits out
+        # an outage), and since when the database has been away (None: it is not).
         self.alive_at = time.monotonic()
         self.outage_since: float | None = None
         self.failure: BaseException | None = None

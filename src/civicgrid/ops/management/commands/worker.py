@@ -10,9 +10,9 @@ from civicgrid.ops.schedule import SchedulerThread, discover
 
 logger = logging.getLogger(__name__)
 
-# Waits while the database is away: 0.5 s doubling to 5 s, so the worker (and
-# with it the alarm ladder) is back within seconds of the database.
-BACKOFF_FIRST, BACKOFF_MAX = 0.5, 5.0
+# Waits while the database is away: 0.5 s doubling to 2 s, so the worker (and
+# with it the alarm ladder) is back within 2 s of the database.
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 2.0
 
 
 class PatientWorker(Worker):
