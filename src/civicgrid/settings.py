@@ -315,3 +315,24 @@ OPS_SILENT_SECONDS = env_int("OPS_SILENT_SECONDS", 30, minimum=2)
 OPS_LAG_SECONDS = env_int("OPS_LAG_SECONDS", 30, minimum=1)
 if OPS_SILENT_SECONDS <= OPS_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("OPS_SILENT_SECONDS must be longer than OPS_HEARTBEAT_SECONDS.")
+# A device message larger than this is a dead letter, unparsed (a real one is
+# under 1 KB; the broker's max_packet_size refuses larger ones first), and so
+# is one dated further back or ahead than these (a phone's offline buffer; a
+# clock's drift): it is never drawn into a track.
+INGEST_MAX_MESSAGE_BYTES = env_int("INGEST_MAX_MESSAGE_BYTES", 16 * 1024, minimum=1024)
+INGEST_MAX_AGE_HOURS = env_int("INGEST_MAX_AGE_HOURS", 7 * 24, minimum=1)
+INGEST_MAX_AHEAD_MINUTES = env_int("INGEST_MAX_AHEAD_MINUTES", 10, minimum=1)
+# Dead letters (unusable device messages, OsmAnd calls with an unknown
+# credential): at most this many a minute from one source (a device, an
+# address) in each process, the rest only counted in the log; kept this many days.
+DEAD_LETTERS_PER_MINUTE = env_int("DEAD_LETTERS_PER_MINUTE", 20, minimum=1)
+DEAD_LETTER_RETENTION_DAYS = env_int("DEAD_LETTER_RETENTION_DAYS", 14, minimum=1)
+# Mosquitto's password and ACL files, written by `civicgrid broker-config` and
+# again by the worker whenever device credentials change (empty: not written);
+# the broker is sent SIGHUP to reread them when its pid file is given. The
+# platform's own clients (ingest, simulator) sign in with MQTT_URL's user and
+# password, which go into the password file as the service account.
+MOSQUITTO_PASSWORD_PATH = env_str("MOSQUITTO_PASSWORD_PATH", "")
+MOSQUITTO_ACL_PATH = env_str("MOSQUITTO_ACL_PATH", "")
+MOSQUITTO_PID_PATH = env_str("MOSQUITTO_PID_PATH", "")
+MQTT_TOPIC_PREFIX = env_str("MQTT_TOPIC_PREFIX", "civicgrid/devices")

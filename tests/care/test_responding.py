@@ -1,15 +1,14 @@
-"""OsmAnd HTTP, the alarm state machine and its ladder, pages and API."""
+"""The alarm state machine and its ladder, pages and API."""
 
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.utils import timezone
 
 from civicgrid.access.models import AuditLog
 from civicgrid.care.alarms import alarm_move
-from civicgrid.care.models import Alarm, DeadLetter, DeviceEvent
+from civicgrid.care.models import Alarm
 from civicgrid.care.pipeline import handle_message
 from civicgrid.care.tasks import escalate_alarms, mark_offline, plan_reminders
 from civicgrid.cases.models import Category, Notification
@@ -22,36 +21,6 @@ def alarm(sos_device):
         "SOS-0001", message("m1", "sos", lat=29.65, lon=91.15), received_at=timezone.now()
     )
     return Alarm.objects.get()
-
-
-def test_osmand_get_and_post_with_sos(sos_device):
-    client = Client()
-    ts = int(timezone.now().timestamp())
-    params = {"id": "SOS-0001", "lat": "29.65", "lon": "91.15", "timestamp": str(ts), "batt": "77"}
-    assert client.get("/ingest/osmand", params).status_code == 200
-    retried = client.get("/ingest/osmand", params)
-    assert retried.status_code == 200 and retried.content == b"duplicate"
-    response = client.post("/ingest/osmand", {**params, "alarm": "sos", "timestamp": str(ts + 5)})
-    assert response.status_code == 200
-    assert DeviceEvent.objects.count() == 2 and Alarm.objects.get().kind == "sos"
-    sos_device.refresh_from_db()
-    assert sos_device.battery == 77
-
-
-@pytest.mark.parametrize(
-    ("params", "reason"),
-    [
-        ({"id": "NOPE", "lat": "29.6", "lon": "91.1"}, b"unknown_device"),
-        ({"id": "SOS-0001", "lat": "95", "lon": "91.1"}, b"bad_coordinates"),
-        ({"id": "SOS-0001", "lat": "x", "lon": "91.1"}, b"bad_coordinates"),
-        ({"id": "SOS-0001", "lat": "29.6", "lon": "91.1", "timestamp": "1"}, b"timestamp_out"),
-    ],
-)
-def test_osmand_bad_input_is_400_with_a_dead_letter(sos_device, params, reason):
-    params.setdefault("timestamp", timezone.now().isoformat())
-    response = Client().get("/ingest/osmand", params)
-    assert response.status_code == 400 and reason in response.content
-    assert DeadLetter.objects.count() == 1 and DeviceEvent.objects.count() == 0
 
 
 def test_acknowledge_on_the_way_resolve(alarm, personas):

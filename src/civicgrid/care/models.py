@@ -93,6 +93,16 @@ class Device(models.Model):
     # {fence id: true when inside} as of the last evaluated position.
     fence_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The device's secret (care.credentials): its OsmAnd identifier and MQTT
+    # password. Only digests are kept; the secret is shown once when issued.
+    credential_digest = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    credential_broker_hash = models.CharField(max_length=200, blank=True, editable=False)
+    credential_hint = models.CharField(_("凭据开头"), max_length=8, blank=True, editable=False)
+    credential_issued_at = models.DateTimeField(
+        _("凭据签发时间"), null=True, blank=True, editable=False
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import MultiPolygon, Point, mapping, shape
 
+from civicgrid.care import credentials
 from civicgrid.care.models import Alarm, Device, DeviceBinding, Geofence, Responder
 from civicgrid.registry.models import Place, Resident
 
@@ -55,6 +56,8 @@ def _guardian(resident: Resident, rng: random.Random) -> tuple[str, str]:
 
 
 def _device(ident, kind, resident, model) -> Device:
+    """A demo device holds a credential nobody has seen: staff issue a new
+    one on its page to connect a real phone; the simulator issues its own."""
     return Device(
         ident=ident,
         kind=kind,
@@ -62,6 +65,8 @@ def _device(ident, kind, resident, model) -> Device:
         protocol=Device.Protocol.MQTT,
         resident=resident,
         place_code=resident.household.grid.code,
+        credential_issued_at=timezone.now(),
+        **credentials.stored_forms(credentials.new_secret()),
     )
 
 
