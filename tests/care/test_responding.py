@@ -97,6 +97,16 @@ def test_to_case(alarm, personas):
         alarm_move(alarm=alarm, action="to_case", actor=personas["staff_a"])
 
 
+def test_a_case_from_an_alarm_is_never_published(alarm, personas):
+    # Even in a category marked public: the channel alone keeps it private.
+    Category.objects.create(code="elderly_care", name="养老服务", group="民生服务", public=True)
+    case = alarm_move(alarm=alarm, action="to_case", actor=personas["staff_a"]).case
+    assert "顿珠" in case.description
+    assert Client().get("/open311/v2/requests.json").json() == []
+    single = Client().get(f"/open311/v2/requests/{case.number}.xml")
+    assert single.status_code == 404 and "顿珠" not in single.content.decode()
+
+
 def test_offline_raised_once(sos_device):
     handle_message("SOS-0001", message("h", "heartbeat"), received_at=timezone.now())
     later = timezone.now() + timedelta(hours=1)
