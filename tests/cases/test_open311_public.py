@@ -45,8 +45,7 @@ def plate_question(fire_lane):
     Question.objects.create(category=fire_lane, code="plate", label="车牌", datatype="string")
 
 
-def _make(channel, category, reporter, household, **extra) -> Case:
-    upload = SimpleUploadedFile("scene.jpg", jpeg_with_gps(), content_type="image/jpeg")
+def _make(channel, category, reporter, household, photo, **extra) -> Case:
     case, _ = case_report(
         channel=channel,
         category=category,
@@ -59,7 +58,7 @@ def _make(channel, category, reporter, household, **extra) -> Case:
         reporter_name=NAME,
         reporter_phone=PHONE,
         household=household,
-        photos=[prepare(upload)],
+        photos=[photo],
         **extra,
     )
     return case
@@ -70,6 +69,8 @@ def every_channel(fire_lane, plate_question, private_category, registry, persona
     """One case per channel in the public category and one in a private one;
     the public-channel ones each reach a stage where staff wrote something."""
     staff = personas["staff_a"]
+    upload = SimpleUploadedFile("scene.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    photo = prepare(upload)
     made = {"public": [], "private": []}
     for channel in Channel.values:
         for category in (fire_lane, private_category):
@@ -78,6 +79,7 @@ def every_channel(fire_lane, plate_question, private_category, registry, persona
                 category,
                 staff,
                 registry["household_a"],
+                photo,
                 description_public=True,  # even a reporter's consent...
             )
             case_move(case=case, action="comment", actor=staff, note=f"联系卓玛 {NOTE_PHONE}")
