@@ -93,6 +93,9 @@ def test_unknown_ids_and_paths_and_missing_tokens(api, personas):
     shaped(api.get("/api/v1/no-such-thing"), 404, "not_found")
     shaped(api.get("/api/v1/map/nope"), 404, "not_found")
     shaped(Client().get("/api/v1/households"), 401, "unauthenticated")
+    wrong = api.delete("/api/v1/households")
+    shaped(wrong, 405, "method_not_allowed")
+    assert set(wrong["Allow"].split(", ")) == {"GET", "POST"}
 
 
 def test_messages_follow_the_request_language(personas):

@@ -12,12 +12,14 @@ type 422, an offset past any table 422.
 
 import json
 import re
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import URLPattern
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -250,6 +252,32 @@ class CivicgridAPI(NinjaAPI):
             return self.error(request, 400, _("请求体不是有效的 JSON。"), "unparsable")
         codes = {404: "not_found", 405: "method_not_allowed", 409: "conflict", 429: "throttled"}
         return self.error(request, exc.status_code, str(exc), codes.get(exc.status_code, "error"))
+
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for url in urls:
+            if isinstance(url, URLPattern):
+                url.callback = self._json_not_allowed(url.callback)
+        return urls
+
+    def _json_not_allowed(self, view):
+        """ninja answers a method no operation takes with a plain-text 405."""
+
+        @wraps(view)
+        def answer(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            if not isinstance(response, HttpResponseNotAllowed):
+                return response
+            allowed = response["Allow"]
+            detail = _("这个接口不接受 %(method)s 请求,可用:%(allowed)s。") % {
+                "method": request.method,
+                "allowed": allowed,
+            }
+            shaped = self.error(request, 405, detail, "method_not_allowed")
+            shaped["Allow"] = allowed
+            return shaped
+
+        return answer
 
     # The OpenAPI document ----------------------------------------------------
 
