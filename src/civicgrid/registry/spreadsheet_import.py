@@ -49,6 +49,8 @@ _HEADER_SEARCH_ROWS = 5
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row(?=[\s>/])[^<>]{0,400}>")
 _ROW_TAG_MAX = 512
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d{1,9})["\']')
+# The parts of a workbook that hold sheets (xl/worksheets/sheet1.xml).
+_SHEET_PART = re.compile(r"(?i)worksheets/[^/]+\.xml$")
 _UNREADABLE = (
     InvalidFileException,
     zipfile.BadZipFile,
@@ -144,52 +146,60 @@ def _too_many_rows(errors) -> None:
     errors.append(ImportIssue(None, "", _("文件超过 %(n)d 行,请分批导入。") % {"n": limit}))
 
 
-def _unpacked_size(file) -> int | None:
-    """What the file's parts take once unpacked, from the zip's directory:
-    known before anything is decompressed (zipfile never inflates a part
-    past the size recorded there). None if it is no zip at all."""
+def _measure(file) -> str | None:
+    """Why the file is refused unread, or None. Its real size comes from the
+    zip's directory (zipfile never inflates a part past the size recorded
+    there) and from the rows in its sheets' raw XML, counted before openpyxl
+    parses anything: a sheet's own <dimension> may be absent or wrong, and
+    openpyxl reads a whole sheet without one just to find its size."""
+    last_line = settings.IMPORT_MAX_ROWS + _HEADER_SEARCH_ROWS
     try:
         with zipfile.ZipFile(file) as archive:
-            return sum(info.file_size for info in archive.infolist())
+            parts = archive.infolist()
+            if sum(part.file_size for part in parts) > settings.IMPORT_MAX_UNPACKED_BYTES:
+                limit = settings.IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024
+                return _("文件解压后超过 %(limit).0f MB,请分批导入。") % {"limit": limit}
+            for part in parts:
+                if not _SHEET_PART.search(part.filename):
+                    continue
+                with archive.open(part) as xml:
+                    count, last = _sheet_extent(xml)
+                if count > last_line:
+                    return _("文件超过 %(n)d 行,请分批导入。") % {"n": settings.IMPORT_MAX_ROWS}
+                if last > last_line:
+                    message = _("第%(line)d行超出了%(n)d行的上限;请删除表格末尾多余的行后再导入。")
+                    return message % {"line": last, "n": last_line}
     except _UNREADABLE:
-        return None
+        return None  # not a zip: load_workbook says so in its words
     finally:
         file.seek(0)
+    return None
 
 
-def _sheet_extent(workbook, sheet) -> tuple[int, int]:
-    """(rows, last row number) of the sheet, from its raw XML before openpyxl
-    parses any of it: a sheet's own <dimension> may be absent or wrong, and a
-    lone row far down would otherwise be reached through a million empty ones."""
+def _sheet_extent(xml) -> tuple[int, int]:
+    """(rows, last row number) of a sheet's XML, read in chunks, not parsed."""
     rows = last = 0
     buffer = b""
-    # ``_archive`` and ``_worksheet_path``: openpyxl 3.1's read-only sheet (pinned).
-    with workbook._archive.open(sheet._worksheet_path) as xml:
-        while chunk := xml.read(1 << 20):
-            buffer += chunk
-            end = 0
-            for tag in _ROW_TAG.finditer(buffer):
-                number = _ROW_NUMBER.search(tag[0])
-                rows, last = rows + 1, int(number[1]) if number else last + 1
-                end = tag.end()
-            # Keep what may hold a tag cut by the chunk's end.
-            buffer = buffer[max(end, len(buffer) - _ROW_TAG_MAX) :]
+    while chunk := xml.read(1 << 20):
+        buffer += chunk
+        end = 0
+        for tag in _ROW_TAG.finditer(buffer):
+            number = _ROW_NUMBER.search(tag[0])
+            rows, last = rows + 1, int(number[1]) if number else last + 1
+            end = tag.end()
+        # Keep what may hold a tag cut by the chunk's end.
+        buffer = buffer[max(end, len(buffer) - _ROW_TAG_MAX) :]
     return rows, last
 
 
 def _read_rows(file, result: ImportResult) -> list[ParsedRow] | None:
     """Every data row parsed; None if the file or its header cannot be used.
-    The work is bounded before parsing (unpacked size, rows in the sheet's
-    XML) and while parsing (rows read, the sheet's width, problems found)."""
+    The work is bounded before parsing (``_measure``) and while parsing (rows
+    read, the sheet's width, problems found)."""
     errors = result.errors
-    unpacked = _unpacked_size(file)
-    if unpacked is not None and unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
-        limit = settings.IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024
-        errors.append(
-            ImportIssue(
-                None, "", _("文件解压后超过 %(limit).0f MB,请分批导入。") % {"limit": limit}
-            )
-        )
+    refused = _measure(file)
+    if refused is not None:
+        errors.append(ImportIssue(None, "", refused))
         return None
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
@@ -199,14 +209,6 @@ def _read_rows(file, result: ImportResult) -> list[ParsedRow] | None:
     last_line = settings.IMPORT_MAX_ROWS + _HEADER_SEARCH_ROWS
     try:
         sheet = workbook.worksheets[0]
-        count, last = _sheet_extent(workbook, sheet)
-        if count > last_line:
-            _too_many_rows(errors)
-            return None
-        if last > last_line:
-            message = _("第%(line)d行超出了%(n)d行的上限;请删除表格末尾多余的行后再导入。")
-            errors.append(ImportIssue(None, "", message % {"line": last, "n": last_line}))
-            return None
         # Never trust the sheet's own <dimension>: rows and width are bounded
         # here, by the limit and by the header.
         sheet.reset_dimensions()
