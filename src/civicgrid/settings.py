@@ -228,8 +228,12 @@ TASKS = {
 
 # Excel imports larger than this are refused before parsing.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
-# A small compressed file can expand to millions of rows; refuse before parsing them all.
+# A small compressed file can expand to millions of rows: its size unpacked and
+# its rows are measured before any is parsed, and refused over these limits.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 256 * 1024 * 1024, minimum=1024)
+# Checking stops after this many problems: nobody fixes a file from a list longer.
+IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 1000, minimum=1)
 PAGE_SIZE = env_int("PAGE_SIZE", 50, minimum=1)
 # How long an API token lives; changing the password or deactivating the
 # account ends its tokens sooner.
@@ -253,6 +257,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+NINJA_PAGINATION_CLASS = "civicgrid.lib.api.Pagination"
 NINJA_PAGINATION_PER_PAGE = PAGE_SIZE
 NINJA_PAGINATION_MAX_LIMIT = env_int("API_MAX_LIMIT", 500, minimum=1)
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from civicgrid.access.models import AuditLog
@@ -64,6 +65,16 @@ def test_to_case(alarm, personas):
     assert alarm.case.channel == "device" and alarm.case.source == f"alarm:{alarm.pk}"
     with pytest.raises(ValidationError):
         alarm_move(alarm=alarm, action="to_case", actor=personas["staff_a"])
+
+
+def test_a_case_from_an_alarm_is_never_published(alarm, personas):
+    # Even in a category marked public: the channel alone keeps it private.
+    Category.objects.create(code="elderly_care", name="养老服务", group="民生服务", public=True)
+    case = alarm_move(alarm=alarm, action="to_case", actor=personas["staff_a"]).case
+    assert "顿珠" in case.description
+    assert Client().get("/open311/v2/requests.json").json() == []
+    single = Client().get(f"/open311/v2/requests/{case.number}.xml")
+    assert single.status_code == 404 and "顿珠" not in single.content.decode()
 
 
 def test_offline_raised_once(sos_device):

@@ -10,6 +10,7 @@ from ninja.security import HttpBearer
 
 from civicgrid.access import selectors
 from civicgrid.access.services import token_for, token_issue, token_revoke
+from civicgrid.lib.api import Error, error_body
 
 
 class BearerToken(HttpBearer):
@@ -32,10 +33,6 @@ class Credentials(Schema):
 class TokenOut(Schema):
     token: str
     expires_at: str
-
-
-class Message(Schema):
-    detail: str
 
 
 class TokenRow(Schema):
@@ -65,13 +62,13 @@ class TokenRow(Schema):
         return current is not None and current.pk == obj.pk
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: Message, 429: Message})
+@router.post("/token", auth=None, response={200: TokenOut, 401: Error, 429: Error})
 def issue_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if getattr(request, "axes_locked_out", False):
-        return Status(429, {"detail": _("登录失败次数过多,请稍后再试。")})
+        return Status(429, error_body(_("登录失败次数过多,请稍后再试。"), "locked_out"))
     if user is None:
-        return Status(401, {"detail": _("用户名或密码不正确。")})
+        return Status(401, error_body(_("用户名或密码不正确。"), "bad_credentials"))
     token, key = token_issue(user=user, name=_("API 登录"))
     return Status(200, {"token": key, "expires_at": token.expires_at.isoformat()})
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, may
@@ -192,7 +192,7 @@ class ResolveIn(Schema):
 
 
 @router.get("/devices", response=list[DeviceOut], tags=["care"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_devices(request, kind: str = ""):
     return selectors.device_list(user=request.user, kind=kind).order_by("ident")
 
@@ -295,7 +295,7 @@ def device_positions(request, device_id: int, start: datetime, end: datetime):
 
 
 @router.get("/alarms", response=list[AlarmOut], tags=["care"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_alarms(request, open: bool = False):
     return selectors.alarm_list(user=request.user, open_only=open)
 
@@ -332,7 +332,7 @@ def alarm_to_case(request, alarm_id: int, payload: NoteIn):
 
 
 @router.get("/geofences", response=list[GeofenceOut], tags=["care"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_geofences(request):
     return selectors.geofence_list(user=request.user)
 

@@ -79,6 +79,7 @@ class ReportForm(forms.Form):
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     address = forms.CharField(label=_("位置说明"), required=False, max_length=200)
     anonymous = forms.BooleanField(label=_("匿名上报"), required=False)
+    description_public = forms.BooleanField(label=_("描述可以公开"), required=False)
     client_key = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -124,6 +125,7 @@ class ReportForm(forms.Form):
             "lon": data["lon"],
             "address": data["address"],
             "anonymous": data["anonymous"],
+            "description_public": data["description_public"],
             "client_key": data["client_key"],
             "answers": self.answers(),
         }
@@ -162,6 +164,7 @@ class IntakeForm(ReportForm):
     reporter_name = forms.CharField(label=_("上报人姓名"), required=False, max_length=64)
     reporter_phone = forms.CharField(label=_("上报人电话"), required=False, max_length=20)
     anonymous = forms.BooleanField(label=_("上报人要求匿名"), required=False)
+    description_public = forms.BooleanField(label=_("上报人同意公开描述"), required=False)
     # Set by the "仍然提交" button after the nearby open cases were shown.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

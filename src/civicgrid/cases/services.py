@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import place_in_scope
-from civicgrid.cases import catalogue, notify
+from civicgrid.access.scoping import CHANGE, may, place_in_scope
+from civicgrid.cases import catalogue, notify, publication
 from civicgrid.cases.deadlines import FALLBACK, due
 from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority, Stage
 from civicgrid.cases.photos import attach
@@ -25,7 +25,7 @@ from civicgrid.registry.validation import normalise_phone
 MAX_PHOTOS = 6
 # Staff reporting at a desk file cases only where they work; everyone else
 # (riders, residents, third-party clients) may report anywhere.
-_SCOPE_BOUND_CHANNELS = {Channel.WEB}
+_SCOPE_BOUND_CHANNELS = {Channel.WEB, Channel.VISIT}
 
 
 def intake_key(*, channel: str, reporter=None, client=None, key: str = "") -> str | None:
@@ -70,9 +70,11 @@ def case_report(
     household=None,
     source: str = "",
     media_url: str = "",
+    description_public: bool = False,
 ) -> tuple[Case, bool]:
     """Create a case (or find the one a retried submission already created).
-    Returns (case, created).
+    Returns (case, created). ``description_public``: the reporter wrote the
+    description for the public (Open311 posts always are; see publication).
 
     A retry is told apart by its key's unique index when the case is
     written, not by a look-up before: a first submission (the usual case)
@@ -123,10 +125,17 @@ def case_report(
             return existing, False
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
     phone_masked = mask(phone, keep_start=3, keep_end=4)
+    reporter_name = reporter_name.strip()[:64] or (reporter.display_name if reporter else "")
     case = Case(
         channel=channel,
         category=category,
         description=description,
+        public_description=publication.intake_public_description(
+            channel=channel,
+            description=description,
+            chosen=description_public,
+            reporter_name=reporter_name,
+        ),
         reporter=reporter,
         place=place,
         place_code=place.code,
@@ -135,7 +144,7 @@ def case_report(
         address=address.strip()[:200],
         priority=priority or category.default_priority,
         answers=cleaned_answers,
-        reporter_name=reporter_name.strip()[:64] or (reporter.display_name if reporter else ""),
+        reporter_name=reporter_name,
         reporter_phone=phone,
         reporter_phone_masked=phone_masked,
         anonymous=anonymous,
@@ -194,6 +203,31 @@ def _create(case: Case, *, photos) -> None:
         message=_("新上报事件 %(number)s:%(category)s")
         % {"number": case.number, "category": case.category.name},
     )
+
+
+@transaction.atomic
+def case_publish(*, case: Case, user, text: str) -> Case:
+    """Approve the text Open311 shows for a case (an empty one withdraws it).
+    Only staff who handle the case's place, and only for a case whose channel
+    and category may be published at all (publication)."""
+    if not (may(user, CHANGE, Case) and place_in_scope(user, case.place)):
+        raise PermissionDenied(_("只有管辖该事件的工作人员可以审核公开说明。"))
+    text = publication.clean_public_text(text)
+    if text and not publication.may_be_published(case):
+        raise ValidationError(
+            {"public_description": _("该事件的来源或类别不对外公开,不能发布公开说明。")}
+        )
+    before = case.public_description
+    if text != before:
+        case.public_description = text
+        case.save(update_fields=["public_description"])
+        audit.record(
+            user=user,
+            action=AuditLog.Action.UPDATE,
+            obj=case,
+            changes={"public_description": [before, text]},
+        )
+    return case
 
 
 def photo_original_revealed(*, user, photo: Photo) -> None:

@@ -19,6 +19,7 @@ from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.cases import exports, figures, notify, selectors, services
 from civicgrid.cases.models import Case
+from civicgrid.lib import xlsx
 from civicgrid.lib.photos import copy_response, original_response
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options, scope_places
@@ -206,5 +207,5 @@ def case_figures_export(request):
         export.file,
         as_attachment=True,
         filename=export.filename,
-        content_type=exports.XLSX_CONTENT_TYPE,
+        content_type=xlsx.CONTENT_TYPE,
     )

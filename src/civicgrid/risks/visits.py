@@ -148,7 +148,7 @@ def visit_log(
             )
         if case_category is not None:
             visit.case, _created = case_report(
-                channel=Channel.WEB,
+                channel=Channel.VISIT,
                 category=case_category,
                 description=visit.needs,
                 reporter=user,
