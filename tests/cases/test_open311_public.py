@@ -15,9 +15,9 @@ from django.test import Client
 from civicgrid.access.models import AuditLog
 from civicgrid.cases import publication
 from civicgrid.cases.models import Case, Category, Channel, Question
-from civicgrid.cases.photos import prepare
 from civicgrid.cases.services import case_publish, case_report
 from civicgrid.cases.workflow import case_move
+from civicgrid.lib.photos import prepare
 from civicgrid.lib.public_text import blank_personal_numbers, public_address, public_point
 from tests.cases.conftest import jpeg_with_gps
 from tests.cases.test_open311 import BASE, FORMATS
