@@ -46,9 +46,12 @@ DEFAULT_RATE = float(os.environ.get("CIVICGRID_BENCH_ALARM_RATE", "600"))
 BASELINE_TABLE = "bench_alarm_baseline"
 
 
-def _client(name: str) -> paho.Client:
+def _client(name: str, on_message=None) -> paho.Client:
     client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=name)
-    client.connect("127.0.0.1", 1883)
+    if ingest_bench.AUTH:
+        client.username_pw_set(*ingest_bench.AUTH)
+    client.on_message = on_message
+    client.connect(ingest_bench.HOST, ingest_bench.PORT)
     client.loop_start()
     return client
 
@@ -71,11 +74,13 @@ def platform_side(devices, count: int, rate: float, run: str, say: Say) -> tuple
     background = spawn.Process(
         target=publisher.publish_positions,
         args=(ingest_bench.HOST, ingest_bench.PORT, f"bench-pos-{run}", prefix, places, rate,
-              run, stop),
+              run, stop, ingest_bench.AUTH),
         daemon=True,
     )  # fmt: skip
     background.start()
-    sos = publisher.Connection(ingest_bench.HOST, ingest_bench.PORT, f"bench-sos-{run}")
+    sos = publisher.Connection(
+        ingest_bench.HOST, ingest_bench.PORT, f"bench-sos-{run}", *ingest_bench.AUTH
+    )
     time.sleep(1.5)  # let the background flow settle
     console = get_user_model()(username="bench-console", is_superuser=True, is_active=True)
     # One feed for the whole run, as a console that stays open.
@@ -130,11 +135,8 @@ def baseline_side(count: int, run: str) -> list[float]:
         samples.append(time.perf_counter() - sent[msg_id])
         done.set()
 
-    subscriber = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"bench-sub-{run}")
-    subscriber.on_message = on_message
-    subscriber.connect("127.0.0.1", 1883)
+    subscriber = _client(f"bench-sub-{run}", on_message)
     subscriber.subscribe(topic, qos=1)
-    subscriber.loop_start()
     publisher = _client(f"bench-barepub-{run}")
     time.sleep(0.5)
     try:

@@ -109,7 +109,8 @@ def run(*, quick: bool = False, say: Say = print) -> list[Result]:
     )
     token, key = token_issue(actor=user, name="bench")
     client_row, api_key = client_key_issue(name=f"bench-{timezone.now():%H%M%S%f}")
-    category = Category.objects.filter(active=True).order_by("code").first()
+    # Open311 lists only published cases: read a public category's.
+    category = Category.objects.filter(active=True, public=True).order_by("code").first()
     place = Place.objects.filter(level="grid", centroid_lat__isnull=False).order_by("code").first()
     if category is None or place is None:
         raise RuntimeError("no categories or places: run civicgrid demo-data first")

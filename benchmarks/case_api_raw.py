@@ -30,9 +30,11 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
+# The public summary's text rules: plain functions, the same in both servers.
+from civicgrid.lib.public_text import blank_personal_numbers, public_address, public_point
+
 CONFIG = json.loads(Path(os.environ["CASE_API_RAW_CONFIG"]).read_text(encoding="utf-8"))
 ZONE = ZoneInfo(CONFIG["time_zone"])
-CLOSING = {"close", "fix_on_spot", "merge"}
 OPEN_STAGES = set(CONFIG["open_stages"])
 _SELECT_ITEMS = re.compile(r"^\s*SELECT\s+(?:DISTINCT\s+)?(.*?)\s+FROM\s", re.S | re.I)
 
@@ -178,7 +180,8 @@ def _rows(sql: str, rows: list[tuple]) -> list[dict]:
 
 
 def open311_requests(statements, results, scope) -> bytes:
-    """The last four statements: cases, their dispatches, events and photos."""
+    """The last four statements: cases, their dispatches, last event times and
+    photos; each case shaped as its public summary (civicgrid.cases.publication)."""
     cases, dispatches, events, photos = (
         _rows(sql, rows) for sql, rows in zip(statements[-4:], results[-4:], strict=True)
     )
@@ -187,12 +190,7 @@ def open311_requests(statements, results, scope) -> bytes:
         agencies.setdefault(row["cases_dispatch.case_id"], []).append(
             row["registry_organisation.name"]
         )
-    updated, notes = {}, {}
-    for row in events:
-        case_id = row["cases_caseevent.case_id"]
-        updated[case_id] = row["cases_caseevent.at"]
-        if row["cases_caseevent.action"] in CLOSING and row["cases_caseevent.note"].strip():
-            notes[case_id] = row["cases_caseevent.note"]
+    updated = {row["cases_caseevent.case_id"]: row["last"] for row in events}
     pictures: dict = {}
     for row in photos:
         pictures.setdefault(row["cases_photo.case_id"], row["cases_photo.key"])
@@ -202,35 +200,34 @@ def open311_requests(statements, results, scope) -> bytes:
     for c in cases:
         pk, stage = c["cases_case.id"], c["cases_case.stage"]
         is_open = stage in OPEN_STAGES
-        if stage == "rejected" and c["cases_case.reject_reason"]:
-            status_notes = c["cases_case.reject_reason"]
-        elif stage == "closed" and pk in notes:
-            status_notes = notes[pk]
-        else:
-            status_notes = labels[stage]
         photo = pictures.get(pk)
+        text = blank_personal_numbers(c["cases_case.public_description"])
+        lat, lon = public_point(c["cases_case.lat"], c["cases_case.lon"])
         out.append(
             {
                 "service_request_id": c["cases_case.number"],
                 "status": "open" if is_open else "closed",
-                "status_notes": status_notes,
+                "status_notes": labels[stage],
                 "service_name": c["cases_category.name"],
                 "service_code": c["cases_category.code"],
-                "description": c["cases_case.description"],
+                "description": text,
                 "agency_responsible": ", ".join(agencies.get(pk, ())),
                 "service_notice": "Past its deadline."
                 if c["cases_case.overdue"] and is_open
                 else "",
                 "requested_datetime": w3(c["cases_case.reported_at"]),
-                "updated_datetime": w3(updated.get(pk, c["cases_case.reported_at"])),
+                "updated_datetime": w3(updated.get(pk) or c["cases_case.reported_at"]),
                 "expected_datetime": w3(c["cases_case.due_at"]),
-                "address": c["cases_case.address"],
+                "address": public_address(c["cases_case.address"]),
                 "address_id": None,
                 "zipcode": None,
-                "lat": c["cases_case.lat"],
-                "long": c["cases_case.lon"],
-                "media_url": c["cases_case.media_url"]
-                or (f"{base}{_uuid(photo)}.jpg" if photo else None),
+                "lat": lat,
+                "long": lon,
+                "media_url": (
+                    c["cases_case.media_url"] or (f"{base}{_uuid(photo)}.jpg" if photo else None)
+                )
+                if text
+                else None,
             }
         )
     return json.dumps(out, ensure_ascii=False).encode()

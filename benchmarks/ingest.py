@@ -37,6 +37,7 @@ from pathlib import Path
 from tempfile import mkdtemp
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from shapely.geometry import shape
@@ -44,11 +45,16 @@ from shapely.geometry import shape
 from benchmarks import publisher
 from benchmarks.harness import Result, Say, ratio
 from civicgrid.care.models import Alarm, Device, DeviceEvent, Geofence
+from civicgrid.care.protocols.mqtt import broker
 from civicgrid.demo.scale import DEVICE_PREFIX, bulk_write
 
 NAME = "ingest"
-HOST, PORT = "127.0.0.1", 1883
-URL = f"mqtt://{HOST}:{PORT}"
+# The broker of MQTT_URL (its service account, when it has one), else the
+# local Mosquitto.
+URL = settings.MQTT_URL or "mqtt://127.0.0.1:1883"
+_BROKER = broker(URL)
+HOST, PORT = _BROKER.host, _BROKER.port
+AUTH = (_BROKER.username, _BROKER.password or "") if _BROKER.username else ()
 WINDOW = 800
 PUBLISHERS = 1  # a raw-socket publisher sends >100,000 msg/s on one core
 PROCESSES = int(os.environ.get("CIVICGRID_BENCH_INGEST_PROCESSES", "1"))
@@ -295,6 +301,7 @@ def platform_side(payloads, run: str, *, processes: int, timeout: float = 300.0)
                 WINDOW // PUBLISHERS,
                 stats,
                 n,
+                AUTH,
             ),
             daemon=True,
         )  # fmt: skip

@@ -40,11 +40,15 @@ def publish_packet(topic: str, payload: bytes, mid: int) -> bytes:
 class Connection:
     """One MQTT connection that publishes at QoS 1 and counts the broker's PUBACKs."""
 
-    def __init__(self, host: str, port: int, client_id: str):
+    def __init__(self, host: str, port: int, client_id: str, username="", password=""):
         self.sock = socket.create_connection((host, port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # Protocol "MQTT" level 4, clean session, no keepalive (runs are short).
-        body = _string("MQTT") + b"\x04\x02\x00\x00" + _string(client_id)
+        # Protocol "MQTT" level 4, clean session, no keepalive (runs are short);
+        # with a user name and password when the broker wants them.
+        flags = 0x02 | (0xC0 if username else 0)
+        body = _string("MQTT") + bytes([4, flags, 0, 0]) + _string(client_id)
+        if username:
+            body += _string(username) + _string(password)
         self.sock.sendall(b"\x10" + _length(len(body)) + body)
         connack = self._read(4)
         if connack[0] != 0x20 or connack[3] != 0:
@@ -97,14 +101,14 @@ class Connection:
             self.sock.close()
 
 
-def publish_windowed(host, port, client_id, items, committed, share, window, stats, slot):
+def publish_windowed(host, port, client_id, items, committed, share, window, stats, slot, auth=()):
     """Publish ``items`` ((topic, payload bytes)) at QoS 1 as fast as the
     ingest keeps up: never more than ``window`` (this publisher's share of the
     global window) ahead of its ``share`` of the committed rows, since the
     broker drops QoS 1 messages beyond a client's queue (1,000 by default).
     Writes the seconds it took and the CPU seconds it used into
-    ``stats[2 * slot]`` and ``stats[2 * slot + 1]``."""
-    connection = Connection(host, port, client_id)
+    ``stats[2 * slot]`` and ``stats[2 * slot + 1]``. ``auth``: (user, password)."""
+    connection = Connection(host, port, client_id, *auth)
     packets = [connection.packet(topic, payload) for topic, payload in items]
     started, cpu = time.perf_counter(), time.process_time()
     sent, chunk = 0, 25
@@ -122,10 +126,10 @@ def publish_windowed(host, port, client_id, items, committed, share, window, sta
     connection.close()
 
 
-def publish_positions(host, port, client_id, prefix, devices, rate, run, stop):
+def publish_positions(host, port, client_id, prefix, devices, rate, run, stop, auth=()):
     """Positions for ``devices`` ((ident, lat, lon)) at ``rate`` a second
     until ``stop``, sent every 10 ms in small bursts."""
-    connection = Connection(host, port, client_id)
+    connection = Connection(host, port, client_id, *auth)
     tick = 0.01
     started = time.perf_counter()
     n = 0

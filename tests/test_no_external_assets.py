@@ -9,12 +9,16 @@ import civicgrid
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
 
 
-def test_templates_load_nothing_from_elsewhere():
+def template_lines_matching(*patterns: re.Pattern) -> list[str]:
+    """path:line of every template line that one of ``patterns`` finds."""
     package = Path(civicgrid.__file__).parent
-    offenders = [
+    return [
         f"{path.relative_to(package)}:{number}"
         for path in package.rglob("templates/**/*.html")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if EXTERNAL.search(line)
+        if any(pattern.search(line) for pattern in patterns)
     ]
-    assert offenders == []
+
+
+def test_templates_load_nothing_from_elsewhere():
+    assert template_lines_matching(EXTERNAL) == []

@@ -15,6 +15,8 @@ PUBLIC = {
     "api:issue_token",
     "api:openapi-json",
     "api:openapi-view",
+    # Any other path under api/ is the API's JSON 404, for everyone.
+    "api_not_found",
     # Open311 is for third-party clients; its GETs are public by design.
     "open311:discovery",
     "open311:services",

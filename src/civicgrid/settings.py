@@ -1,14 +1,18 @@
 """Every setting comes from an environment variable (see .env.example)."""
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.lib.env import env_bool, env_choice, env_int, env_list, env_str
+from civicgrid.lib.keys import weakness as key_weakness
+from civicgrid.lib.maps import tile_sources
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("CIVICGRID_DATA_DIR", str(Path.cwd() / "data"))).resolve()
@@ -30,6 +34,13 @@ if PRODUCTION and _DEFAULT_DATA_KEY in DATA_KEYS:
     raise ImproperlyConfigured(
         "CIVICGRID_DATA_KEY must be set in production (CIVICGRID_ENV=production)."
     )
+# Older data keys only decrypt what they once encrypted; the key in use must be strong.
+for _name, _key in (("SECRET_KEY", SECRET_KEY), ("CIVICGRID_DATA_KEY", DATA_KEYS[0])):
+    if PRODUCTION and (_why := key_weakness(_key)):
+        raise ImproperlyConfigured(
+            f"{_name} {_why}: make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
@@ -64,6 +75,7 @@ MIDDLEWARE = [
     # /healthz and /readyz first: no session, login, host check or redirect.
     "civicgrid.ops.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "civicgrid.access.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -148,6 +160,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "civicgrid.access.views.locked_out"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "civicgrid.access.client_ip.client_ip"
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -176,10 +189,37 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS: redirect plain HTTP (paths matching SECURE_REDIRECT_EXEMPT, regular
+# expressions without the leading slash, stay reachable over HTTP, e.g. for
+# trackers that cannot speak TLS) and tell browsers to come back only over HTTPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", [])
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+# Behind a reverse proxy that terminates TLS: the header it sets and the value
+# that means HTTPS, e.g. "HTTP_X_FORWARDED_PROTO,https". Empty: no proxy.
+_PROXY_SSL_HEADER = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _PROXY_SSL_HEADER and len(_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_PROXY_SSL_HEADER) or None
+# Addresses (or networks, e.g. 10.0.0.0/24) of the reverse proxies in front of
+# civicgrid. Only a request from one of them may name the client's address in
+# X-Forwarded-For (the login lock-out counts failures per address).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from None
 
 TASKS = {
     "default": {
@@ -190,9 +230,15 @@ TASKS = {
 
 # Excel imports larger than this are refused before parsing.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
-# A small compressed file can expand to millions of rows; refuse before parsing them all.
+# A small compressed file can expand to millions of rows: its size unpacked and
+# its rows are measured before any is parsed, and refused over these limits.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 256 * 1024 * 1024, minimum=1024)
+# Checking stops after this many problems: nobody fixes a file from a list longer.
+IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 1000, minimum=1)
 PAGE_SIZE = env_int("PAGE_SIZE", 50, minimum=1)
+# How long an API token lives; changing the password or deactivating the
+# account ends its tokens sooner.
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
 
 LOGGING = {
@@ -213,6 +259,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+NINJA_PAGINATION_CLASS = "civicgrid.lib.api.Pagination"
 NINJA_PAGINATION_PER_PAGE = PAGE_SIZE
 NINJA_PAGINATION_MAX_LIMIT = env_int("API_MAX_LIMIT", 500, minimum=1)
 
@@ -231,6 +278,28 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DUPLICATE_RADIUS_METRES = env_int("DUPLICATE_RADIUS_METRES", 50, minimum=1)
 # Map tiles, e.g. https://tile.example/{z}/{x}/{y}.png; none: a plain background.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+
+# Volunteers: how long the code a volunteer shows at an exchange counter to
+# consent to a redemption stays good.
+REDEMPTION_CODE_MINUTES = env_int("REDEMPTION_CODE_MINUTES", 10, minimum=1)
+
+# Content-Security-Policy on every response: scripts, styles and everything
+# else only from the platform itself (no inline script, no inline handler,
+# no eval), map tiles also from MAP_TILE_URL's host; nothing may frame a page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *tile_sources(MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Care devices: the broker `civicgrid run` ingests from (e.g. mqtt://127.0.0.1:1883;
 # empty: OsmAnd HTTP only), when a silent device counts as offline, how long an
@@ -259,3 +328,24 @@ OPS_SILENT_SECONDS = env_int("OPS_SILENT_SECONDS", 30, minimum=2)
 OPS_LAG_SECONDS = env_int("OPS_LAG_SECONDS", 30, minimum=1)
 if OPS_SILENT_SECONDS <= OPS_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("OPS_SILENT_SECONDS must be longer than OPS_HEARTBEAT_SECONDS.")
+# A device message larger than this is a dead letter, unparsed (a real one is
+# under 1 KB; the broker's max_packet_size refuses larger ones first), and so
+# is one dated further back or ahead than these (a phone's offline buffer; a
+# clock's drift): it is never drawn into a track.
+INGEST_MAX_MESSAGE_BYTES = env_int("INGEST_MAX_MESSAGE_BYTES", 16 * 1024, minimum=1024)
+INGEST_MAX_AGE_HOURS = env_int("INGEST_MAX_AGE_HOURS", 7 * 24, minimum=1)
+INGEST_MAX_AHEAD_MINUTES = env_int("INGEST_MAX_AHEAD_MINUTES", 10, minimum=1)
+# Dead letters (unusable device messages, OsmAnd calls with an unknown
+# credential): at most this many a minute from one source (a device, an
+# address) in each process, the rest only counted in the log; kept this many days.
+DEAD_LETTERS_PER_MINUTE = env_int("DEAD_LETTERS_PER_MINUTE", 20, minimum=1)
+DEAD_LETTER_RETENTION_DAYS = env_int("DEAD_LETTER_RETENTION_DAYS", 14, minimum=1)
+# Mosquitto's password and ACL files, written by `civicgrid broker-config` and
+# again by the worker whenever device credentials change (empty: not written);
+# the broker is sent SIGHUP to reread them when its pid file is given. The
+# platform's own clients (ingest, simulator) sign in with MQTT_URL's user and
+# password, which go into the password file as the service account.
+MOSQUITTO_PASSWORD_PATH = env_str("MOSQUITTO_PASSWORD_PATH", "")
+MOSQUITTO_ACL_PATH = env_str("MOSQUITTO_ACL_PATH", "")
+MOSQUITTO_PID_PATH = env_str("MOSQUITTO_PID_PATH", "")
+MQTT_TOPIC_PREFIX = env_str("MQTT_TOPIC_PREFIX", "civicgrid/devices")

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from civicgrid.api import api
 from civicgrid.care.views import osmand_ingest
+from civicgrid.lib.api import not_found
 
 urlpatterns = [
     path("", include("civicgrid.web.urls")),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("ops/", include("civicgrid.ops.urls")),
     path("ingest/osmand", osmand_ingest, name="ingest_osmand"),
     path("api/v1/", api.urls),
+    # What no operation answers: the API's 404, in JSON.
+    re_path(r"^api/", not_found, name="api_not_found"),
     path("open311/v2/", include("civicgrid.cases.open311_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -55,7 +55,7 @@ def test_timing_counts_calls_and_rates():
 @pytest.fixture
 def small_scale(places):
     category = Category.objects.create(
-        code="sanitation", name="环境卫生", group="市容环境", default_priority="normal"
+        code="sanitation", name="环境卫生", group="市容环境", default_priority="normal", public=True
     )
     Deadline.objects.create(
         category=category, priority="normal", checkin_hours=4, handle_hours=24, close_hours=48
@@ -114,7 +114,7 @@ def test_bench_case_api_end_to_end_over_http(places, tmp_path):
     """The case API is served by uvicorn processes (the platform and the raw
     baseline), which see only committed rows: a transactional test."""
     Category.objects.create(
-        code="sanitation", name="环境卫生", group="市容环境", default_priority="normal"
+        code="sanitation", name="环境卫生", group="市容环境", default_priority="normal", public=True
     )
     load_scale(residents=30, devices=2, cases=200)
     out = tmp_path / "results.json"
@@ -143,7 +143,7 @@ def test_bench_ingest_end_to_end_through_the_broker(places, tmp_path):
 
     require_broker()
     Category.objects.create(
-        code="sanitation", name="环境卫生", group="市容环境", default_priority="normal"
+        code="sanitation", name="环境卫生", group="市容环境", default_priority="normal", public=True
     )
     load_scale(residents=30, devices=5, cases=20)
     names = ["ingest"] + (["alarm_latency"] if connection.vendor == "postgresql" else [])

@@ -1,6 +1,7 @@
 """A volunteer checks in by the activity's QR code and out again two hours
-later, earning points by the published rule; an operator at the 泽新社区
-counter redeems a schoolbag for them and shows the receipt. Real chromium;
+later, earning points by the published rule; they make a redemption code on
+their own page, and an operator at the 泽新社区 counter, given their number
+and that code, redeems a schoolbag for them and shows the receipt. Real chromium;
 the server's clock is moved with time_machine (same process as live_server)."""
 
 from datetime import timedelta
@@ -75,9 +76,14 @@ def test_check_in_by_qr_then_redeem_a_schoolbag(
     earned = ledger.balance(ledger.volunteer_account(volunteer))
     assert earned == signup.points
 
+    # The volunteer consents: a code from their own page, told to the counter.
+    me.goto("/volunteers/me/")
+    me.get_by_role("button", name="生成兑换码").click()
+    code = me.locator(".redemption-code").inner_text().strip()
     desk = log_in(phone(), "operator")
     desk.goto(f"/volunteers/exchange/{schoolbag.counter_id}/")
     desk.fill("input[name=volunteer]", volunteer.number)
+    desk.fill("input[name=code]", code)
     desk.get_by_role("button", name="查询").click()
     desk.get_by_role("button", name="兑换书包").click()
     number = desk.locator(".case-number").inner_text().strip()

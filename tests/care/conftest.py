@@ -55,6 +55,15 @@ def child_device(registry, personas):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_dead_letter_allowance():
+    """Each test may write its dead letters: the per-source allowance is
+    per process, and the suite is one process."""
+    from civicgrid.care import pipeline
+
+    pipeline.dead_letter_allowance.reset()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_fence_index():
     """Each test starts with an empty in-memory fence index: a rolled-back
     test's fences could come back with the same ids and fingerprint."""

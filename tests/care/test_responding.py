@@ -1,4 +1,4 @@
-"""OsmAnd HTTP, the alarm state machine and its ladder, pages and API."""
+"""The alarm state machine and its ladder, pages and API."""
 
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from civicgrid.access.models import AuditLog
 from civicgrid.care.alarms import alarm_move
-from civicgrid.care.models import Alarm, DeadLetter, DeviceEvent
+from civicgrid.care.models import Alarm
 from civicgrid.care.pipeline import handle_message
 from civicgrid.care.tasks import escalate_alarms, mark_offline, plan_reminders
 from civicgrid.cases.models import Category
@@ -23,36 +23,6 @@ def alarm(sos_device):
         "SOS-0001", message("m1", "sos", lat=29.65, lon=91.15), received_at=timezone.now()
     )
     return Alarm.objects.get()
-
-
-def test_osmand_get_and_post_with_sos(sos_device):
-    client = Client()
-    ts = int(timezone.now().timestamp())
-    params = {"id": "SOS-0001", "lat": "29.65", "lon": "91.15", "timestamp": str(ts), "batt": "77"}
-    assert client.get("/ingest/osmand", params).status_code == 200
-    retried = client.get("/ingest/osmand", params)
-    assert retried.status_code == 200 and retried.content == b"duplicate"
-    response = client.post("/ingest/osmand", {**params, "alarm": "sos", "timestamp": str(ts + 5)})
-    assert response.status_code == 200
-    assert DeviceEvent.objects.count() == 2 and Alarm.objects.get().kind == "sos"
-    sos_device.refresh_from_db()
-    assert sos_device.battery == 77
-
-
-@pytest.mark.parametrize(
-    ("params", "reason"),
-    [
-        ({"id": "NOPE", "lat": "29.6", "lon": "91.1"}, b"unknown_device"),
-        ({"id": "SOS-0001", "lat": "95", "lon": "91.1"}, b"bad_coordinates"),
-        ({"id": "SOS-0001", "lat": "x", "lon": "91.1"}, b"bad_coordinates"),
-        ({"id": "SOS-0001", "lat": "29.6", "lon": "91.1", "timestamp": "1"}, b"timestamp_out"),
-    ],
-)
-def test_osmand_bad_input_is_400_with_a_dead_letter(sos_device, params, reason):
-    params.setdefault("timestamp", timezone.now().isoformat())
-    response = Client().get("/ingest/osmand", params)
-    assert response.status_code == 400 and reason in response.content
-    assert DeadLetter.objects.count() == 1 and DeviceEvent.objects.count() == 0
 
 
 def test_acknowledge_on_the_way_resolve(alarm, personas):
@@ -96,6 +66,16 @@ def test_to_case(alarm, personas):
     assert alarm.case.channel == "device" and alarm.case.source == f"alarm:{alarm.pk}"
     with pytest.raises(ValidationError):
         alarm_move(alarm=alarm, action="to_case", actor=personas["staff_a"])
+
+
+def test_a_case_from_an_alarm_is_never_published(alarm, personas):
+    # Even in a category marked public: the channel alone keeps it private.
+    Category.objects.create(code="elderly_care", name="养老服务", group="民生服务", public=True)
+    case = alarm_move(alarm=alarm, action="to_case", actor=personas["staff_a"]).case
+    assert "顿珠" in case.description
+    assert Client().get("/open311/v2/requests.json").json() == []
+    single = Client().get(f"/open311/v2/requests/{case.number}.xml")
+    assert single.status_code == 404 and "顿珠" not in single.content.decode()
 
 
 def test_offline_raised_once(sos_device):
@@ -192,3 +172,76 @@ def test_professionals_on_the_ladder_hold_the_role_and_the_place(sos_device, per
         actor=None, device=sos_device, kind=Kind.GUARDIAN, user=personas["resident"]
     )
     assert sos_device.responders.count() == before + 2
+
+
+def _grid_b_worker(places):
+    from civicgrid.access.roles import Role
+    from tests.conftest import _user
+
+    return _user("grid_b", Role.GRID_WORKER, scope_place=places["grid_b"])
+
+
+def test_a_responder_row_from_before_the_rule_shows_nothing(
+    child_device, personas, places, api_for
+):
+    """A grid worker of another grid put on a child's ladder before the rule
+    (or moved since) neither sees the device nor reads the track."""
+    from civicgrid.care.models import Responder
+
+    device, _fence = child_device
+    outsider = _grid_b_worker(places)
+    Responder.objects.create(device=device, order=2, kind="grid_worker", user=outsider)
+    handle_message("CHILD-0001", message("p", lat=29.65, lon=91.15), received_at=timezone.now())
+    start = (timezone.now() - timedelta(hours=1)).isoformat()
+    end = (timezone.now() + timedelta(hours=1)).isoformat()
+    api = api_for(outsider)
+    assert api.get(f"/api/v1/devices/{device.pk}").status_code == 404
+    assert (
+        api.get(f"/api/v1/devices/{device.pk}/positions", {"start": start, "end": end}).status_code
+        == 404
+    )
+    # Family stand on the ladder wherever they live.
+    guardian = api_for(personas["resident"])
+    assert (
+        guardian.get(
+            f"/api/v1/devices/{device.pk}/positions", {"start": start, "end": end}
+        ).status_code
+        == 200
+    )
+
+
+def test_the_migration_removes_responders_outside_role_or_place(child_device, personas, places):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from civicgrid.access.models import AuditLog
+    from civicgrid.care.models import Responder
+
+    migration = import_module(
+        "civicgrid.care.migrations.0003_remove_responders_outside_role_or_place"
+    )
+    device, _fence = child_device  # rung 1: the guardian
+    outsider = _grid_b_worker(places)
+    rows = [
+        ("grid_worker", outsider),  # another grid: removed
+        ("doctor", personas["doctor_a"]),  # in place, right role: kept
+        ("duty_staff", personas["grid_a"]),  # wrong role: removed
+        ("grid_worker", personas["grid_a"]),  # kept
+        ("duty_staff", personas["staff_b"]),  # another community: removed
+    ]
+    for order, (kind, user) in enumerate(rows, start=2):
+        Responder.objects.create(device=device, order=order, kind=kind, user=user)
+    migration.remove_unfounded(apps, None)
+    ladder = list(
+        device.responders.order_by("order").values_list("order", "kind", "user__username")
+    )
+    assert ladder == [
+        (1, "guardian", "resident"),
+        (2, "doctor", "doctor_a"),
+        (3, "grid_worker", "grid_a"),
+    ]
+    removed = AuditLog.objects.filter(object_type="care.responder", action="delete")
+    assert sorted(removed.values_list("changes__user", flat=True)) == sorted(
+        [outsider.pk, personas["grid_a"].pk, personas["staff_b"].pk]
+    )

@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import get_resolver
 
 from civicgrid.care import services
 from civicgrid.care.models import Alarm, Device, DeviceEvent, Responder
@@ -17,6 +18,13 @@ from tests.care.mqtt import start_ingest, stop_ingest, unique
 HOME = (29.65, 91.15)
 # Every day, all day: the fence watches whenever the test runs.
 ALWAYS = [{"days": [0, 1, 2, 3, 4, 5, 6], "from": "00:00", "to": "23:59:59"}]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _urls_loaded():
+    """The URLconf imports every app (seconds on a busy machine): loaded
+    before the clock of a timed run starts, not by its first request."""
+    assert get_resolver().url_patterns
 
 
 @pytest.fixture

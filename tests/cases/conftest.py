@@ -26,6 +26,7 @@ def fire_lane(fire):
         group="安全隐患",
         keywords="消防,通道",
         fixable_on_spot=True,
+        public=True,
     )
     category.departments.add(fire)
     Deadline.objects.create(

@@ -2,16 +2,20 @@
 no reporter data, an audit row, and refusal for roles without export."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from civicgrid.access.models import AuditLog
-from civicgrid.cases.exports import cases_export
+from civicgrid.cases import figures
+from civicgrid.cases.exports import cases_export, figures_export
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
+from tests.lib.test_xlsx import HOSTILE, assert_all_text
 
 HEADERS = [
     "案卷号",
@@ -112,3 +116,41 @@ def test_roles_without_export_are_refused(two_cases, personas, role):
 def test_rider_is_refused_even_for_own_reports(two_cases, rider):
     with pytest.raises(PermissionDenied):
         export(rider)
+
+
+def test_formula_looking_text_is_exported_as_text(fire_lane, places, personas, fire):
+    """Every text column of the case export and of the figures export, each
+    holding a value a spreadsheet would run as a formula."""
+    # (Descriptions and addresses are stripped at intake: no leading tab there.)
+    category, grid, department, description, address = (HOSTILE[n] for n in (0, 1, 2, 3, 6))
+    fire_lane.name = category
+    fire_lane.save()
+    places["grid_a"].name = grid
+    places["grid_a"].save()
+    fire.name = department
+    fire.save()
+    case, _ = case_report(
+        channel="mobile",
+        category=fire_lane,
+        description=description,
+        reporter=personas["staff_a"],
+        place=places["grid_a"],
+        address=address,
+        answers={"blocked_by": "car"},
+    )
+    case_move(case=case, action="accept", actor=personas["staff_a"])
+    case_move(case=case, action="dispatch", actor=personas["staff_a"], departments=[fire])
+    response = export(personas["admin"])
+    planted = [category, grid, department, description, address]
+    assert_all_text(b"".join(response.streaming_content), planted=planted)
+
+    today = timezone.localdate()
+    rows = figures.case_figures_by_place_category_month(
+        user=personas["admin"],
+        start=today.replace(day=1),
+        end=today + timedelta(days=1),
+        parent=places["community_a"],
+    )
+    assert rows
+    made = figures_export(user=personas["admin"], place=places["community_a"], rows=rows)
+    assert_all_text(made.file.read(), planted=[category, grid])

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from civicgrid.access.roles import Role
 from civicgrid.cases import figures
 from civicgrid.cases.models import Case, CaseTally, Category, Deadline
-from civicgrid.cases.photos import prepare
 from civicgrid.cases.services import case_report
 from civicgrid.cases.tallies import COUNTS, tally_differences, tally_rebuild
 from civicgrid.cases.workflow import case_move
+from civicgrid.lib.photos import prepare
 from tests.cases.conftest import jpeg_with_gps
 from tests.conftest import _user
 

@@ -7,8 +7,8 @@ from PIL import Image
 
 from civicgrid.cases.duplicates import nearby_open
 from civicgrid.cases.models import Case
-from civicgrid.cases.photos import prepare
 from civicgrid.cases.services import case_report
+from civicgrid.lib.photos import prepare
 
 
 def report(fire_lane, rider, **kw):

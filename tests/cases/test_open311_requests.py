@@ -13,9 +13,9 @@ from PIL import Image
 
 from civicgrid.cases import open311
 from civicgrid.cases.models import Case
-from civicgrid.cases.photos import prepare
-from civicgrid.cases.services import case_report
+from civicgrid.cases.services import case_publish, case_report
 from civicgrid.cases.workflow import case_move
+from civicgrid.lib.photos import prepare
 from tests.cases.conftest import jpeg_with_gps
 from tests.cases.test_open311 import BASE, FORMATS, errors, parse, rows
 from tests.conftest import SQUARE, _place
@@ -65,6 +65,8 @@ def get(path="requests", fmt="json", **params):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_list_fields_in_both_formats(case_a, personas, fire, fmt):
+    # A rider's description is published once staff approve it as the public text.
+    case_publish(case=case_a, actor=personas["staff_a"], text=case_a.description)
     case_move(case=case_a, action="accept", actor=personas["staff_a"])
     case_move(case=case_a, action="dispatch", actor=personas["staff_a"], departments=[fire])
     case_a.refresh_from_db()
@@ -151,8 +153,9 @@ def test_status_filter_and_notes(fire_lane, case_a, personas, places, photo_uplo
     assert len(numbers(get(status=""))) == 3  # empty is absent
     assert errors(get(status="pending"), "json", 400)
     notes = {row["service_request_id"]: row for row in rows(get(), "json")}
-    assert notes[rejected.number]["status_notes"] == "重复上报"
-    assert notes[fixed.number]["status_notes"] == "已联系车主挪车"
+    # Staff's reasons and closing notes are theirs, not the public's: the stage shows.
+    assert notes[rejected.number]["status_notes"] == "不予立案"
+    assert notes[fixed.number]["status_notes"] == "已结案"
     assert notes[case_a.number]["status_notes"] == "已上报"
     assert notes[rejected.number]["status"] == notes[fixed.number]["status"] == "closed"
 
@@ -180,7 +183,7 @@ def test_a_given_media_url_wins(fire_lane, api_key_post):
 def test_service_code_filter(fire_lane, places):
     from civicgrid.cases.models import Category
 
-    noise = Category.objects.create(code="noise", name="噪声扰民", group="环境")
+    noise = Category.objects.create(code="noise", name="噪声扰民", group="环境", public=True)
     lane = report(fire_lane)
     loud = report(noise, answers={})
     assert numbers(get(service_code="noise")) == [loud.number]

@@ -105,7 +105,7 @@ def test_reporter_sees_and_rates_own_case(case_a, rider, personas, client_for):
 
 
 def _prepared():
-    from civicgrid.cases.photos import prepare
+    from civicgrid.lib.photos import prepare
 
     return prepare(SimpleUploadedFile("fixed.jpg", jpeg_with_gps(), content_type="image/jpeg"))
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from civicgrid.cases.models import Case, CaseEvent, Dispatch, Stage
-from civicgrid.cases.photos import prepare
 from civicgrid.cases.workflow import allowed_actions, case_move
+from civicgrid.lib.photos import prepare
 from civicgrid.notify.models import Notice
 from tests.flows import put_in_stage
 

@@ -1,6 +1,7 @@
 """Excel import and export of household registers (C1)."""
 
 import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -11,7 +12,15 @@ from openpyxl import Workbook, load_workbook
 
 from civicgrid.access.models import AuditLog, User
 from civicgrid.registry.filters import ResidentFilter
-from civicgrid.registry.models import Household, Organisation, Place, Resident, ResidentTag
+from civicgrid.registry.models import (
+    Household,
+    Organisation,
+    Place,
+    Resident,
+    ResidentTag,
+    TargetGroup,
+)
+from civicgrid.registry.services import set_personal_data
 from civicgrid.registry.spreadsheet_export import (
     register_export_households,
     register_export_residents,
@@ -19,6 +28,7 @@ from civicgrid.registry.spreadsheet_export import (
 from civicgrid.registry.spreadsheet_import import register_import
 from civicgrid.registry.spreadsheets import register_template
 from civicgrid.registry.validation import id_check_digit
+from tests.lib.test_xlsx import HOSTILE, assert_all_text
 
 pytestmark = pytest.mark.django_db
 
@@ -328,3 +338,118 @@ def test_cells_that_cannot_stand_for_data(people):
         (3, "身份证号"),
         (4, "重点人群"),
     }
+
+
+def test_formula_looking_text_is_exported_as_text(people, tree):
+    """Every text column of both register exports and of the template."""
+    name, address, note, household_note, group = HOSTILE[0], HOSTILE[1], HOSTILE[2], "@x", "+组"
+    household = Household.objects.create(
+        number="=H1", grid=tree["grid_a"], address=address, note=household_note
+    )
+    resident = Resident(household=household, name=name, gender="male", note=note,
+                        birth_date=date(1950, 1, 1), relation_to_head="head")  # fmt: skip
+    set_personal_data(resident, id_number="", phone="")
+    resident.save()
+    household.head = resident
+    household.save()
+    tagged = TargetGroup.objects.create(code="hostile", name=group, name_en="x")
+    ResidentTag.objects.create(resident=resident, group=tagged)
+    tree["grid_a"].name = "-网格"
+    tree["grid_a"].save()
+    residents = register_export_residents(user=people["staff_a"], filters=None)
+    assert_all_text(residents.file.read(), planted=["=H1", name, address, note, group])
+    households = register_export_households(user=people["staff_a"], filters=None)
+    planted = ["=H1", "-网格", address, name, household_note]
+    assert_all_text(households.file.read(), planted=planted)
+    assert_all_text(register_template(), planted=[group])
+
+
+# Hostile files: the work an import does is bounded before and while parsing.
+
+_SHEET = "xl/worksheets/sheet1.xml"
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def crafted(rows: list[str], dimension: str = "") -> io.BytesIO:
+    """A real workbook whose first sheet's XML is ``rows`` (raw <row>s), with
+    the given <dimension> element or none at all."""
+    header = "".join(_cell(f"{chr(65 + n)}1", h) for n, h in enumerate(HEADERS))
+    sheet = (
+        f'<worksheet xmlns="{_NS}" xmlns:x="{_NS}">{dimension}<sheetData><row r="1">{header}</row>'
+        + "".join(rows)
+        + "</sheetData></worksheet>"
+    )
+    source = zipfile.ZipFile(xlsx([]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = sheet.encode() if item.filename == _SHEET else source.read(item)
+            target.writestr(item, data)
+    out.seek(0)
+    return out
+
+
+def junk_rows(count: int, text: str = "x") -> list[str]:
+    return [f'<row r="{n}">{_cell(f"L{n}", text)}</row>' for n in range(2, 2 + count)]
+
+
+def test_a_sheet_of_junk_stops_after_the_first_errors(people, settings):
+    """No dimension and every row wrong: checking stops at IMPORT_MAX_ERRORS."""
+    settings.IMPORT_MAX_ERRORS = 40
+    result = register_import(user=people["staff_a"], file=crafted(junk_rows(2000)),
+                             filename="junk.xlsx")  # fmt: skip
+    assert not result.ok and len(result.errors) == 41
+    assert "已停止检查" in str(result.errors[-1])
+    assert result.rows_read < 20  # a handful of rows, each with several errors
+    assert not Resident.objects.exists()
+
+
+def test_more_rows_than_the_limit_are_refused_before_any_is_parsed(people, settings):
+    settings.IMPORT_MAX_ROWS = 50
+    result = register_import(user=people["staff_a"], file=crafted(junk_rows(100)),
+                             filename="many.xlsx")  # fmt: skip
+    assert [str(e) for e in result.errors] == ["文件超过 50 行,请分批导入。"]
+    assert result.rows_read == 0
+
+
+def test_a_lying_dimension_and_a_far_column_cost_nothing(people):
+    """A cell in the sheet's last column and a <dimension> that claims the
+    whole sheet: only the real rows are read, each as wide as the header."""
+    values = valid_rows()[0]
+    data = "".join(_cell(f"{chr(65 + n)}2", str(v)) for n, v in enumerate(values))
+    far = f'<row r="3">{_cell("XFD3", "x")}</row>'
+    file = crafted([f'<row r="2">{data}</row>', far], '<dimension ref="A1:XFD1048576"/>')
+    result = register_import(user=people["staff_a"], file=file, filename="far.xlsx")
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.rows_read == 3 and Resident.objects.count() == 1
+
+
+def test_a_row_past_the_limit_is_refused_before_any_is_parsed(people):
+    """One row at the sheet's very end would cost a million empty ones."""
+    cell = _cell("A1048576", "x").replace("<c ", "<x:c ").replace("</c>", "</x:c>")
+    far = f'<x:row r="1048576">{cell}</x:row>'  # prefixed, as some writers do
+    result = register_import(user=people["staff_a"], file=crafted([far]), filename="far.xlsx")
+    assert [str(e) for e in result.errors] == [
+        "第1048576行超出了200005行的上限;请删除表格末尾多余的行后再导入。"
+    ]
+    assert result.rows_read == 0
+
+
+def test_a_file_that_unpacks_too_large_is_refused_unread(people, settings):
+    settings.IMPORT_MAX_UNPACKED_BYTES = 4096
+    result = register_import(user=people["staff_a"], file=crafted(junk_rows(300)),
+                             filename="bomb.xlsx")  # fmt: skip
+    assert [str(e) for e in result.errors] == ["文件解压后超过 0 MB,请分批导入。"]
+    assert result.rows_read == 0
+
+
+def test_rows_are_counted_across_the_xml_read_in_chunks():
+    from civicgrid.registry.spreadsheet_import import _sheet_extent
+
+    file = crafted(junk_rows(5000, "x" * 300))  # 1.6 MB of XML: two chunks
+    with zipfile.ZipFile(file) as archive, archive.open("xl/worksheets/sheet1.xml") as xml:
+        assert _sheet_extent(xml) == (5001, 5001)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from civicgrid.cases.models import Case, Channel
-from civicgrid.cases.photos import prepare
+from civicgrid.lib.photos import prepare
 from civicgrid.risks.hazards import allowed_actions, flag_overdue, hazard_move, hazard_register
 from civicgrid.risks.models import Hazard, HazardEvent, HazardPhoto
 

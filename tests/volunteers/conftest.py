@@ -79,3 +79,11 @@ def give(volunteer, amount, *, key=None):
         reason="测试发放",
         key=key or f"test:{volunteer.pk}:{Transfer.objects.count()}",
     )
+
+
+def consent(volunteer) -> str:
+    """The code the volunteer shows at the counter (from their own page)."""
+    from civicgrid.volunteers.exchange import redemption_code_issue
+
+    code, _record = redemption_code_issue(volunteer=volunteer, actor=volunteer.user)
+    return code

@@ -8,7 +8,7 @@ import time_machine
 
 from civicgrid.volunteers import activities
 from civicgrid.volunteers.models import Redemption
-from tests.volunteers.conftest import give
+from tests.volunteers.conftest import consent, give
 
 
 def test_volunteer_list_is_scoped(api_for, personas, volunteer, volunteer_b):
@@ -70,7 +70,12 @@ def test_items_show_price_and_stock(api_for, operator, schoolbag):
 def test_redemption_201_409_and_idempotency(api_for, operator, volunteer, schoolbag):
     api = api_for(operator)
     give(volunteer, 60)
-    body = {"volunteer_id": volunteer.pk, "item_id": schoolbag.pk, "quantity": 1}
+    body = {
+        "volunteer_id": volunteer.pk,
+        "item_id": schoolbag.pk,
+        "quantity": 1,
+        "code": consent(volunteer),
+    }
     first = api.post(
         "/api/v1/redemptions",
         body,
@@ -100,7 +105,12 @@ def test_redemption_201_409_and_idempotency(api_for, operator, volunteer, school
 def test_cancel_reverses_points_and_stock(api_for, operator, volunteer, schoolbag):
     api = api_for(operator)
     give(volunteer, 50)
-    body = {"volunteer_id": volunteer.pk, "item_id": schoolbag.pk, "quantity": 1}
+    body = {
+        "volunteer_id": volunteer.pk,
+        "item_id": schoolbag.pk,
+        "quantity": 1,
+        "code": consent(volunteer),
+    }
     made = api.post("/api/v1/redemptions", body, content_type="application/json").json()
     cancelled = api.post(
         f"/api/v1/redemptions/{made['id']}/cancel",
@@ -114,7 +124,12 @@ def test_cancel_reverses_points_and_stock(api_for, operator, volunteer, schoolba
 
 def test_other_community_cannot_redeem_here(api_for, personas, volunteer, schoolbag):
     give(volunteer, 50)
-    body = {"volunteer_id": volunteer.pk, "item_id": schoolbag.pk, "quantity": 1}
+    body = {
+        "volunteer_id": volunteer.pk,
+        "item_id": schoolbag.pk,
+        "quantity": 1,
+        "code": consent(volunteer),
+    }
     response = api_for(personas["staff_b"]).post(
         "/api/v1/redemptions", body, content_type="application/json"
     )

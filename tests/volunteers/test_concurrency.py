@@ -15,7 +15,7 @@ from civicgrid.volunteers import exchange, ledger
 from civicgrid.volunteers.ledger import Refused
 from civicgrid.volunteers.models import Counter, Item, Redemption, Volunteer
 from tests.conftest import _user
-from tests.volunteers.conftest import give
+from tests.volunteers.conftest import consent, give
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 THREADS = 20
@@ -69,6 +69,7 @@ def test_twenty_counters_one_balance(places, volunteer, counter, operator):
     ]
     for other in others:
         other.operators.add(operator)
+    code = consent(volunteer)
 
     def redeem(i):
         item = Item.objects.create(counter=others[i], name="书包", price=50, stock=5) if i else bag
@@ -78,6 +79,7 @@ def test_twenty_counters_one_balance(places, volunteer, counter, operator):
             item=item,
             quantity=1,
             actor=operator,
+            code=code,
         )
 
     results = _race(redeem)
@@ -100,10 +102,16 @@ def test_twenty_counters_one_item_never_oversell(places, counter, operator):
         )
         give(person, 10)
         people.append(person)
+    codes = [consent(person) for person in people]
 
     def redeem(i):
         return exchange.redemption_create(
-            counter=counter, volunteer=people[i], item=bag, quantity=1, actor=operator
+            counter=counter,
+            volunteer=people[i],
+            item=bag,
+            quantity=1,
+            actor=operator,
+            code=codes[i],
         )
 
     results = _race(redeem)

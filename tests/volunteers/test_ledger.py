@@ -13,7 +13,7 @@ from civicgrid.ledger.models import Account, Entry, Transfer
 from civicgrid.volunteers import exchange, ledger
 from civicgrid.volunteers.ledger import Refused
 from civicgrid.volunteers.models import Item, Redemption
-from tests.volunteers.conftest import give
+from tests.volunteers.conftest import consent, give
 
 
 def test_a_transfer_is_two_entries_summing_to_zero(volunteer):
@@ -65,7 +65,12 @@ def test_statement_has_a_running_balance(volunteer, counter, schoolbag, operator
     give(volunteer, 80)
     give(volunteer, 40)
     exchange.redemption_create(
-        counter=counter, volunteer=volunteer, item=schoolbag, quantity=1, actor=operator
+        counter=counter,
+        volunteer=volunteer,
+        item=schoolbag,
+        quantity=1,
+        actor=operator,
+        code=consent(volunteer),
     )
     rows = list(ledger.volunteer_statement(volunteer))
     assert [(r.amount, r.running) for r in rows] == [(80, 80), (40, 120), (-50, 70)]
@@ -89,6 +94,7 @@ OPS = st.lists(
 def test_random_sequences_keep_the_books(ops, volunteer, counter, operator, personas):
     with transaction.atomic():
         item = Item.objects.create(counter=counter, name="毛巾", price=15, stock=6)
+        code = consent(volunteer)
         for op, value in ops:
             try:
                 if op == "earn":
@@ -100,6 +106,7 @@ def test_random_sequences_keep_the_books(ops, volunteer, counter, operator, pers
                         item=item,
                         quantity=value,
                         actor=operator,
+                        code=code,
                     )
                 elif op == "cancel":
                     done = list(Redemption.objects.filter(status="done").order_by("pk"))

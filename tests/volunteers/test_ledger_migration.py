@@ -7,8 +7,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
 
-BEFORE = [("volunteers", "0001_initial")]
-AFTER = [("volunteers", "0004_points_tables_removed")]
+BEFORE = [("volunteers", "0003_redemption_goods_transfer")]
+AFTER = [("volunteers", "0005_points_tables_removed")]
 
 
 def _migrate(targets):

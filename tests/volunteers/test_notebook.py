@@ -3,6 +3,7 @@ turned into a case with one action."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 
 from civicgrid.access.roles import Role
 from civicgrid.cases.models import Case, Category, Channel, Deadline
@@ -55,6 +56,20 @@ def test_need_turned_into_a_case_in_one_action(keeper, neighbour, sanitation):
     # Pressing again makes no second case.
     assert notebook.need_to_case(need=need, actor=keeper, category=sanitation).case == case
     assert Case.objects.count() == 1
+
+
+def test_a_case_from_the_notebook_is_never_published(keeper, neighbour, sanitation):
+    sanitation.public = True
+    sanitation.save()
+    need = notebook.need_record(
+        actor=keeper, neighbour=neighbour, text="邻居卓玛独居 13908954321", category="environment"
+    )
+    case = notebook.need_to_case(need=need, actor=keeper, category=sanitation).case
+    listed = Client().get("/open311/v2/requests.json")
+    assert listed.json() == []
+    for path in (f"requests/{case.number}.xml", f"tokens/{case.number}.json"):
+        response = Client().get(f"/open311/v2/{path}")
+        assert response.status_code == 404 and "卓玛" not in response.content.decode()
 
 
 def test_resolved_on_the_spot_says_what_was_done(keeper, neighbour):

@@ -2,7 +2,7 @@
 receipt, the notebook page works for a central household's keeper."""
 
 from civicgrid.volunteers.models import Redemption
-from tests.volunteers.conftest import give
+from tests.volunteers.conftest import consent, give
 
 
 def test_volunteer_pages_are_scoped(client_for, personas, volunteer, volunteer_b):
@@ -31,7 +31,13 @@ def test_counter_redeems_and_prints_a_receipt(client_for, operator, volunteer, s
     assert "书包" in page.text and "70" in page.text
     response = client.post(
         f"/volunteers/exchange/{schoolbag.counter_id}/redeem/",
-        {"volunteer": volunteer.number, "item": schoolbag.pk, "quantity": 1, "key": "a"},
+        {
+            "volunteer": volunteer.number,
+            "code": consent(volunteer),
+            "item": schoolbag.pk,
+            "quantity": 1,
+            "key": "a",
+        },
     )
     redemption = Redemption.objects.get()
     assert response["Location"] == f"/volunteers/exchange/receipts/{redemption.pk}/"
@@ -43,7 +49,12 @@ def test_counter_refusal_is_shown(client_for, operator, volunteer, schoolbag):
     client = client_for(operator)
     response = client.post(
         f"/volunteers/exchange/{schoolbag.counter_id}/redeem/",
-        {"volunteer": volunteer.number, "item": schoolbag.pk, "quantity": 1},
+        {
+            "volunteer": volunteer.number,
+            "code": consent(volunteer),
+            "item": schoolbag.pk,
+            "quantity": 1,
+        },
         follow=True,
     )
     assert "积分不足:余额 0,需要 50" in response.text

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.client_keys import client_key_issue, client_key_revoke
 from civicgrid.access.models import ApiToken, AuditLog, ClientKey, User
-from civicgrid.access.scoping import CHANGE
-from civicgrid.registry.models import Place
+from civicgrid.access.selectors import token_list, users_in_scope
+from civicgrid.access.services import token_revoke
 
 
 @admin.register(User)
@@ -29,11 +29,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        places = Place.objects.for_user(request.user, CHANGE)
-        return queryset.filter(scope_place__in=places, is_superuser=False)
+        return super().get_queryset(request) & users_in_scope(user=request.user)
 
 
 @admin.register(ApiToken)
@@ -47,16 +43,32 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "last_used_at",
         "revoked_at",
     ]
-    readonly_fields = ["user", "name", "hint", "created_at", "expires_at", "last_used_at"]
+    readonly_fields = [
+        "user",
+        "name",
+        "hint",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     exclude = ["key_hash"]
     list_select_related = ["user"]
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+        # One's own tokens, and an admin's accounts in scope (as on /account/).
+        return token_list(user=request.user)
+
+    @admin.action(description=_("吊销所选令牌"))
+    def revoke(self, request, queryset):
+        live = queryset.filter(revoked_at__isnull=True)
+        for token in live:
+            token_revoke(actor=request.user, token=token)
+        messages.success(request, _("已吊销 %(n)d 个令牌。") % {"n": len(live)})
 
 
 @admin.register(AuditLog)

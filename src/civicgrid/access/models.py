@@ -44,6 +44,20 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def save(self, *args, **kwargs):
+        # Whatever path changes the password (page, admin, changepassword) or
+        # deactivates the account, the API tokens issued before end with it.
+        reason = ""
+        if self.pk is not None and self._password is not None:
+            reason = "password changed"
+        elif self.pk is not None and not self.is_active:
+            reason = "account deactivated"
+        super().save(*args, **kwargs)
+        if reason:
+            from civicgrid.access.services import tokens_end
+
+            tokens_end(owner=self, reason=reason)
+
     @property
     def scope_code(self) -> str:
         """The place code this user's scope starts at ("" means nowhere)."""

@@ -8,11 +8,12 @@ make is a 403 from ``alarms.alarm_move``.
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, may
@@ -40,10 +41,27 @@ class DeviceOut(Schema):
     battery: int | None
     low_battery: bool
     offline: bool
+    credential_hint: str
+    credential_issued_at: datetime | None
 
     @staticmethod
     def resolve_resident_name(obj):
         return obj.resident.name if obj.resident_id else ""
+
+
+class CredentialOut(Schema):
+    """A device's new secret, shown this once: the OsmAnd identifier, and
+    the MQTT password for user ``mqtt_username`` publishing to ``topic``."""
+
+    device_id: int
+    secret: str
+    mqtt_username: str
+    topic: str
+    issued_at: datetime
+
+
+class DeviceWithCredential(DeviceOut):
+    credential: CredentialOut
 
 
 class PositionOut(Schema):
@@ -171,7 +189,7 @@ class ResolveIn(Schema):
 
 
 @router.get("/devices", response=list[DeviceOut], tags=["care"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_devices(request, kind: str = ""):
     return selectors.device_list(user=request.user, kind=kind).order_by("ident")
 
@@ -184,9 +202,24 @@ def _editable(request, device_id: int) -> Device:
     return selectors.device_get(user=request.user, pk=device_id, action=CHANGE)
 
 
-@router.post("/devices", response={201: DeviceOut}, tags=["care"])
+def _with_credential(request, device: Device) -> Device:
+    """The device as the caller sees it, with a new secret (audited)."""
+    secret = services.device_credential_issue(device=device, actor=request.user)
+    device = selectors.device_get(user=request.user, pk=device.pk)
+    device.credential = {
+        "device_id": device.pk,
+        "secret": secret,
+        "mqtt_username": device.ident,
+        "topic": f"{settings.MQTT_TOPIC_PREFIX}/{device.ident}/up",
+        "issued_at": device.credential_issued_at,
+    }
+    return device
+
+
+@router.post("/devices", response={201: DeviceWithCredential}, tags=["care"])
 def create_device(request, payload: DeviceIn):
-    """Register a device and bind it to a resident in the caller's scope."""
+    """Register a device and bind it to a resident in the caller's scope.
+    The answer holds the device's secret credential, shown this once."""
     if not may(request.user, CHANGE, Device):
         raise PermissionDenied(_("您的角色不能修改设备。"))
     resident = resident_get(user=request.user, pk=payload.resident_id)
@@ -198,7 +231,7 @@ def create_device(request, payload: DeviceIn):
         resident=resident,
         actor=request.user,
     )
-    return Status(201, selectors.device_get(user=request.user, pk=device.pk))
+    return Status(201, _with_credential(request, device))
 
 
 @router.post("/devices/{device_id}/unbind", response=DeviceOut, tags=["care"])
@@ -207,9 +240,20 @@ def unbind_device(request, device_id: int, payload: UnbindIn):
     return services.device_unbind(device=device, actor=request.user, reason=payload.reason)
 
 
-@router.post("/devices/{device_id}/replace", response={201: DeviceOut}, tags=["care"])
+@router.post("/devices/{device_id}/credential", response={201: DeviceWithCredential}, tags=["care"])
+def issue_device_credential(request, device_id: int):
+    """A new secret credential for the device, shown this once; the one
+    before stops working at once."""
+    device = _editable(request, device_id)
+    if not device.active:
+        raise ValidationError(_("设备已停用,不能签发凭据。"))
+    return Status(201, _with_credential(request, device))
+
+
+@router.post("/devices/{device_id}/replace", response={201: DeviceWithCredential}, tags=["care"])
 def replace_device(request, device_id: int, payload: ReplaceIn):
-    """A new device takes over the resident, responders and fences."""
+    """A new device takes over the resident, responders and fences; the
+    answer holds its secret credential, shown this once."""
     device = _editable(request, device_id)
     new = services.device_replace(
         old=device,
@@ -218,7 +262,7 @@ def replace_device(request, device_id: int, payload: ReplaceIn):
         reason=payload.reason,
         actor=request.user,
     )
-    return Status(201, selectors.device_get(user=request.user, pk=new.pk))
+    return Status(201, _with_credential(request, new))
 
 
 @router.post("/devices/{device_id}/responders", response={201: list[ResponderOut]}, tags=["care"])
@@ -253,7 +297,7 @@ def device_positions(request, device_id: int, start: datetime, end: datetime):
 
 
 @router.get("/alarms", response=list[AlarmOut], tags=["care"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_alarms(request, open: bool = False):
     return selectors.alarm_list(user=request.user, open_only=open)
 
@@ -289,7 +333,7 @@ move_endpoints(
 
 
 @router.get("/geofences", response=list[GeofenceOut], tags=["care"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_geofences(request):
     return selectors.geofence_list(user=request.user)
 

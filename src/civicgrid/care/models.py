@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
-from civicgrid.access.roles import CARE_RESPONDERS, CARE_VIEWERS, DEVICE_EDITORS
+from civicgrid.access.roles import CARE_RESPONDERS, CARE_VIEWERS, DEVICE_EDITORS, Role
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
 from civicgrid.lib.flow import StageGuarded, guarded
 
@@ -19,7 +19,8 @@ def _responder_devices(path: str):
     def assigned(user, action):
         if action != VIEW:
             return Q(pk__in=[])
-        return Q(**{f"{path}__in": Responder.objects.filter(user=user).values("device")})
+        rungs = Responder.objects.filter(responder_standing(user))
+        return Q(**{f"{path}__in": rungs.values("device")})
 
     return assigned
 
@@ -27,9 +28,27 @@ def _responder_devices(path: str):
 def _assigned_alarms(user, action):
     """A responder sees and moves an alarm once the ladder has reached them."""
     reached = Alarm.objects.filter(
-        device__responders__user=user, device__responders__order__lte=F("responder_order")
+        responder_standing(user, "device__responders__"),
+        device__responders__order__lte=F("responder_order"),
     )
     return Q(pk__in=reached.values("pk"))
+
+
+def responder_standing(user, prefix: str = "") -> Q:
+    """The user's responder rows (at ``prefix``) that give sight of a device:
+    family's always; a doctor's, grid worker's or duty social worker's only
+    while the account holds that role and its scope covers the device's place,
+    so a row made before that rule, or a worker moved elsewhere, shows nothing."""
+    standing = Q(**{f"{prefix}kind": Responder.Kind.GUARDIAN})
+    kinds = [kind for kind, role in RESPONDER_ROLES.items() if role == user.role]
+    if kinds and user.scope_code:
+        standing |= Q(
+            **{
+                f"{prefix}kind__in": kinds,
+                f"{prefix}device__place_code__startswith": user.scope_code,
+            }
+        )
+    return Q(**{f"{prefix}user": user}) & standing
 
 
 class Device(models.Model):
@@ -71,6 +90,16 @@ class Device(models.Model):
     # {fence id: true when inside} as of the last evaluated position.
     fence_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The device's secret (care.credentials): its OsmAnd identifier and MQTT
+    # password. Only digests are kept; the secret is shown once when issued.
+    credential_digest = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    credential_broker_hash = models.CharField(max_length=200, blank=True, editable=False)
+    credential_hint = models.CharField(_("凭据开头"), max_length=8, blank=True, editable=False)
+    credential_issued_at = models.DateTimeField(
+        _("凭据签发时间"), null=True, blank=True, editable=False
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
@@ -150,6 +179,14 @@ class Responder(models.Model):
 
     def __str__(self) -> str:
         return self.name or (self.user.display_name if self.user_id else "")
+
+
+# The role an account must hold to stand on a ladder as each professional.
+RESPONDER_ROLES = {
+    Responder.Kind.DOCTOR: Role.DOCTOR,
+    Responder.Kind.GRID_WORKER: Role.GRID_WORKER,
+    Responder.Kind.DUTY_STAFF: Role.STAFF,
+}
 
 
 class Geofence(models.Model):

@@ -1,10 +1,14 @@
 """The one device-message pipeline behind every protocol (MQTT, OsmAnd).
 
 ``handle_batch`` never raises for bad input: a message it cannot use becomes
-a dead letter with the reason. Usable messages are written keyed by (device,
-msg_id): the event rows, the devices' state and any alarm they raise commit
-together, so a redelivered message changes nothing and a crash loses nothing
-(the transport acknowledges only after the commit).
+a dead letter with the reason, and so does one whose values the database
+refuses (the batch is then written again message by message, so one bad row
+never holds the rest). It raises only when the database cannot be asked at
+all (an outage, a lock): then nothing is any message's fault, and the caller
+keeps the batch unacknowledged and tries again later. Usable messages are
+written keyed by (device, msg_id): the event rows, the devices' state and any
+alarm they raise commit together, so a redelivered message changes nothing
+and a crash loses nothing (the transport acknowledges only after the commit).
 
 A batch is written set-wise, since per-message statements cost ~7 ms a
 message: the devices are locked in id order (two ingest processes on a shared
@@ -22,14 +26,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from django.conf import settings
-from django.db import DataError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.care import device_sql, fence_index, geofences
 from civicgrid.care.alarms import alarm_open
 from civicgrid.care.models import Alarm, DeadLetter, Device, DeviceEvent, Geofence
+from civicgrid.lib.throttle import Allowance
 from civicgrid.notify import outbox
 from civicgrid.registry.models import Resident
 
@@ -38,8 +44,6 @@ logger = logging.getLogger(__name__)
 TYPES = set(DeviceEvent.Type.values)
 URGENT = {DeviceEvent.Type.SOS, DeviceEvent.Type.FALL}
 ALARM_KIND = {DeviceEvent.Type.SOS: Alarm.Kind.SOS, DeviceEvent.Type.FALL: Alarm.Kind.FALL}
-MAX_FUTURE = timedelta(days=1)
-MAX_AGE = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -75,27 +79,45 @@ class Rejected(Exception):
         self.reason, self.detail = reason, detail
 
 
+def _shown(key: str, value) -> str:
+    """``key=value`` for a dead letter's detail, short whatever the value (a
+    400-digit number, a deep list)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # ints beyond Python's digit limit, deep nesting
+        text = f"<{type(value).__name__}>"
+    return f"{key}={text}"[:200]
+
+
 def _number(raw: dict, key: str, reason: str) -> float | None:
     value = raw.get(key)
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Rejected(reason, f"{key}={value!r}")
-    if not math.isfinite(value):
-        raise Rejected(reason, f"{key}={value!r}")
-    return float(value)
+        raise Rejected(reason, _shown(key, value))
+    try:
+        number = float(value)  # an int of 400 digits does not fit
+    except OverflowError:
+        raise Rejected(reason, _shown(key, value)) from None
+    if not math.isfinite(number):
+        raise Rejected(reason, _shown(key, value))
+    return number
 
 
 def _timestamp(value, received_at: datetime) -> datetime:
-    if not isinstance(value, str):
-        raise Rejected("bad_timestamp", f"ts={value!r}")
+    if not isinstance(value, str) or len(value) > 64 or not value.isprintable():
+        raise Rejected("bad_timestamp", _shown("ts", value))
     try:
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Rejected("bad_timestamp", f"ts={value!r}") from None
+        raise Rejected("bad_timestamp", _shown("ts", value)) from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    if at > received_at + MAX_FUTURE or at < received_at - MAX_AGE:
+    # Further ahead than a clock drifts, further back than a phone buffers:
+    # refused, so never part of a track (nor the device's last position).
+    ahead = timedelta(minutes=settings.INGEST_MAX_AHEAD_MINUTES)
+    back = timedelta(hours=settings.INGEST_MAX_AGE_HOURS)
+    if at > received_at + ahead or at < received_at - back:
         raise Rejected("timestamp_out_of_range", f"ts={value}")
     return at
 
@@ -113,19 +135,32 @@ def parse(payload: dict | bytes | str, *, received_at: datetime) -> Message:
     """Validate a payload (DESIGN.md "Devices"); raise Rejected with the reason."""
     text = ""
     if isinstance(payload, bytes | str):
+        limit = settings.INGEST_MAX_MESSAGE_BYTES
+        if len(payload) > limit:  # a str's length counts no more than its bytes
+            raise Rejected("too_large", f"{len(payload)} > {limit}")
         try:
             text = payload.decode() if isinstance(payload, bytes) else payload
             payload = _DECODER.decode(text)
         except (UnicodeDecodeError, ValueError) as error:
+            # ValueError also covers ints beyond Python's digit limit.
             raise Rejected("bad_json", str(error)[:200]) from None
+        except RecursionError:
+            raise Rejected("bad_json", _("嵌套过深。")) from None
     if not isinstance(payload, dict):
         raise Rejected("bad_json", _("消息应为 JSON 对象。"))
     msg_id = payload.get("msg_id")
-    if not isinstance(msg_id, str) or not msg_id.strip() or len(msg_id) > 64:
-        raise Rejected("bad_msg_id", f"msg_id={msg_id!r}"[:200])
+    # Printable: no NUL or other control character, no lone surrogate, which
+    # the database would refuse or the driver could not encode.
+    if (
+        not isinstance(msg_id, str)
+        or not msg_id.strip()
+        or len(msg_id) > 64
+        or not msg_id.isprintable()
+    ):
+        raise Rejected("bad_msg_id", _shown("msg_id", msg_id))
     kind = payload.get("type")
-    if kind not in TYPES:
-        raise Rejected("bad_type", f"type={kind!r}"[:200])
+    if not isinstance(kind, str) or kind not in TYPES:
+        raise Rejected("bad_type", _shown("type", kind))
     at = _timestamp(payload.get("ts"), received_at)
     lat = _number(payload, "lat", "bad_coordinates")
     lon = _number(payload, "lon", "bad_coordinates")
@@ -150,23 +185,47 @@ def parse(payload: dict | bytes | str, *, received_at: datetime) -> Message:
         battery=round(battery) if battery is not None else None,
         accuracy=accuracy,
         raw=payload,
-        text=text or json.dumps(payload, ensure_ascii=False, default=str),
+        text=text or _json_text(payload),
     )
 
 
+def _json_text(payload: dict) -> str:
+    try:
+        return json.dumps(payload, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError) as error:  # a circular or very deep dict
+        raise Rejected("bad_json", str(error)[:200]) from None
+
+
+PAYLOAD_KEPT = 4000  # characters of a dead letter's payload
+
+
+def storable(text: str, limit: int) -> str:
+    """At most ``limit`` characters that any database stores: PostgreSQL
+    text cannot hold NUL, and a lone surrogate cannot be encoded."""
+    text = text[:limit].encode("utf-8", "backslashreplace").decode("utf-8")[:limit]
+    return text.replace("\x00", "\ufffd")
+
+
 def _dead_letter(source, ident, payload, reason, detail, received_at) -> DeadLetter:
-    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
-    if not isinstance(text, str):
-        text = json.dumps(text, ensure_ascii=False, default=str)
+    if isinstance(payload, bytes):
+        text = payload[:PAYLOAD_KEPT].decode("utf-8", "replace")
+    elif isinstance(payload, str):
+        text = payload[:PAYLOAD_KEPT]
+    else:
+        try:
+            text = json.dumps(payload, ensure_ascii=False, default=str)[:PAYLOAD_KEPT]
+        except (ValueError, RecursionError):
+            text = f"<{type(payload).__name__}>"
+    ident = storable(ident if isinstance(ident, str) else "", 64)
+    detail = storable(detail, 200)
     logger.warning("dead letter from %s %s: %s %s", source, ident, reason, detail)
     return DeadLetter(
         received_at=received_at,
         source=source,
-        ident=(ident or "")[:64],
-        # PostgreSQL text cannot hold NUL.
-        payload=text[:4000].replace("\x00", "\ufffd"),
+        ident=ident,
+        payload=storable(text, PAYLOAD_KEPT),
         reason=reason,
-        detail=detail[:200].replace("\x00", "\ufffd"),
+        detail=detail,
     )
 
 
@@ -179,6 +238,8 @@ class _Item:
     payload: object
     message: Message
     received_at: datetime
+    # Its raw payload replaced by its validated fields, once refused whole.
+    trimmed: bool = False
 
 
 @dataclass(slots=True)
@@ -215,17 +276,31 @@ class _DeviceState:
         return device
 
 
+def refuse(*, source: str, ident: str, payload, reason: str, received_at, origin: str) -> None:
+    """A dead letter for a message refused before the pipeline (a caller
+    without a valid credential), within its origin's allowance."""
+    _store_dead_letters([_dead_letter(source, ident, payload, reason, "", received_at)], origin)
+
+
 def handle_message(
-    device_ident: str, payload: dict | bytes, *, received_at: datetime, source: str = "mqtt"
+    device_ident: str,
+    payload: dict | bytes,
+    *,
+    received_at: datetime,
+    source: str = "mqtt",
+    origin: str = "",
 ) -> Outcome:
     """Take one device message through the pipeline; commit before returning."""
-    return handle_batch([(device_ident, payload, received_at)], source=source)[0]
+    return handle_batch([(device_ident, payload, received_at)], source=source, origin=origin)[0]
 
 
-def handle_batch(messages: list[tuple[str, dict | bytes, datetime]], *, source="mqtt"):
+def handle_batch(
+    messages: list[tuple[str, dict | bytes, datetime]], *, source="mqtt", origin: str = ""
+):
     """Many messages, few commits: SOS and falls commit one by one first
     (nobody waits for a batch of positions), the rest share one transaction.
-    Returns one Outcome per message, in the order given."""
+    Returns one Outcome per message, in the order given. Dead letters are
+    rationed per ``origin`` (the caller's address) or else per device."""
     outcomes: list[Outcome | None] = [None] * len(messages)
     dead: list[DeadLetter] = []
     urgent, routine = [], []
@@ -233,36 +308,99 @@ def handle_batch(messages: list[tuple[str, dict | bytes, datetime]], *, source="
         try:
             message = parse(payload, received_at=received_at)
         except Rejected as rejected:
-            dead.append(
-                _dead_letter(source, ident, payload, rejected.reason, rejected.detail, received_at)
-            )
-            outcomes[index] = Outcome(status="dead", reason=rejected.reason, detail=rejected.detail)
+            reason, detail = rejected.reason, rejected.detail
+        except Exception as error:  # whatever parse missed still ends as a dead letter
+            logger.exception("unexpected error parsing a message from %s", source)
+            reason, detail = "bad_payload", type(error).__name__
+        else:
+            item = _Item(index, ident, payload, message, received_at)
+            (urgent if message.type in URGENT else routine).append(item)
             continue
-        item = _Item(index, ident, payload, message, received_at)
-        (urgent if message.type in URGENT else routine).append(item)
+        dead.append(_dead_letter(source, ident, payload, reason, detail, received_at))
+        outcomes[index] = Outcome(status="dead", reason=reason, detail=detail)
     for item in urgent:
         _commit([item], outcomes, dead, source)
     if routine:
         _commit(routine, outcomes, dead, source)
     if dead:
         # After the alarms: a dead letter must never hold one up.
-        DeadLetter.objects.bulk_create(dead)
+        _store_dead_letters(dead, origin)
     return outcomes
+
+
+dead_letter_allowance = Allowance(window_seconds=60)
+# All sources together may write this many times one source's allowance.
+_ALL_SOURCES = 50
+
+
+def within_allowance(letters: list[DeadLetter], origin: str = "") -> list[DeadLetter]:
+    """The letters within their source's allowance (``DEAD_LETTERS_PER_MINUTE``
+    a source, in this process): anyone can send a bad message, and each would
+    otherwise be a row. The rest are only counted in the log."""
+    limit = settings.DEAD_LETTERS_PER_MINUTE
+    kept = []
+    for letter in letters:
+        key = f"{letter.source}:{origin or letter.ident}"
+        if dead_letter_allowance.allow(key, limit) and dead_letter_allowance.allow(
+            "*", limit * _ALL_SOURCES
+        ):
+            kept.append(letter)
+    if len(kept) < len(letters):
+        logger.warning(
+            "%d dead letters from %s not stored (over %d a minute)",
+            len(letters) - len(kept),
+            origin or letters[0].ident,
+            limit,
+        )
+    return kept
+
+
+# What the database or its driver raise when they refuse a value (as
+# opposed to not answering): SQLSTATE classes 22 (data exception), 23
+# (integrity) and 54 (program limit, e.g. a document nested too deeply).
+_REFUSED = (
+    DataError,
+    IntegrityError,
+    psycopg.DataError,
+    psycopg.IntegrityError,
+    psycopg.errors.ProgramLimitExceeded,
+    ValueError,  # includes UnicodeError: a string the driver cannot encode
+    TypeError,
+    OverflowError,
+    RecursionError,
+)
+
+
+def refused(error: BaseException) -> bool:
+    """True when the values were refused, False when the database could not
+    be asked (gone, restarting, locked): a batch then waits, whole."""
+    return isinstance(error, _REFUSED) or isinstance(error.__cause__, _REFUSED)
 
 
 def _commit(items: list[_Item], outcomes: list, dead: list, source: str) -> None:
     """Write items in one transaction; when the database refuses a value,
-    retry them one by one so one bad message does not block its batch."""
+    retry them one by one so one bad message does not block its batch. Any
+    other error (the database is away) propagates: nothing is dead-lettered."""
     try:
         with transaction.atomic():
-            written, refused = _write(items, source)
-    except DataError as error:
+            written, refused_letters = _write(items, source)
+    except Exception as error:
+        if not refused(error):
+            raise
         if len(items) > 1:
             for item in items:
                 _commit([item], outcomes, dead, source)
             return
         item = items[0]
-        detail = str(error).splitlines()[0][:200]
+        if item.message.type in URGENT and not item.trimmed:
+            # An alarm is never lost to a stray field: keep the event with
+            # only its validated fields as its raw payload.
+            item.trimmed = True
+            item.message.text = _essentials(item.message)
+            _commit([item], outcomes, dead, source)
+            return
+        detail = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        logger.warning("unstorable message from %s %s: %r", source, item.ident, error)
         dead.append(
             _dead_letter(source, item.ident, item.payload, "unstorable", detail, item.received_at)
         )
@@ -270,7 +408,38 @@ def _commit(items: list[_Item], outcomes: list, dead: list, source: str) -> None
         return
     for index, outcome in written.items():
         outcomes[index] = outcome
-    dead.extend(refused)
+    dead.extend(refused_letters)
+
+
+def _essentials(message: Message) -> str:
+    fields = {
+        "msg_id": message.msg_id, "ts": message.at.isoformat(), "type": message.type,
+        "lat": message.lat, "lon": message.lon, "battery": message.battery,
+        "accuracy": message.accuracy, "trimmed": True,
+    }  # fmt: skip
+    return json.dumps({key: value for key, value in fields.items() if value is not None})
+
+
+def _store_dead_letters(dead: list[DeadLetter], origin: str) -> None:
+    """Dead letters are made storable; should one still be refused, the
+    others are kept and it is only logged."""
+    dead = within_allowance(dead, origin)
+    if not dead:
+        return
+    try:
+        with transaction.atomic():
+            DeadLetter.objects.bulk_create(dead)
+    except Exception as error:
+        if not refused(error):
+            raise
+        for letter in dead:
+            try:
+                with transaction.atomic():
+                    letter.save()
+            except Exception as one:
+                if not refused(one):
+                    raise
+                logger.error("dead letter not stored: %s %r", letter.reason, one)
 
 
 def _write(items: list[_Item], source: str) -> tuple[dict[int, Outcome], list[DeadLetter]]:

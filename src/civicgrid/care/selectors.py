@@ -23,6 +23,7 @@ from civicgrid.care.models import (
     DeviceEvent,
     Geofence,
     ReminderTask,
+    responder_standing,
 )
 
 # Staff who may see a child's track besides the device's own responders.
@@ -119,7 +120,7 @@ def geofence_list(*, user):
 def device_positions(*, user, device: Device, start, end):
     """A device's track: personal data (a child's whereabouts). Only the
     device's responders and staff in scope; every read is audited."""
-    responder = device.responders.filter(user=user).exists()
+    responder = device.responders.filter(responder_standing(user)).exists()
     staff = user.is_superuser or (
         user.role in POSITION_READERS
         and bool(user.scope_code)

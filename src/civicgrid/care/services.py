@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.roles import Role
-from civicgrid.care import geofences
+from civicgrid.care import broker, credentials, geofences
 from civicgrid.care.models import (
+    RESPONDER_ROLES,
     Device,
     DeviceBinding,
     Geofence,
@@ -52,16 +52,26 @@ def device_bind(*, device: Device, resident, actor, now=None) -> Device:
     return device
 
 
+def _ident_error(ident: str) -> str:
+    if not ident:
+        return _("请填写设备号。")
+    if not broker.IDENT.fullmatch(ident):
+        # It is the device's MQTT user name and a level of its topic.
+        return _("设备号只能由字母、数字和 . _ - 组成,最多64位。")
+    if Device.objects.filter(ident=ident).exists():
+        return _("设备号已存在。")
+    return ""
+
+
 @transaction.atomic
 def device_create(
     *, ident: str, kind: str, resident, actor, model: str = "", protocol: str = "", now=None
 ) -> Device:
-    """Register a device and bind it to a resident (one history row)."""
+    """Register a device and bind it to a resident (one history row). It
+    has no credential yet: ``device_credential_issue`` gives it one."""
     ident, errors = (ident or "").strip(), {}
-    if not ident:
-        errors["ident"] = _("请填写设备号。")
-    elif Device.objects.filter(ident=ident).exists():
-        errors["ident"] = _("设备号已存在。")
+    if error := _ident_error(ident):
+        errors["ident"] = error
     if kind not in Device.Kind.values:
         errors["kind"] = _("请选择设备类型。")
     protocol = protocol or Device.Protocol.MQTT
@@ -82,6 +92,7 @@ def device_create(
 def device_unbind(*, device: Device, actor, now=None, reason: str = "") -> Device:
     resident = device.resident
     audit.updated(device, actor=actor, note=reason, resident=None, active=False)
+    _broker_files_changed()  # a retired device signs in no more
     DeviceBinding.objects.create(
         device=device,
         resident=resident,
@@ -99,10 +110,8 @@ def device_replace(
 ) -> Device:
     """A new device takes over the old one's resident, responders and fences."""
     ident = (ident or "").strip()
-    if not ident:
-        raise ValidationError({"ident": _("请填写新设备号。")})
-    if Device.objects.filter(ident=ident).exists():
-        raise ValidationError({"ident": _("设备号已存在。")})
+    if error := (_("请填写新设备号。") if not ident else _ident_error(ident)):
+        raise ValidationError({"ident": error})
     now = now or timezone.now()
     new = Device.objects.create(
         ident=ident,
@@ -129,17 +138,35 @@ def device_replace(
     return new
 
 
-# A professional on the ladder is told of the resident's alarms and sees where
-# they are: the account must hold that role and its scope must cover the device.
-PROFESSIONAL_ROLES = {
-    Responder.Kind.DOCTOR: Role.DOCTOR,
-    Responder.Kind.GRID_WORKER: Role.GRID_WORKER,
-    Responder.Kind.DUTY_STAFF: Role.STAFF,
-}
+@transaction.atomic
+def device_credential_issue(*, device: Device, actor=None, now=None) -> str:
+    """A new secret for the device (its OsmAnd identifier, its MQTT
+    password); the one before stops working at once. Returns the clear
+    secret, to be shown once: only digests are kept."""
+    secret = credentials.new_secret()
+    fields = credentials.stored_forms(secret) | {"credential_issued_at": now or timezone.now()}
+    for name, value in fields.items():
+        setattr(device, name, value)
+    device.save(update_fields=list(fields))
+    audit.record(user=actor, action=AuditLog.Action.TOKEN, obj=device, note="device credential")
+    _broker_files_changed()
+    return secret
+
+
+def _broker_files_changed() -> None:
+    """The broker learns of new and retired credentials within seconds,
+    not at the next minute's refresh."""
+    if broker.configured():
+        from civicgrid.care.tasks import refresh_broker_files
+
+        transaction.on_commit(refresh_broker_files.enqueue)
 
 
 def _check_professional(device: Device, kind: str, user) -> None:
-    role = PROFESSIONAL_ROLES.get(kind)
+    """A professional on the ladder is told of the resident's alarms and sees
+    where they are: the account must hold that role and its scope must cover
+    the device (models.responder_standing applies the same rule to reads)."""
+    role = RESPONDER_ROLES.get(kind)
     if user is None or role is None:
         return
     if user.role != role:

@@ -1,4 +1,5 @@
-"""Periodic care jobs: the responder ladder, offline devices, health reminders."""
+"""Periodic care jobs: the responder ladder, offline devices, health
+reminders, the broker's password and ACL files, pruning dead letters."""
 
 from datetime import timedelta
 
@@ -10,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from civicgrid.care import services
+from civicgrid.care import broker, services
 from civicgrid.care.alarms import alarm_move
-from civicgrid.care.models import Alarm, AlarmEvent, AlarmStage, Device
+from civicgrid.care.models import Alarm, AlarmEvent, AlarmStage, DeadLetter, Device
 from civicgrid.notify import outbox
 from civicgrid.ops import health
 from civicgrid.ops.schedule import periodic
@@ -87,3 +88,27 @@ def plan_reminders(now=None) -> dict:
         "created": services.reminder_tasks_for(timezone.localdate(now)),
         "missed": services.reminder_mark_missed(now=now, grace=grace),
     }
+
+
+@periodic(every=timedelta(minutes=1))
+@task()
+def refresh_broker_files() -> dict | None:
+    """Also enqueued when a credential is issued or a device retired; the
+    minute's run catches any other change (a device edited in the admin)."""
+    written = broker.refresh()
+    return None if written is None else {"devices": written.devices, "changed": written.changed}
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def prune_dead_letters() -> int:
+    return dead_letters_prune()
+
+
+def dead_letters_prune(now=None) -> int:
+    """Dead letters are written for anyone who sends a bad message: they
+    are kept ``DEAD_LETTER_RETENTION_DAYS``, not for ever."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.DEAD_LETTER_RETENTION_DAYS)
+    deleted, _by_model = DeadLetter.objects.filter(received_at__lt=cutoff).delete()
+    return deleted

@@ -15,6 +15,7 @@ urlpatterns = [
     path("devices/<int:pk>/", views.device_detail, name="device"),
     path("devices/<int:pk>/unbind/", views.device_unbind, name="device_unbind"),
     path("devices/<int:pk>/replace/", views.device_replace, name="device_replace"),
+    path("devices/<int:pk>/credential/", views.device_credential, name="device_credential"),
     path("devices/<int:pk>/responders/", views.responder_add, name="responder_add"),
     path(
         "devices/<int:pk>/responders/<int:responder_pk>/",

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections
+from django.db import Error, close_old_connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicgrid.access.crypto import decrypt, encrypt
 from civicgrid.access.decorators import role_may
 from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, VIEW, get_for_user, may
-from civicgrid.care import bell, pipeline, selectors, services
+from civicgrid.care import bell, credentials, pipeline, selectors, services
 from civicgrid.care.alarms import alarm_move, allowed_actions
 from civicgrid.care.models import Alarm, AlarmEvent, Device, Geofence, ReminderTask, Responder
 from civicgrid.care.protocols import osmand
@@ -244,16 +245,39 @@ def device_create(request):
         )
     except ValidationError as error:
         return device_list(request, errors=_messages_of(error), status=400)
+    _issue_credential(request, device)
     messages.success(request, _("设备已登记并绑定。"))
     return redirect("care:device", pk=device.pk)
+
+
+# The session key under which a just-issued secret waits, encrypted, for the
+# device page to show it once.
+NEW_CREDENTIAL = "care_new_credential"
+
+
+def _issue_credential(request, device) -> None:
+    secret = services.device_credential_issue(device=device, actor=request.user)
+    request.session[NEW_CREDENTIAL] = {"device": device.pk, "secret": encrypt(secret)}
+
+
+def _new_credential(request, device) -> str:
+    """The secret just issued for this device, once; "" otherwise."""
+    waiting = request.session.get(NEW_CREDENTIAL)
+    if not waiting or waiting.get("device") != device.pk:
+        return ""
+    del request.session[NEW_CREDENTIAL]
+    return decrypt(waiting["secret"])
 
 
 @role_may(VIEW, Device)
 def device_detail(request, pk: int, errors=None, status=200):
     device = selectors.device_get(user=request.user, pk=pk)
     child = device.kind == Device.Kind.CHILD_TRACKER
+    secret = _new_credential(request, device)
     context = {
         "device": device,
+        "new_secret": secret,
+        "topic": f"{settings.MQTT_TOPIC_PREFIX}/{device.ident}/up",
         "editor": may(request.user, CHANGE, Device)
         and selectors.device_list(user=request.user, action=CHANGE).filter(pk=pk).exists(),
         "bindings": device.bindings.select_related("resident", "replaced", "actor"),
@@ -268,7 +292,10 @@ def device_detail(request, pk: int, errors=None, status=200):
         "errors": errors,
         "form": request.POST if errors else {},
     }
-    return render(request, "care/device_detail.html", context, status=status)
+    response = render(request, "care/device_detail.html", context, status=status)
+    if secret:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 def _device_action(service):
@@ -305,7 +332,16 @@ def device_replace(request, device):
         reason=request.POST.get("reason", ""),
         actor=request.user,
     )
+    _issue_credential(request, new)
     return new, _("已更换设备。")
+
+
+@_device_action
+def device_credential(request, device):
+    if not device.active:
+        raise ValidationError(_("设备已停用,不能签发凭据。"))
+    _issue_credential(request, device)
+    return device, _("已生成新凭据,旧凭据已失效。")
 
 
 @_device_action
@@ -414,14 +450,43 @@ def reminder_done(request, pk: int):
     return redirect("care:reminders")
 
 
+# What a caller with no valid credential hears, whatever it sent: an unknown
+# secret, a revoked one, a device number, nothing.
+_NO_DEVICE = "forbidden"
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def osmand_ingest(request):
-    """OsmAnd / Traccar Client: devices post without a login; the device id
-    must be registered. 200 on accept or duplicate, 400 with the reason."""
+    """OsmAnd / Traccar Client: a device posts without a login; its ``id``
+    is its secret credential. 200 on accept or duplicate, 400 with the
+    reason for a known device's bad report, 403 for anything else, 413 for
+    a request larger than any report, 503 while the database is away."""
+    limit = settings.INGEST_MAX_MESSAGE_BYTES
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    query = request.META.get("QUERY_STRING", "")
+    if not length.isdigit() or int(length) > limit or len(query) > limit:
+        return HttpResponse("too large", status=413, content_type="text/plain")
     params = {**request.GET.dict(), **request.POST.dict()}
-    ident, payload = osmand.to_payload(params)
-    outcome = pipeline.handle_message(ident, payload, received_at=timezone.now(), source="osmand")
+    payload = osmand.to_payload(params)
+    now = timezone.now()
+    origin = request.META.get("REMOTE_ADDR", "")
+    try:
+        ident = credentials.device_ident_for(osmand.credential(params))
+        if ident is None:
+            pipeline.refuse(
+                source="osmand", ident=credentials.shown(osmand.credential(params)),
+                payload=payload, reason="unknown_credential", received_at=now, origin=origin,
+            )  # fmt: skip
+            return HttpResponse(_NO_DEVICE, status=403, content_type="text/plain")
+        outcome = pipeline.handle_message(
+            ident, payload, received_at=now, source="osmand", origin=origin
+        )
+    except Error:
+        # The app keeps the report and sends it again.
+        response = HttpResponse("unavailable", status=503, content_type="text/plain")
+        response["Retry-After"] = "30"
+        return response
     if not outcome.ok:
         return HttpResponse(
             f"{outcome.reason}: {outcome.detail}", status=400, content_type="text/plain"

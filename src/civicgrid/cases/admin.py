@@ -26,10 +26,11 @@ class CategoryAdmin(admin.ModelAdmin):
         "group",
         "default_priority",
         "fixable_on_spot",
+        "public",
         "active",
         "sort",
     ]
-    list_filter = ["group", "active", "fixable_on_spot"]
+    list_filter = ["group", "active", "public", "fixable_on_spot"]
     search_fields = ["code", "name", "keywords"]
     filter_horizontal = ["departments"]
     inlines = [DeadlineInline, QuestionInline]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.conf import settings as ninja_settings
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Response
 
 from civicgrid.access.scoping import CHANGE, may
@@ -27,7 +27,7 @@ from civicgrid.cases import (
     duplicates,
     figures,
     list_rows,
-    photos,
+    publication,
     selectors,
     services,
     workflow,
@@ -40,6 +40,7 @@ from civicgrid.cases.models import (
     Dispatch,
     Stage,
 )
+from civicgrid.lib import photos
 from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
 from civicgrid.lib.idempotency import request_key
 from civicgrid.lib.keyset import Keyset, next_url
@@ -175,6 +176,12 @@ class CasePage(Schema):
 
 class CaseDetail(CaseOut):
     answers: dict
+    public_description: str = Field(
+        description="the only text Open311 publishes; set by staff with public-description"
+    )
+    publishable: bool = Field(
+        description="whether the case's channel and category let Open311 list it"
+    )
     reject_reason: str
     rating_comment: str
     rated_at: datetime | None
@@ -183,6 +190,10 @@ class CaseDetail(CaseOut):
     events: list[EventOut]
     photos: list[PhotoOut]
     allowed_actions: list[str]
+
+    @staticmethod
+    def resolve_publishable(obj):
+        return publication.may_be_published(obj)
 
     @staticmethod
     def resolve_dispatches(obj):
@@ -229,9 +240,16 @@ class CaseIn(Schema):
     priority: str | None = None
     answers: dict = {}
     anonymous: bool = False
+    description_public: bool = Field(
+        False, description="the reporter wrote the description for the public"
+    )
     reporter_name: str = ""
     reporter_phone: str = ""
     client_key: str = Field("", description="idempotency key; the Idempotency-Key header works too")
+
+
+class PublicTextIn(Schema):
+    text: str = Field(description="the approved public text; empty withdraws it")
 
 
 class DispatchIn(NoteIn):
@@ -470,6 +488,7 @@ def create_case(request, payload: CaseIn):
         priority=payload.priority,
         answers=payload.answers,
         anonymous=payload.anonymous,
+        description_public=payload.description_public,
         reporter_name=payload.reporter_name,
         reporter_phone=payload.reporter_phone,
         client_key=client_key,
@@ -498,6 +517,14 @@ def add_photos(
         note=note.strip() or _("补充照片%(n)d张。") % {"n": len(prepared)},
         photos=prepared,
     )
+
+
+@router.post("/cases/{case_id}/public-description", response=CaseDetail, tags=["cases"])
+def case_public_description(request, case_id: int, payload: PublicTextIn):
+    """Approve the text Open311 publishes for the case (staff of its place)."""
+    case = selectors.case_get(user=request.user, pk=case_id)
+    services.case_publish(case=case, actor=request.user, text=payload.text)
+    return selectors.case_get(user=request.user, pk=case_id)
 
 
 @router.get("/cases/{case_id}/duplicates", response=list[DuplicateOut], tags=["cases"])
@@ -606,7 +633,7 @@ def list_categories(request):
 
 
 @router.get("/departments/queue", response=list[QueueOut], tags=["cases"])
-@paginate(LimitOffsetPagination)
+@paginate
 def department_queue(request, status: str = ""):
     """Dispatches to the caller's department (empty for other roles)."""
     if status and status not in Dispatch.Status.values:

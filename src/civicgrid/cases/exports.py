@@ -5,10 +5,10 @@ Rows come from ``selectors.case_list`` with the "export" action, so a file
 holds exactly what the user's scope allows. The reporter's name and phone are
 never exported. The workbook is written in openpyxl's write-only mode into a
 temporary file that the response streams, so memory stays flat however many
-rows there are. Every export leaves one audit row.
+rows there are; ``civicgrid.lib.xlsx`` writes text as text, never a formula.
+Every export leaves one audit row.
 """
 
-import tempfile
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -17,9 +17,6 @@ from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
@@ -27,8 +24,8 @@ from civicgrid.access.scoping import EXPORT, may
 from civicgrid.cases import selectors
 from civicgrid.cases.filters import CaseFilter
 from civicgrid.cases.models import Case, Dispatch
+from civicgrid.lib import xlsx
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CHUNK = 2000
 
 
@@ -74,11 +71,12 @@ def case_export(*, user, filters: CaseFilter) -> Export:
     )
     columns = _columns()
     yes, no = _("是"), _("否")
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("事件"))
-    for index, (_header, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([header for header, _width in columns])
+    workbook = xlsx.Workbook()
+    sheet = workbook.sheet(
+        _("事件"),
+        widths=[width for _header, width in columns],
+        header=[header for header, _width in columns],
+    )
     rows = 0
     for case in cases.iterator(chunk_size=_CHUNK):
         sheet.append(
@@ -101,9 +99,7 @@ def case_export(*, user, filters: CaseFilter) -> Export:
             ]
         )
         rows += 1
-    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
-    workbook.save(file)
-    file.seek(0)
+    file = workbook.to_file()
     query = filters.data.urlencode() if hasattr(filters.data, "urlencode") else ""
     audit.record(
         user=user,
@@ -130,7 +126,7 @@ def cases_export(request):
         export.file,
         as_attachment=True,
         filename=export.filename,
-        content_type=XLSX_CONTENT_TYPE,
+        content_type=xlsx.CONTENT_TYPE,
     )
 
 
@@ -154,16 +150,15 @@ def figures_export(*, user, place, rows: list[dict]) -> Export:
         (_("评价数"), 8),
         (_("满意度"), 8),
     ]
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("事件统计"))
-    for index, (_header, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([header for header, _width in columns])
+    workbook = xlsx.Workbook()
+    sheet = workbook.sheet(
+        _("事件统计"),
+        widths=[width for _header, width in columns],
+        header=[header for header, _width in columns],
+    )
 
     def percent(value):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "0.0%"
-        return cell
+        return sheet.cell(value, number_format="0.0%")
 
     for row in rows:
         sheet.append(
@@ -185,9 +180,7 @@ def figures_export(*, user, place, rows: list[dict]) -> Export:
                 row["satisfaction"],
             ]
         )
-    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
-    workbook.save(file)
-    file.seek(0)
+    file = workbook.to_file()
     audit.record(
         user=user,
         action=AuditLog.Action.EXPORT,

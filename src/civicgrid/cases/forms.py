@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases import photos, selectors
+from civicgrid.cases import selectors
 from civicgrid.cases.models import CaseEvent, Category, Priority, Question
 from civicgrid.cases.services import MAX_PHOTOS
 from civicgrid.lib.forms import add_service_errors
+from civicgrid.lib.photos import MultipleFileInput, PhotosField
 from civicgrid.registry.forms import scope_places
 from civicgrid.registry.models import Organisation, Place
 
@@ -20,33 +21,6 @@ from civicgrid.registry.models import Organisation, Place
 def answer_name(code: str) -> str:
     """The field name of an extra question: Open311's ``attribute[code]``."""
     return f"attribute[{code}]"
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Up to MAX_PHOTOS images, each checked and re-encoded without EXIF when
-    the form is cleaned, so a bad file is refused before anything is saved."""
-
-    widget = MultipleFileInput(
-        attrs={"accept": "image/*", "capture": "environment", "multiple": True}
-    )
-
-    def clean(self, data, initial=None):
-        files = [f for f in (data or []) if f]
-        if len(files) > MAX_PHOTOS:
-            raise ValidationError(gettext("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS})
-        prepared, errors = [], []
-        for upload in files:
-            try:
-                prepared.append(photos.prepare(upload))
-            except ValidationError as exc:
-                errors += [f"{upload.name}:{message}" for message in exc.messages]
-        if errors:
-            raise ValidationError(errors)
-        return prepared
 
 
 def category_groups(categories) -> list[tuple[str, list[Category]]]:
@@ -101,11 +75,12 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("请描述发现的问题。")},
     )
-    photos = PhotosField(label=_("照片"), required=False)
+    photos = PhotosField(label=_("照片"), required=False, max_count=MAX_PHOTOS)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     address = forms.CharField(label=_("位置说明"), required=False, max_length=200)
     anonymous = forms.BooleanField(label=_("匿名上报"), required=False)
+    description_public = forms.BooleanField(label=_("描述可以公开"), required=False)
     client_key = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -151,6 +126,7 @@ class ReportForm(forms.Form):
             "lon": data["lon"],
             "address": data["address"],
             "anonymous": data["anonymous"],
+            "description_public": data["description_public"],
             "client_key": data["client_key"],
             "answers": self.answers(),
         }
@@ -186,6 +162,7 @@ class IntakeForm(ReportForm):
     reporter_name = forms.CharField(label=_("上报人姓名"), required=False, max_length=64)
     reporter_phone = forms.CharField(label=_("上报人电话"), required=False, max_length=20)
     anonymous = forms.BooleanField(label=_("上报人要求匿名"), required=False)
+    description_public = forms.BooleanField(label=_("上报人同意公开描述"), required=False)
     # Set by the "仍然提交" button after the nearby open cases were shown.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -225,7 +202,7 @@ class MoveForm(forms.Form):
     )
     rating = forms.TypedChoiceField(choices=RATINGS, coerce=int, required=False, empty_value=None)
     into = forms.CharField(required=False, max_length=20)
-    photos = PhotosField(required=False)
+    photos = PhotosField(required=False, max_count=MAX_PHOTOS)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

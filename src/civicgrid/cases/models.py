@@ -42,6 +42,13 @@ class Category(BilingualName, models.Model):
         related_name="case_category_set",
     )
     fixable_on_spot = models.BooleanField(_("可现场处置"), default=False)
+    # Private by default: care, welfare and dispute categories stay off Open311
+    # whatever the channel (civicgrid.cases.publication).
+    public = models.BooleanField(
+        _("可公开"),
+        default=False,
+        help_text=_("该类别的事件可在 Open311 等公开接口中发布(不含个人信息的摘要)。"),
+    )
     active = models.BooleanField(_("启用"), default=True)
     sort = models.PositiveSmallIntegerField(default=0)
 
@@ -139,6 +146,7 @@ class Channel(models.TextChoices):
     NOTEBOOK = "notebook", _("党员中心户")
     DEVICE = "device", _("设备告警")
     HAZARD = "hazard", _("隐患转办")
+    VISIT = "visit", _("走访发现")
 
 
 def _assigned_cases(user, action):
@@ -163,6 +171,9 @@ class Case(StageGuarded, models.Model):
         _("环节"), max_length=16, choices=Stage.choices, default=Stage.REPORTED, db_index=True
     )
     description = models.TextField(_("描述"))
+    # The only text of a case that is ever published: what the reporter wrote
+    # for the public, or a text staff approved (civicgrid.cases.publication).
+    public_description = models.TextField(_("公开说明"), blank=True)
     answers = models.JSONField(_("补充信息"), default=dict, blank=True)
     place = models.ForeignKey(
         "registry.Place", verbose_name=_("地点"), on_delete=models.PROTECT, related_name="cases"

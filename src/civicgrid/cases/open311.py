@@ -1,8 +1,9 @@
 """Open311 GeoReport v2 at /open311/v2/ (SPEC C3, section 3), for third-party clients.
 
 Categories are services and their questions are attributes; a case is a
-service request and its number is the service_request_id. Reading is public and
-carries no personal data; posting needs a client's ``api_key``.
+service request and its number is the service_request_id. Reading is public:
+only published cases, as their public summary (``civicgrid.cases.publication``);
+posting needs a client's ``api_key``.
 
 Choices where the spec leaves room:
 - Errors are the spec's list of {code, description}; 403 for a missing, unknown
@@ -31,7 +32,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Length
-from django.http import FileResponse, Http404, HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -42,12 +43,14 @@ from django.views.decorators.http import require_GET
 from civicgrid.access.client_keys import client_key_for
 from civicgrid.access.models import ClientKey
 from civicgrid.cases import catalogue
-from civicgrid.cases.models import OPEN_STAGES, Case, Channel, Photo, Question, Stage
+from civicgrid.cases.models import OPEN_STAGES, Case, Channel, Question, Stage
 from civicgrid.cases.open311_format import FORMATS, render
 from civicgrid.cases.open311_rows import public_rows
+from civicgrid.cases.publication import published_cases, published_photos
 from civicgrid.cases.selectors import categories
 from civicgrid.cases.services import case_report
 from civicgrid.lib.idempotency import request_key
+from civicgrid.lib.photos import copy_response
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Place
 
@@ -228,7 +231,7 @@ def request_detail(call: Call, number: str):
 
 @endpoint("GET")
 def token(call: Call, token: str):
-    cases = Case.objects.filter(number=token, channel=Channel.OPEN311)
+    cases = published_cases().filter(number=token, channel=Channel.OPEN311)
     number = _in_jurisdiction(call, cases).values_list("number", flat=True).first()
     if number is None:
         raise Problem(404, f"token {token} not found.")
@@ -238,10 +241,10 @@ def token(call: Call, token: str):
 
 @require_GET
 def media(request, key):
-    """A case photo's published copy (re-encoded without EXIF), for media_url."""
-    photo = get_object_or_404(Photo.objects.only("image"), key=key)
+    """A published case's photo, the copy re-encoded without EXIF, for media_url."""
+    photo = get_object_or_404(published_photos().only("image"), key=key)
     try:
-        return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+        return copy_response(photo.image)
     except FileNotFoundError:
         raise Http404 from None
 

@@ -3,10 +3,13 @@
 JSON is the structure as it is. XML wraps it in the root element the spec names
 (``<services>``, ``<service_requests>``, ``<errors>``…); the items of a list are
 named after the list (``<services><service>``), keys become child elements and
-``None`` an empty element.
+``None`` an empty element. Characters XML 1.0 forbids (most control
+characters, lone surrogates) are dropped from the XML: one stored BEL would
+otherwise make the whole document unparseable.
 """
 
 import json
+import re
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
@@ -27,6 +30,10 @@ ITEM_NAMES = {
     "attributes": "attribute",
     "values": "value",
 }
+
+# What XML 1.0 allows: tab, newline, carriage return and everything from a
+# space up, less the surrogates and U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def w3_datetime(value: datetime | None) -> str | None:
@@ -71,4 +78,4 @@ def _text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return w3_datetime(value)
-    return str(value)
+    return _NOT_XML.sub("", str(value))

@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import place_in_scope
-from civicgrid.cases import catalogue, workflow
+from civicgrid.access.scoping import CHANGE, may_act_at, place_in_scope
+from civicgrid.cases import catalogue, publication, workflow
 from civicgrid.cases.deadlines import FALLBACK, due
 from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority
-from civicgrid.cases.photos import PreparedPhoto
 from civicgrid.cases.questions import clean_answers
 from civicgrid.cases.tallies import tally_new_case
 from civicgrid.lib.idempotency import replayed, scoped_key
+from civicgrid.lib.photos import PreparedPhoto
 from civicgrid.notify import audiences, outbox
 from civicgrid.registry.geo import locate
 from civicgrid.registry.models import Place
@@ -26,7 +26,7 @@ from civicgrid.registry.validation import normalise_phone
 MAX_PHOTOS = 6
 # Staff reporting at a desk file cases only where they work; everyone else
 # (riders, residents, third-party clients) may report anywhere.
-_SCOPE_BOUND_CHANNELS = {Channel.WEB}
+_SCOPE_BOUND_CHANNELS = {Channel.WEB, Channel.VISIT}
 
 
 def intake_key(*, channel: str, reporter=None, client=None, key: str = "") -> str | None:
@@ -55,9 +55,11 @@ def case_report(
     household=None,
     source: str = "",
     media_url: str = "",
+    description_public: bool = False,
 ) -> tuple[Case, bool]:
     """Create a case (or find the one a retried submission already created).
-    Returns (case, created).
+    Returns (case, created). ``description_public``: the reporter wrote the
+    description for the public (Open311 posts always are; see publication).
 
     A retry is told apart by its key's unique index when the case is
     written, not by a look-up before: a first submission (the usual case)
@@ -108,10 +110,17 @@ def case_report(
             return existing, False
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
     phone_masked = mask(phone, keep_start=3, keep_end=4)
+    reporter_name = reporter_name.strip()[:64] or (reporter.display_name if reporter else "")
     case = Case(
         channel=channel,
         category=category,
         description=description,
+        public_description=publication.intake_public_description(
+            channel=channel,
+            description=description,
+            chosen=description_public,
+            reporter_name=reporter_name,
+        ),
         reporter=reporter,
         place=place,
         place_code=place.code,
@@ -120,7 +129,7 @@ def case_report(
         address=address.strip()[:200],
         priority=priority or category.default_priority,
         answers=cleaned_answers,
-        reporter_name=reporter_name.strip()[:64] or (reporter.display_name if reporter else ""),
+        reporter_name=reporter_name,
         reporter_phone=phone,
         reporter_phone_masked=phone_masked,
         anonymous=anonymous,
@@ -170,12 +179,36 @@ def _create(case: Case, *, photos) -> None:
     )
 
 
-def photo_original_open(*, actor, photo: Photo):
-    """The uploaded file, GPS position and all: every opening is audited."""
+@transaction.atomic
+def case_publish(*, case: Case, actor, text: str) -> Case:
+    """Approve the text Open311 shows for a case (an empty one withdraws it).
+    Only staff who handle the case's place, and only for a case whose channel
+    and category may be published at all (publication)."""
+    if not may_act_at(actor, CHANGE, Case, case.place):
+        raise PermissionDenied(_("只有管辖该事件的工作人员可以审核公开说明。"))
+    text = publication.clean_public_text(text)
+    if text and not publication.may_be_published(case):
+        raise ValidationError(
+            {"public_description": _("该事件的来源或类别不对外公开,不能发布公开说明。")}
+        )
+    before = case.public_description
+    if text != before:
+        case.public_description = text
+        case.save(update_fields=["public_description"])
+        audit.record(
+            user=actor,
+            action=AuditLog.Action.UPDATE,
+            obj=case,
+            changes={"public_description": [before, text]},
+        )
+    return case
+
+
+def photo_original_revealed(*, actor, photo: Photo) -> None:
+    """The uploaded file shows the GPS position and all: every opening is audited."""
     audit.record(
         user=actor,
         action=AuditLog.Action.REVEAL,
         obj=photo.case,
         note=f"photo original {photo.key}",
     )
-    return photo.original.open("rb")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views_staff.case_new, name="new"),
     path("<int:pk>/", views_staff.case_detail, name="detail"),
     path("<int:pk>/move/", views_staff.case_move, name="move"),
+    path("<int:pk>/publish/", views_staff.case_publish, name="publish"),
     path("<int:pk>/photos/<uuid:key>/", views.photo_image, name="photo"),
     path(
         "<int:pk>/photos/<uuid:key>/thumbnail/",

@@ -18,7 +18,9 @@ from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.cases import exports, figures, selectors, services
 from civicgrid.cases.models import Case
+from civicgrid.lib import xlsx
 from civicgrid.lib.period import Period
+from civicgrid.lib.photos import copy_response, original_response
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options, scope_places
 from civicgrid.registry.models import Place
@@ -58,8 +60,7 @@ def photo_image(request, pk: int, key, size: str = "image"):
     """The published copy (or its thumbnail): re-encoded, without EXIF."""
     case = selectors.case_get(user=request.user, pk=pk)
     photo = get_object_or_404(case.photos, key=key)
-    file = photo.thumbnail if size == "thumbnail" else photo.image
-    return FileResponse(file.open("rb"), content_type="image/jpeg")
+    return copy_response(photo.thumbnail if size == "thumbnail" else photo.image)
 
 
 @login_required
@@ -67,7 +68,8 @@ def photo_original(request, pk: int, key):
     """The file as uploaded, GPS and all: for case handlers in scope only."""
     case = selectors.case_get(user=request.user, pk=pk, action=CHANGE)
     photo = get_object_or_404(case.photos, key=key)
-    return FileResponse(services.photo_original_open(actor=request.user, photo=photo))
+    services.photo_original_revealed(actor=request.user, photo=photo)
+    return original_response(photo.original, stem=photo.key.hex)
 
 
 # Figures ------------------------------------------------------------------
@@ -184,5 +186,5 @@ def case_figures_export(request):
         export.file,
         as_attachment=True,
         filename=export.filename,
-        content_type=exports.XLSX_CONTENT_TYPE,
+        content_type=xlsx.CONTENT_TYPE,
     )

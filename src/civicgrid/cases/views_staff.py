@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.access.decorators import role_may
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, may_act_at
-from civicgrid.cases import duplicates, selectors, services, workflow
+from civicgrid.cases import duplicates, publication, selectors, services, workflow
 from civicgrid.cases.filters import CaseFilter
 from civicgrid.cases.forms import RATINGS, IntakeForm, MoveForm
 from civicgrid.cases.models import Case, CaseEvent, Channel, Question
@@ -206,10 +206,15 @@ def _actions_context(request, case: Case, form=None, error=None) -> dict:
     return context
 
 
-def _detail_page(request, case: Case, form=None, error=None, status: int = 200):
+def _detail_page(request, case: Case, form=None, error=None, status: int = 200, publish_error=None):
     user = request.user
     handler = _handler_in_scope(user, case)
     context = {
+        "publishable": publication.may_be_published(case),
+        "publish_errors": publish_error.messages if publish_error is not None else [],
+        "public_text": request.POST.get("public_description", case.public_description)
+        if publish_error is not None
+        else case.public_description,
         **_live_context(user, case),
         **_actions_context(request, case, form, error),
         "answers": _answers(case),
@@ -229,6 +234,24 @@ def case_detail(request, pk: int):
     if request.htmx and request.GET.get("part") == "live":
         return render(request, "cases/_live.html", _live_context(request.user, case))
     return _detail_page(request, case)
+
+
+@login_required
+@require_POST
+def case_publish(request, pk: int):
+    """Staff approve (or withdraw) the text Open311 publishes for the case."""
+    case = selectors.case_get(user=request.user, pk=pk)
+    try:
+        services.case_publish(
+            case=case, actor=request.user, text=request.POST.get("public_description", "")
+        )
+    except ValidationError as error:
+        return _detail_page(request, case, publish_error=error, status=400)
+    if case.public_description:
+        messages.success(request, _("公开说明已发布。"))
+    else:
+        messages.success(request, _("公开说明已撤下。"))
+    return redirect("cases:detail", pk=case.pk)
 
 
 @login_required

@@ -15,9 +15,10 @@ from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW
 from civicgrid.cases.deadlines import deadline_for, due
 from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch, Stage
-from civicgrid.cases.photos import PreparedPhoto, attach
+from civicgrid.cases.photos import attach
 from civicgrid.cases.tallies import case_facts, tally_change
 from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
+from civicgrid.lib.photos import PreparedPhoto
 from civicgrid.notify import audiences, outbox
 
 A = CaseEvent.Action

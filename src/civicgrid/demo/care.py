@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import MultiPolygon, Point, mapping, shape
 
+from civicgrid.care import credentials
 from civicgrid.care.models import Alarm, Device, DeviceBinding, Geofence, Responder
 from civicgrid.registry.models import Place, Resident
 
@@ -55,6 +56,8 @@ def _guardian(resident: Resident, rng: random.Random) -> tuple[str, str]:
 
 
 def _device(ident, kind, resident, model) -> Device:
+    """A demo device holds a credential nobody has seen: staff issue a new
+    one on its page to connect a real phone; the simulator issues its own."""
     return Device(
         ident=ident,
         kind=kind,
@@ -62,6 +65,8 @@ def _device(ident, kind, resident, model) -> Device:
         protocol=Device.Protocol.MQTT,
         resident=resident,
         place_code=resident.household.grid.code,
+        credential_issued_at=timezone.now(),
+        **credentials.stored_forms(credentials.new_secret()),
     )
 
 
@@ -126,7 +131,8 @@ def load_care(*, seed="care") -> dict:
             in_zexin = device.place_code.startswith(zexin.code)
             if in_zexin and doctor is not None and device.ident != "SOS-0001":
                 ladder.append(("doctor", doctor, ""))
-            if in_zexin and grid_worker is not None:
+            # A grid worker answers for their own grid only.
+            if grid_worker is not None and device.place_code.startswith(grid_worker.scope_code):
                 ladder.append(("grid_worker", grid_worker, ""))
             if in_zexin and duty is not None:
                 ladder.append(("duty_staff", duty, ""))

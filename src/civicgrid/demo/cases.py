@@ -18,6 +18,7 @@ from civicgrid.cases.models import (
     Question,
     Stage,
 )
+from civicgrid.cases.publication import intake_public_description
 from civicgrid.cases.tallies import tally_rebuild
 from civicgrid.demo.organisations import DEPARTMENTS
 from civicgrid.registry.models import Organisation, Place
@@ -53,6 +54,15 @@ CATEGORIES = [
     ("social_assistance", "社会救助", "Social assistance", "民生服务", "低保,临时救助", "normal", False, (8, 120, 240, True)),
     ("disability_support", "助残服务", "Disability support", "民生服务", "残疾,辅具,上门", "normal", False, (8, 72, 168, True)),
 ]  # fmt: skip
+
+# A household's care, welfare, dispute or home: never published on Open311.
+PRIVATE_CATEGORIES = {
+    "hazard_at_home",
+    "neighbour_dispute",
+    "elderly_care",
+    "social_assistance",
+    "disability_support",
+}
 
 QUESTIONS = {
     "fire_lane": [
@@ -109,6 +119,7 @@ def load_categories() -> dict[str, Category]:
                 "keywords": keywords,
                 "default_priority": priority,
                 "fixable_on_spot": fixable,
+                "public": code not in PRIVATE_CATEGORIES,
                 "sort": sort,
             },
         )
@@ -164,12 +175,17 @@ def load_cases(*, seed: str = "cases", count: int = CASES, now: datetime | None 
         grid_pk, grid_code, lat, lon = rng.choice(grids)
         reported = now - timedelta(days=rng.uniform(0, 365), hours=rng.uniform(0, 12))
         limit = limits[(category.code, category.default_priority)]
+        channel = rng.choices(channels, weights)[0]
+        description = COMMUNITY_DESCRIPTIONS.get(category.code, category.name)
         case = Case(
             number=f"{timezone.localtime(reported):%Y%m%d}{900000 + n:06d}",
-            channel=rng.choices(channels, weights)[0],
+            channel=channel,
             category=category,
             priority=category.default_priority,
-            description=COMMUNITY_DESCRIPTIONS.get(category.code, category.name),
+            description=description,
+            public_description=intake_public_description(
+                channel=channel, description=description, chosen=False
+            ),
             place_id=grid_pk,
             place_code=grid_code,
             lat=lat + rng.uniform(-0.0015, 0.0015),

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from civicgrid.notify import selectors, services
 
@@ -34,7 +34,7 @@ class NoticeOut(Schema):
 
 
 @router.get("/notifications", response=list[NoticeOut], tags=["notifications"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_notices(request):
     """The caller's unread notices, newest first."""
     return selectors.unread(user=request.user).order_by("-created_at", "-id")

@@ -6,7 +6,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from civicgrid.access.scoping import CHANGE, VIEW
 from civicgrid.registry import selectors, services
@@ -58,7 +58,7 @@ class PlacePatch(Schema):
 
 
 @router.get("/places", response=list[PlaceOut], tags=["places"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_places(request, parent_id: int | None = None, level: str = ""):
     parent = selectors.place_get(user=request.user, pk=parent_id) if parent_id else None
     return selectors.place_list(user=request.user, parent=parent, level=level)
@@ -167,7 +167,7 @@ def _household_fields(user, data: dict) -> dict:
 
 
 @router.get("/households", response=list[HouseholdOut], tags=["households"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_households(
     request, q: str = "", place: str = "", group: str = "", central: bool | None = None
 ):
@@ -263,7 +263,7 @@ class RevealOut(Schema):
 
 
 @router.get("/residents", response=list[ResidentOut], tags=["residents"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_residents(
     request,
     q: str = "",

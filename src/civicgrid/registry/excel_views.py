@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.access.scoping import CHANGE, EXPORT, may
+from civicgrid.lib import xlsx
 from civicgrid.registry.filters import HouseholdFilter, ResidentFilter
 from civicgrid.registry.models import Household
 from civicgrid.registry.spreadsheet_export import (
@@ -19,7 +20,6 @@ from civicgrid.registry.spreadsheet_export import (
     register_export_residents,
 )
 from civicgrid.registry.spreadsheet_import import register_import as import_register
-from civicgrid.registry.spreadsheets import XLSX_CONTENT_TYPE
 from civicgrid.registry.spreadsheets import register_template as template_workbook
 
 # A page listing 100,000 problems helps nobody; the count says how many more.
@@ -82,8 +82,8 @@ def _xlsx(content, filename: str) -> HttpResponse:
     # RFC 5987: the Chinese name for browsers, an ASCII one for old clients.
     disposition = f"attachment; filename=\"register.xlsx\"; filename*=UTF-8''{quote(filename)}"
     if isinstance(content, bytes):
-        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+        response = HttpResponse(content, content_type=xlsx.CONTENT_TYPE)
     else:
-        response = FileResponse(content, content_type=XLSX_CONTENT_TYPE)
+        response = FileResponse(content, content_type=xlsx.CONTENT_TYPE)
     response["Content-Disposition"] = disposition
     return response

@@ -1,13 +1,13 @@
 """Exporting the filtered household and resident lists as .xlsx.
 
 Rows come from the selectors, so an export holds exactly what the user's
-list shows within their scope. Workbooks are written in openpyxl's
-write-only mode into a temporary file that the response streams, so a
-district-sized export needs little memory. Personal data is masked unless the
-role may reveal it; either way one audit row records the export.
+list shows within their scope. Workbooks are written by ``civicgrid.lib.xlsx``
+(text as text, never a formula) into a temporary file that the response
+streams, so a district-sized export needs little memory. Personal data is
+masked unless the role may reveal it; either way one audit row records the
+export.
 """
 
-import tempfile
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -15,11 +15,11 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import EXPORT, may
+from civicgrid.lib import xlsx
 from civicgrid.registry import selectors
 from civicgrid.registry.models import Household, Resident, ResidentTag
 from civicgrid.registry.services import may_reveal
@@ -29,9 +29,7 @@ from civicgrid.registry.spreadsheets import (
     NO,
     YES,
     format_groups,
-    header_cells,
     relation_labels,
-    set_widths,
 )
 
 _CHUNK = 2000
@@ -57,10 +55,10 @@ def register_export_residents(*, user, filters=None) -> Export:
     )
     genders = {value: label for label, value in GENDERS.items()}
     relations = {value: label for label, value in relation_labels().items()}
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("居民台账"))
-    set_widths(sheet, [c.width for c in COLUMNS])
-    sheet.append(header_cells(sheet))
+    workbook = xlsx.Workbook()
+    sheet = workbook.sheet(
+        _("居民台账"), widths=[c.width for c in COLUMNS], header=[c.header for c in COLUMNS]
+    )
     rows = 0
     for resident in residents.iterator(chunk_size=_CHUNK):
         household = resident.household
@@ -112,10 +110,8 @@ def register_export_households(*, user, filters=None) -> Export:
         "党员中心户",
         "备注",
     ]
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("户台账"))
-    set_widths(sheet, [16, 18, 14, 30, 10, 14, 6, 10, 24])
-    sheet.append(headers)
+    workbook = xlsx.Workbook()
+    sheet = workbook.sheet(_("户台账"), widths=[16, 18, 14, 30, 10, 14, 6, 10, 24], header=headers)
     rows = 0
     for household in households.iterator(chunk_size=_CHUNK):
         head = household.head
@@ -149,9 +145,7 @@ def _clear_fields(user) -> list[str]:
 
 
 def _finish(user, workbook, title: str, model, filters, rows: int, clear: list[str]) -> Export:
-    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
-    workbook.save(file)
-    file.seek(0)
+    file = workbook.to_file()
     query = (
         filters.data.urlencode()
         if filters is not None and hasattr(filters.data, "urlencode")

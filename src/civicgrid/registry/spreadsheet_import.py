@@ -10,6 +10,7 @@ import leaves one audit row with its counts rather than one per resident:
 a 100,000-row file would otherwise bury the trail.
 """
 
+import re
 import zipfile
 import zlib
 from collections import defaultdict
@@ -34,13 +35,22 @@ from civicgrid.registry.spreadsheets import (
     COLUMNS,
     HEADER_LOOKUP,
     ImportIssue,
+    Issues,
     ParsedRow,
     RowParser,
+    TooManyIssues,
     normalise_header,
 )
 
 BATCH = 1000
 _HEADER_SEARCH_ROWS = 5
+# A row's start tag in a sheet's XML, with or without a namespace prefix,
+# and its row number.
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row(?=[\s>/])[^<>]{0,400}>")
+_ROW_TAG_MAX = 512
+_ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d{1,9})["\']')
+# The parts of a workbook that hold sheets (xl/worksheets/sheet1.xml).
+_SHEET_PART = re.compile(r"(?i)worksheets/[^/]+\.xml$")
 _UNREADABLE = (
     InvalidFileException,
     zipfile.BadZipFile,
@@ -70,13 +80,15 @@ _ID_FIELDS = ["id_number", "id_number_hash", "id_number_masked"]
 @dataclass
 class ImportResult:
     filename: str
-    errors: list[ImportIssue] = field(default_factory=list)
+    errors: Issues = field(default_factory=lambda: Issues(settings.IMPORT_MAX_ERRORS))
     households_created: int = 0
     households_updated: int = 0
     residents_created: int = 0
     residents_updated: int = 0
     residents_unchanged: int = 0
     residents_moved: int = 0
+    # Lines of the sheet read, empty ones included: the work the file cost.
+    rows_read: int = 0
 
     @property
     def ok(self) -> bool:
@@ -109,12 +121,14 @@ def register_import(*, user, file, filename: str) -> ImportResult:
             ImportIssue(None, "", _("文件超过 %(limit).0f MB,请分批导入。") % {"limit": limit})
         )
         return result
-    rows = _read_rows(file, result.errors)
-    if rows is None:
-        return result
     try:
+        rows = _read_rows(file, result)
+        if rows is None:
+            return result
         with transaction.atomic():
             _Importer(user, rows, result).run()
+    except TooManyIssues:
+        result.errors.stop()
     except IntegrityError:
         # Someone else wrote the same household number or ID number meanwhile.
         result.errors.append(
@@ -123,36 +137,102 @@ def register_import(*, user, file, filename: str) -> ImportResult:
     return result
 
 
-def _read_rows(file, errors: list[ImportIssue]) -> list[ParsedRow] | None:
-    """Every data row parsed; None if the file or its header cannot be used."""
+def _unreadable(errors) -> None:
+    errors.append(ImportIssue(None, "", _("文件不是有效的 Excel(.xlsx)文件,无法读取。")))
+
+
+def _too_many_rows(errors) -> None:
+    limit = settings.IMPORT_MAX_ROWS
+    errors.append(ImportIssue(None, "", _("文件超过 %(n)d 行,请分批导入。") % {"n": limit}))
+
+
+def _measure(file) -> str | None:
+    """Why the file is refused unread, or None. Its real size comes from the
+    zip's directory (zipfile never inflates a part past the size recorded
+    there) and from the rows in its sheets' raw XML, counted before openpyxl
+    parses anything: a sheet's own <dimension> may be absent or wrong, and
+    openpyxl reads a whole sheet without one just to find its size."""
+    last_line = settings.IMPORT_MAX_ROWS + _HEADER_SEARCH_ROWS
+    try:
+        with zipfile.ZipFile(file) as archive:
+            parts = archive.infolist()
+            if sum(part.file_size for part in parts) > settings.IMPORT_MAX_UNPACKED_BYTES:
+                limit = settings.IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024
+                return _("文件解压后超过 %(limit).0f MB,请分批导入。") % {"limit": limit}
+            for part in parts:
+                if not _SHEET_PART.search(part.filename):
+                    continue
+                with archive.open(part) as xml:
+                    count, last = _sheet_extent(xml)
+                if count > last_line:
+                    return _("文件超过 %(n)d 行,请分批导入。") % {"n": settings.IMPORT_MAX_ROWS}
+                if last > last_line:
+                    message = _("第%(line)d行超出了%(n)d行的上限;请删除表格末尾多余的行后再导入。")
+                    return message % {"line": last, "n": last_line}
+    except _UNREADABLE:
+        return None  # not a zip: load_workbook says so in its words
+    finally:
+        file.seek(0)
+    return None
+
+
+def _sheet_extent(xml) -> tuple[int, int]:
+    """(rows, last row number) of a sheet's XML, read in chunks, not parsed."""
+    rows = last = 0
+    buffer = b""
+    while chunk := xml.read(1 << 20):
+        buffer += chunk
+        end = 0
+        for tag in _ROW_TAG.finditer(buffer):
+            number = _ROW_NUMBER.search(tag[0])
+            rows, last = rows + 1, int(number[1]) if number else last + 1
+            end = tag.end()
+        # Keep what may hold a tag cut by the chunk's end.
+        buffer = buffer[max(end, len(buffer) - _ROW_TAG_MAX) :]
+    return rows, last
+
+
+def _read_rows(file, result: ImportResult) -> list[ParsedRow] | None:
+    """Every data row parsed; None if the file or its header cannot be used.
+    The work is bounded before parsing (``_measure``) and while parsing (rows
+    read, the sheet's width, problems found)."""
+    errors = result.errors
+    refused = _measure(file)
+    if refused is not None:
+        errors.append(ImportIssue(None, "", refused))
+        return None
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except _UNREADABLE:
-        errors.append(ImportIssue(None, "", _("文件不是有效的 Excel(.xlsx)文件,无法读取。")))
+        _unreadable(errors)
         return None
+    last_line = settings.IMPORT_MAX_ROWS + _HEADER_SEARCH_ROWS
     try:
         sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header_line, positions = _find_header(lines, errors)
+        # Never trust the sheet's own <dimension>: rows and width are bounded
+        # here, by the limit and by the header.
+        sheet.reset_dimensions()
+        top = sheet.iter_rows(max_row=_HEADER_SEARCH_ROWS, values_only=True)
+        header_line, positions = _find_header(_counted(top, result), errors)
         if positions is None:
             return None
+        lines = sheet.iter_rows(
+            min_row=header_line + 1,
+            max_row=last_line + 1,
+            max_col=max(positions.values()) + 1,
+            values_only=True,
+        )
         parser = RowParser(positions, errors)
         rows = []
-        for line, values in enumerate(lines, start=header_line + 1):
+        for line, values in enumerate(_counted(lines, result), start=header_line + 1):
             if not any(v is not None and str(v).strip() for v in values):
                 continue
             if len(rows) >= settings.IMPORT_MAX_ROWS:
-                errors.append(
-                    ImportIssue(
-                        None,
-                        "",
-                        _("文件超过 %(n)d 行,请分批导入。") % {"n": settings.IMPORT_MAX_ROWS},
-                    )
-                )
+                _too_many_rows(errors)
                 return None
             rows.append(parser.parse(line, values))
     except _UNREADABLE:
-        errors.append(ImportIssue(None, "", _("文件不是有效的 Excel(.xlsx)文件,无法读取。")))
+        _unreadable(errors)
         return None
     finally:
         workbook.close()
@@ -161,6 +241,13 @@ def _read_rows(file, errors: list[ImportIssue]) -> list[ParsedRow] | None:
         return None
     parser.check_across_rows(rows)
     return rows
+
+
+def _counted(lines, result: ImportResult):
+    """The sheet's lines, counting them on the result (the work done)."""
+    for values in lines:
+        result.rows_read += 1
+        yield values
 
 
 def _find_header(lines, errors) -> tuple[int, dict[str, int] | None]:

@@ -9,7 +9,6 @@ Target groups are names or codes separated by 、 , ， ; or ；; a level follow
 brackets, e.g. "独居老人、残疾人(2级)" (also "残疾人（2级）" or "disabled(2)").
 """
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,16 +17,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from civicgrid.access.crypto import blind_index
+from civicgrid.lib import xlsx
 from civicgrid.registry.models import Resident, TargetGroup
 from civicgrid.registry.validation import id_birth_date, normalise_id_number, normalise_phone
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -91,6 +85,29 @@ class ImportIssue:
             "column": self.column,
             "message": self.message,
         }
+
+
+class TooManyIssues(Exception):
+    """Checking stopped: the file has more problems than anyone would read."""
+
+
+class Issues(list):
+    """The problems found so far. Reaching ``limit`` stops the check
+    (``TooManyIssues``), so a hostile file costs at most that many."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def append(self, issue: ImportIssue) -> None:
+        super().append(issue)
+        if len(self) >= self.limit:
+            raise TooManyIssues
+
+    def stop(self) -> None:
+        """Say why checking stopped (past the limit, without raising again)."""
+        message = _("问题超过%(n)d个,已停止检查;请先改正以上问题再导入。") % {"n": self.limit}
+        super().append(ImportIssue(None, "", message))
 
 
 @dataclass
@@ -357,32 +374,18 @@ def format_groups(tags) -> str:
     )
 
 
-def header_cells(sheet) -> list[WriteOnlyCell]:
-    bold = Font(bold=True)
-    cells = []
-    for column in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = bold
-        cells.append(cell)
-    return cells
-
-
-def set_widths(sheet, widths: list[int]) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
-
 def register_template() -> bytes:
     """An empty register: the header row on the first sheet, the rules on a second."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("居民台账"))
-    set_widths(sheet, [c.width for c in COLUMNS])
-    sheet.freeze_panes = "A2"
-    sheet.append(header_cells(sheet))
-
-    rules = workbook.create_sheet(_("填写说明"))
-    set_widths(rules, [14, 8, 70])
-    rules.append([_("列名"), _("必填"), _("填写要求")])
+    workbook = xlsx.Workbook()
+    workbook.sheet(
+        _("居民台账"),
+        widths=[c.width for c in COLUMNS],
+        header=[c.header for c in COLUMNS],
+        freeze=True,
+    )
+    rules = workbook.sheet(
+        _("填写说明"), widths=[14, 8, 70], header=[_("列名"), _("必填"), _("填写要求")]
+    )
     for column in COLUMNS:
         rules.append([column.header, YES if column.required else NO, str(column.hint)])
     rules.append([])
@@ -398,6 +401,4 @@ def register_template() -> bytes:
         _("同一文件重复导入不会改变任何数据。"),
     ):
         rules.append([line])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.to_bytes()

@@ -10,7 +10,8 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.cases.models import Category
@@ -148,7 +149,7 @@ class ColourOut(Schema):
 
 
 @router.get("/hazards", response=list[HazardOut], tags=["hazards"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_hazards(request, stage: str = "", severity: str = "", kind: str = "", place: str = ""):
     _require_view(request.user, Hazard)
     return selectors.hazard_list(
@@ -210,7 +211,7 @@ move_endpoints(
 
 
 @router.get("/visits", response=list[VisitOut], tags=["visits"])
-@paginate(LimitOffsetPagination)
+@paginate
 def list_visits(request, household_id: int | None = None):
     _require_view(request.user, Hazard)
     return selectors.visit_list(user=request.user, household_id=household_id)
@@ -252,7 +253,7 @@ def household_colour(request, household_id: int):
 def map_layer(request, layer: str, bbox: str = "", level: str = "grid"):
     _require_view(request.user, Household)
     if layer not in MAP_LAYERS:
-        return JsonResponse({"detail": _("没有这个图层。")}, status=404)
+        raise HttpError(404, _("没有这个图层。"))
     data = layers.layer(
         layer, user=request.user, bbox=layers.parse_bbox(bbox), query={"level": level}
     )

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.access.models import User
 from civicgrid.access.roles import RISK_WORKERS
 from civicgrid.cases.models import Category
+from civicgrid.lib.photos import PhotoField
 from civicgrid.lib.placecodes import ancestor_codes
 from civicgrid.risks.models import Colour, HazardKind, Severity
 
@@ -24,7 +25,7 @@ class HazardForm(forms.Form):
     description = forms.CharField(label=_("描述"), widget=forms.Textarea(attrs={"rows": 3}))
     lat = forms.FloatField(label=_("纬度"), required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(label=_("经度"), required=False, widget=forms.HiddenInput)
-    photo = forms.ImageField(label=_("照片"), required=False)
+    photo = PhotoField(label=_("照片"), required=False)
 
 
 class MoveForm(forms.Form):
@@ -37,7 +38,7 @@ class MoveForm(forms.Form):
     due_on = forms.DateField(
         label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    photo = forms.ImageField(label=_("整改照片"), required=False)
+    photo = PhotoField(label=_("整改照片"), required=False)
 
     def __init__(self, *args, place_code: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +57,7 @@ class VisitForm(forms.Form):
     needs = forms.CharField(
         label=_("发现的需求"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    photo = forms.ImageField(label=_("照片"), required=False)
+    photo = PhotoField(label=_("照片"), required=False)
     case_category = forms.ModelChoiceField(
         label=_("将需求上报为事件"),
         queryset=Category.objects.filter(active=True),

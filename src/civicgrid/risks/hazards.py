@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from civicgrid.access.scoping import CHANGE, may_act_at
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.services import case_report
 from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
+from civicgrid.lib.photos import store
 from civicgrid.notify import audiences, outbox
 from civicgrid.registry.geo import locate
 from civicgrid.registry.models import Household, Place
@@ -177,9 +177,7 @@ class HazardFlow(Flow):
     def attach(self, hazard, event, photos, actor):
         for item in photos:
             photo = HazardPhoto(hazard=hazard, event=event)
-            stem = photo.key.hex
-            photo.image.save(f"{stem}.jpg", ContentFile(item.image), save=False)
-            photo.thumbnail.save(f"{stem}.jpg", ContentFile(item.thumbnail), save=False)
+            store(item, stem=photo.key.hex, image=photo.image, thumbnail=photo.thumbnail)
             photo.save()
 
     def moved(self, hazard, move, rule, from_stage, before, events):

@@ -12,6 +12,13 @@ urlpatterns = [
     path("hazards/", views.hazard_list, name="hazards"),
     path("hazards/new/", views.hazard_new, name="hazard_new"),
     path("hazards/<int:pk>/", views.hazard_detail, name="hazard"),
+    path("hazards/<int:pk>/photos/<uuid:key>/", views.hazard_photo, name="hazard_photo"),
+    path(
+        "hazards/<int:pk>/photos/<uuid:key>/thumbnail/",
+        views.hazard_photo,
+        {"size": "thumbnail"},
+        name="hazard_photo_thumbnail",
+    ),
     path("hazards/<int:pk>/<slug:action>/", views.hazard_move, name="hazard_move"),
     path("today/", views.today, name="today"),
     path("places/<int:place_id>/print.png", views.print_map, name="print"),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, VIEW, may
-from civicgrid.cases.photos import prepare
 from civicgrid.lib.forms import add_service_errors
 from civicgrid.lib.period import Period
+from civicgrid.lib.photos import copy_response
 from civicgrid.registry import selectors as registry
 from civicgrid.registry.models import Household
 from civicgrid.risks import figures, hazards, layers, printmap, selectors, services, visits
@@ -37,8 +37,8 @@ MOVE_FIELDS = {
 }
 
 
-def _photos(upload) -> list:
-    return [prepare(upload)] if upload else []
+def _photos(prepared) -> list:
+    return [prepared] if prepared else []
 
 
 # The map ------------------------------------------------------------------
@@ -54,10 +54,16 @@ def map_page(request):
         else [29.65, 91.13]
     )
     shown = layers_for(user)
-    context = {
+    # Handed to map.js as JSON data blocks (json_script), never as script.
+    config = {
         "centre": centre,
         "zoom": {"grid": 16, "community": 15, "street": 14}.get(place.level, 12) if place else 12,
-        "tile_url": settings.MAP_TILE_URL,
+        "tiles": settings.MAP_TILE_URL,
+        "cardUrl": reverse("risks:household_card", args=[0]),
+        "householdsIn": _("户"),
+    }
+    context = {
+        "config": config,
         "layer_urls": {layer.name: reverse("risks:layer", args=[layer.name]) for layer in shown},
         "layers": [
             {
@@ -207,7 +213,8 @@ def hazard_new(request):
             add_service_errors(form, error)
         else:
             return redirect("risks:hazard", pk=hazard.pk)
-    return render(request, "risks/hazard_form.html", {"form": form, "household": household})
+    context = {"form": form, "household": household}
+    return render(request, "risks/hazard_form.html", context, status=400 if form.errors else 200)
 
 
 @role_may(VIEW, Hazard)
@@ -230,6 +237,14 @@ def hazard_detail(request, pk: int):
         "moves": moves,
     }
     return render(request, "risks/hazard_detail.html", context)
+
+
+@role_may(VIEW, Hazard)
+def hazard_photo(request, pk: int, key, size: str = "image"):
+    """A hazard's photo (re-encoded, without EXIF), through the hazard's scope."""
+    hazard = selectors.hazard_get(user=request.user, pk=pk)
+    photo = get_object_or_404(hazard.photos, key=key)
+    return copy_response(photo.thumbnail if size == "thumbnail" else photo.image)
 
 
 @role_may(VIEW, Hazard)
@@ -293,7 +308,7 @@ def visit_new(request, household_id: int):
                 lon=data["lon"],
                 notes=data["notes"],
                 needs=data["needs"],
-                photo=prepare(data["photo"]) if data["photo"] else None,
+                photo=data["photo"],
                 hazard=form.hazard(),
                 case_category=data["case_category"],
             )
@@ -303,7 +318,7 @@ def visit_new(request, household_id: int):
             messages.success(request, _("走访已记录。"))
             return redirect("risks:today")
     context = {"form": form, "household": household}
-    return render(request, "risks/visit_form.html", context)
+    return render(request, "risks/visit_form.html", context, status=400 if form.errors else 200)
 
 
 # Printing -----------------------------------------------------------------

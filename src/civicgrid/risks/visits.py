@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 
 import numpy
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,8 +20,8 @@ from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
 from civicgrid.access.scoping import CHANGE, may_act_at
 from civicgrid.cases.models import Category, Channel
-from civicgrid.cases.photos import PreparedPhoto
 from civicgrid.cases.services import case_report
+from civicgrid.lib.photos import PreparedPhoto, store
 from civicgrid.registry.models import Household
 from civicgrid.risks import hazards
 from civicgrid.risks.models import Colour, HouseholdColour, Visit, VisitInterval
@@ -134,7 +133,7 @@ def visit_log(
             needs=needs.strip(),
         )
         if photo is not None:
-            visit.photo.save(f"{visit.at:%Y%m%d%H%M%S}.jpg", ContentFile(photo.image), save=False)
+            store(photo, stem=f"{visit.at:%Y%m%d%H%M%S}", image=visit.photo)
         if hazard:
             visit.hazard = hazards.hazard_register(
                 actor=actor,
@@ -147,7 +146,7 @@ def visit_log(
             )
         if case_category is not None:
             visit.case, _created = case_report(
-                channel=Channel.WEB,
+                channel=Channel.VISIT,
                 category=case_category,
                 description=visit.needs,
                 reporter=actor,

@@ -26,6 +26,7 @@ from civicgrid.volunteers.models import (
     SignUp,
     Volunteer,
 )
+from civicgrid.volunteers.selectors import team_choices
 
 # The QR code changes every window; the previous window's code still works,
 # so a code scanned just before it rotates is not refused.
@@ -78,6 +79,8 @@ def activity_create(
         errors["capacity"] = [_("人数上限至少为1。")]
     if team is not None and team.kind not in TEAM_KINDS:
         errors["team"] = [_("组织队伍应为服务队或自治品牌。")]
+    elif team is not None and not team_choices(user=actor).filter(pk=team.pk).exists():
+        errors["team"] = [_("只能选择您管辖范围内的队伍。")]
     if errors:
         raise ValidationError(errors)
     activity = Activity.objects.create(

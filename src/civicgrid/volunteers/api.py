@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from civicgrid.lib.api import Conflict, Error
 from civicgrid.lib.idempotency import request_key
 from civicgrid.volunteers import activities, exchange, ledger, selectors
 from civicgrid.volunteers.ledger import Refused
@@ -119,6 +120,14 @@ class RedemptionIn(Schema):
     volunteer_id: int
     item_id: int
     quantity: int = 1
+    code: str = Field(
+        ..., description="the volunteer's consent: their code (POST /volunteers/me/redemption-code)"
+    )
+
+
+class RedemptionCodeOut(Schema):
+    code: str
+    expires_at: datetime
 
 
 class RedemptionOut(Schema):
@@ -143,11 +152,6 @@ class CancelIn(Schema):
     reason: str
 
 
-class Problem(Schema):
-    detail: str
-    code: str
-
-
 def _volunteer(request, volunteer_id: int | None) -> Volunteer:
     if volunteer_id is None:
         own = selectors.my_volunteer(request.user)
@@ -158,14 +162,14 @@ def _volunteer(request, volunteer_id: int | None) -> Volunteer:
 
 
 def _conflict(exc: Refused):
-    return Status(409, {"detail": exc.messages[0], "code": exc.code or "conflict"})
+    raise Conflict(exc.messages[0], exc.code or "conflict") from exc
 
 
 # Volunteers ------------------------------------------------------------------
 
 
 @router.get("/volunteers", response=list[VolunteerOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def volunteer_list(request, q: str = "", kind: str = "", team: int | None = None, place: str = ""):
     rows = selectors.volunteer_list(user=request.user, q=q, kind=kind, team=team, place=place)
     return rows.prefetch_related("teams")
@@ -191,7 +195,7 @@ def points(request, volunteer_id: int):
 
 
 @router.get("/activities", response=list[ActivityOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def activity_list(request, upcoming: bool = False):
     return selectors.activity_list(
         user=request.user, upcoming_from=timezone.now() if upcoming else None
@@ -203,7 +207,7 @@ def activity_detail(request, activity_id: int):
     return get_object_or_404(selectors.activity_list(user=request.user), pk=activity_id)
 
 
-@router.post("/activities/{activity_id}/signup", response={201: SignUpOut, 409: Problem})
+@router.post("/activities/{activity_id}/signup", response={201: SignUpOut, 409: Error})
 def activity_signup(request, activity_id: int, payload: SignUpIn):
     """Sign up (past capacity: the waiting list, ``status`` says which)."""
     activity = selectors.activity_get(user=request.user, pk=activity_id)
@@ -216,7 +220,7 @@ def activity_signup(request, activity_id: int, payload: SignUpIn):
     )
 
 
-@router.post("/activities/{activity_id}/cancel", response={200: SignUpOut, 409: Problem})
+@router.post("/activities/{activity_id}/cancel", response={200: SignUpOut, 409: Error})
 def activity_cancel(request, activity_id: int, payload: SignUpIn):
     activity = selectors.activity_get(user=request.user, pk=activity_id)
     try:
@@ -227,7 +231,7 @@ def activity_cancel(request, activity_id: int, payload: SignUpIn):
     return activities.signup_cancel(signup=signup, actor=request.user)
 
 
-@router.post("/activities/{activity_id}/checkin", response={200: SignUpOut, 409: Problem})
+@router.post("/activities/{activity_id}/checkin", response={200: SignUpOut, 409: Error})
 def activity_checkin(request, activity_id: int, payload: CheckIn):
     """With ``code`` (scanned at the activity) for oneself; without it, by staff."""
     activity = selectors.activity_get(user=request.user, pk=activity_id)
@@ -240,7 +244,7 @@ def activity_checkin(request, activity_id: int, payload: CheckIn):
     )
 
 
-@router.post("/activities/{activity_id}/checkout", response={200: SignUpOut, 409: Problem})
+@router.post("/activities/{activity_id}/checkout", response={200: SignUpOut, 409: Error})
 def activity_checkout(request, activity_id: int, payload: CheckIn):
     activity = selectors.activity_get(user=request.user, pk=activity_id)
     try:
@@ -256,18 +260,32 @@ def activity_checkout(request, activity_id: int, payload: CheckIn):
 
 
 @router.get("/exchange/items", response=list[ItemOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def item_list(request, counter: int | None = None):
     rows = selectors.item_list(user=request.user)
     return rows.filter(counter_id=counter) if counter else rows
 
 
-@router.post("/redemptions", response={200: RedemptionOut, 201: RedemptionOut, 409: Problem})
+@router.post("/volunteers/me/redemption-code", response={201: RedemptionCodeOut, 409: Error})
+def redemption_code(request):
+    """A new code with which I consent to a redemption at a counter (the
+    previous one ends); it works for REDEMPTION_CODE_MINUTES minutes."""
+    try:
+        volunteer = _volunteer(request, None)
+    except Refused as exc:
+        return _conflict(exc)
+    code, record = exchange.redemption_code_issue(volunteer=volunteer, actor=request.user)
+    return Status(201, {"code": code, "expires_at": record.expires_at})
+
+
+@router.post("/redemptions", response={200: RedemptionOut, 201: RedemptionOut, 409: Error})
 def redemption_create(request, payload: RedemptionIn):
-    """Redeem at the item's counter. 409 when points or stock are short. An
-    ``Idempotency-Key`` header makes a retry return the first redemption."""
+    """Redeem at the item's counter, with the volunteer's consent ``code``
+    (400 when it is wrong or has expired). 409 when points or stock are
+    short. An ``Idempotency-Key`` header makes a retry return the first
+    redemption."""
     item = get_object_or_404(selectors.item_list(user=request.user), pk=payload.item_id)
-    # A counter serves any volunteer who presents their code, wherever they report.
+    # The code is the consent: with it, a counter serves a volunteer from anywhere.
     volunteer = get_object_or_404(Volunteer.objects.filter(active=True), pk=payload.volunteer_id)
     try:
         redemption, created = exchange.redemption_create(
@@ -276,6 +294,7 @@ def redemption_create(request, payload: RedemptionIn):
             item=Item.objects.get(pk=item.pk),
             quantity=payload.quantity,
             actor=request.user,
+            code=payload.code,
             key=request_key(request),
         )
     except Refused as exc:

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.models import Category
 from civicgrid.registry.models import Organisation, Place
-from civicgrid.volunteers.models import TEAM_KINDS, Need, Volunteer
+from civicgrid.volunteers.models import Need, Volunteer
+from civicgrid.volunteers.selectors import team_choices
 
 
 def _places(user, *levels):
@@ -12,10 +13,6 @@ def _places(user, *levels):
     if user.is_superuser:
         return rows
     return rows.filter(code__startswith=user.scope_code) if user.scope_code else rows.none()
-
-
-def _teams():
-    return Organisation.objects.filter(kind__in=TEAM_KINDS).order_by("name")
 
 
 class VolunteerForm(forms.Form):
@@ -33,7 +30,7 @@ class VolunteerForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = _places(user, Place.Level.COMMUNITY)
-        self.fields["teams"].queryset = _teams()
+        self.fields["teams"].queryset = team_choices(user=user)
 
 
 class ActivityForm(forms.Form):
@@ -55,7 +52,7 @@ class ActivityForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["place"].queryset = _places(user, Place.Level.COMMUNITY, Place.Level.GRID)
-        self.fields["team"].queryset = _teams()
+        self.fields["team"].queryset = team_choices(user=user)
 
 
 class NeedForm(forms.Form):

@@ -389,6 +389,26 @@ class Redemption(models.Model):
         return self.number
 
 
+class RedemptionCode(models.Model):
+    """A volunteer's consent to spend their points: a short code shown on
+    their own page, good at any counter until it expires or too many wrong
+    codes are tried for them. Only a hash is kept; a new code replaces the old."""
+
+    volunteer = models.OneToOneField(
+        Volunteer, on_delete=models.CASCADE, related_name="redemption_code"
+    )
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("兑换码")
+        verbose_name_plural = _("兑换码")
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} {self.expires_at:%Y-%m-%d %H:%M}"
+
+
 # Party-member central households (党员中心户) --------------------------------------
 
 

@@ -8,12 +8,14 @@ from django.db.models.functions import Coalesce
 from civicgrid.access.scoping import VIEW, get_for_user
 from civicgrid.ledger import books
 from civicgrid.ledger.models import Entry, Transfer
-from civicgrid.registry.models import Household
+from civicgrid.registry.models import Household, Organisation
 from civicgrid.volunteers.ledger import POINTS, VOLUNTEER
 from civicgrid.volunteers.models import (
+    TEAM_KINDS,
     Activity,
     Counter,
     Item,
+    Membership,
     Need,
     Redemption,
     SignUp,
@@ -49,6 +51,16 @@ def volunteer_get(*, user, pk: int, action: str = VIEW) -> Volunteer:
 
 def my_volunteer(user) -> Volunteer | None:
     return Volunteer.objects.filter(user=user).select_related("community").first()
+
+
+def team_choices(*, user):
+    """Teams a form may offer the user: those in their scope (with the
+    street- or district-wide ones above it), and any team they lead."""
+    visible = Organisation.objects.for_user(user, VIEW).values("pk")
+    led = Membership.objects.filter(volunteer__user=user, is_leader=True).values("team")
+    return Organisation.objects.filter(
+        Q(pk__in=visible) | Q(pk__in=led), kind__in=TEAM_KINDS
+    ).order_by("name")
 
 
 def activity_list(*, user, upcoming_from: datetime | None = None):

@@ -13,6 +13,7 @@ from civicgrid.registry.models import Organisation, Place
 from civicgrid.registry.validation import normalise_phone
 from civicgrid.volunteers import ledger
 from civicgrid.volunteers.models import TEAM_KINDS, Membership, Volunteer
+from civicgrid.volunteers.selectors import team_choices
 
 AUDITED = ["name", "kind", "community", "user", "resident", "phone_masked", "skills", "active"]
 
@@ -58,6 +59,10 @@ def volunteer_register(
         errors["account_user"] = [_("该账号已登记为志愿者。")]
     if any(team.kind not in TEAM_KINDS for team in teams):
         errors["teams"] = [_("只能加入服务队或自治品牌。")]
+    elif teams and not {t.pk for t in teams} <= set(
+        team_choices(user=actor).values_list("pk", flat=True)
+    ):
+        errors["teams"] = [_("只能加入您管辖范围内的队伍。")]
     if errors:
         raise ValidationError(errors)
     volunteer = Volunteer.objects.create(

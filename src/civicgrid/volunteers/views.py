@@ -110,10 +110,20 @@ def volunteer_detail(request, pk: int):
 
 @login_required
 def me(request):
+    """My card and points; a POST makes a new redemption code, shown once,
+    which I give the counter to consent to spending my points."""
     volunteer = selectors.my_volunteer(request.user)
     if volunteer is None:
         return render(request, "volunteers/me.html", {"volunteer": None})
-    return render(request, "volunteers/me.html", _volunteer_context(volunteer))
+    context = _volunteer_context(volunteer)
+    if request.method == "POST":
+        context["new_code"], live = exchange.redemption_code_issue(
+            volunteer=volunteer, actor=request.user
+        )
+    else:
+        live = exchange.redemption_code_live(volunteer)
+    context["code_expires_at"] = live.expires_at if live else None
+    return render(request, "volunteers/me.html", context)
 
 
 @login_required
@@ -296,13 +306,22 @@ def counter_list(request):
     return render(request, "volunteers/counters.html", {"counters": counters})
 
 
-def _find_volunteer(text: str) -> Volunteer | None:
-    """The volunteer whose code was scanned or typed (V000123 or 123). A
-    counter serves any volunteer who presents their code."""
-    digits = text.strip().upper().removeprefix("V")
-    if not digits.isdigit():
+def _lookup(request, counter, number: str, code: str):
+    """The volunteer typed at the counter, with a message when none is found."""
+    if not number:
         return None
-    return Volunteer.objects.filter(pk=int(digits), active=True).first()
+    try:
+        volunteer = exchange.volunteer_at_counter(counter=counter, number=number, code=code)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return None
+    if volunteer is None:
+        messages.error(
+            request,
+            _("本兑换点找不到编号为 %(code)s 的志愿者;其他社区的志愿者请出示兑换码。")
+            % {"code": number},
+        )
+    return volunteer
 
 
 @login_required
@@ -310,14 +329,15 @@ def counter_detail(request, pk: int):
     counter = selectors.counter_get(user=request.user, pk=pk)
     if not exchange.may_operate(request.user, counter):
         raise PermissionDenied(_("您不是该兑换点的值守人员。"))
-    code = request.GET.get("volunteer", "")
-    volunteer = _find_volunteer(code) if code else None
-    if code and volunteer is None:
-        messages.error(request, _("没有找到编号为 %(code)s 的志愿者。") % {"code": code})
+    number = request.GET.get("volunteer", "").strip()
+    code = request.GET.get("code", "").strip()
+    volunteer = _lookup(request, counter, number, code)
     context = {
         "counter": counter,
         "items": selectors.item_list(user=request.user, counter=counter),
-        "code": code,
+        "number": number,
+        # Only a code that was checked goes on to the redeem buttons.
+        "code": code if volunteer is not None else "",
         "volunteer": volunteer,
         "balance": ledger.volunteer_balance(volunteer) if volunteer else None,
         "recent": counter.redemptions.select_related("volunteer", "item")[:10],
@@ -329,15 +349,22 @@ def counter_detail(request, pk: int):
 @require_POST
 def counter_redeem(request, pk: int):
     counter = selectors.counter_get(user=request.user, pk=pk)
-    volunteer = _find_volunteer(request.POST.get("volunteer", ""))
+    number = request.POST.get("volunteer", "").strip()
+    code = request.POST.get("code", "").strip()
     item = get_object_or_404(Item, counter=counter, pk=request.POST.get("item") or 0)
     back = (
         reverse("volunteers:counter", args=[counter.pk])
         + "?"
-        + urlencode({"volunteer": request.POST.get("volunteer", "")})
+        + urlencode({"volunteer": number, "code": code})
     )
-    if volunteer is None:
+    if not number:
         messages.error(request, _("请先扫描或输入志愿者编号。"))
+        return redirect(back)
+    if not code:
+        messages.error(request, _("请输入志愿者出示的兑换码。"))
+        return redirect(back)
+    volunteer = _lookup(request, counter, number, code)
+    if volunteer is None:
         return redirect(back)
     try:
         quantity = int(request.POST.get("quantity", "1"))
@@ -347,6 +374,7 @@ def counter_redeem(request, pk: int):
             item=item,
             quantity=quantity,
             actor=request.user,
+            code=code,
             key=request.POST.get("key", ""),
         )
     except ValueError:

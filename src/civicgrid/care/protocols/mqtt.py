@@ -8,12 +8,21 @@ thread of its own, with its own database connection, commits and acknowledges
 each urgent message as it arrives, so an SOS never waits behind a batch. A
 message that was never acknowledged (the process died) is delivered again
 after reconnecting, and the pipeline finds it a duplicate if it had committed.
+
+No message stops ingest (the pipeline dead-letters what it cannot use), and
+neither does an outage: while the database is away a lane keeps its batch
+unacknowledged and tries it again with backoff until the database is back
+(the broker holds what arrives meanwhile). A message is acknowledged only on
+the connection that delivered it: a packet id is the connection's, and after
+a reconnect the same id may name another message.
 """
 
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -79,6 +88,23 @@ def ident_from_topic(topic: str) -> str:
     return parts[-2] if len(parts) >= 3 and parts[-1] == "up" else ""
 
 
+def _ident(message) -> str:
+    try:
+        return ident_from_topic(message.topic)
+    except UnicodeDecodeError:  # the broker checks topics are UTF-8; if not, no device
+        return ""
+
+
+def _write_urgent(message) -> pipeline.Outcome:
+    return pipeline.handle_message(_ident(message), message.payload, received_at=timezone.now())
+
+
+# Waits between tries while the database is away: 0.5 s doubling to 2 s. An
+# attempt to connect costs little, and an SOS waits no longer than that
+# once the database is back.
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 2.0
+
+
 class Ingest:
     def __init__(self, *, url, client_id, prefix, shared=False, batch=200, say=print):
         self.broker = broker(url)
@@ -87,15 +113,26 @@ class Ingest:
         self.say = say
         # Beats under the client id: the same name across restarts.
         self.heart = Heart(Heartbeat.Role.INGEST, client_id)
+        # (connection number, message) pairs.
         self.inbox: queue.Queue = queue.Queue()
         self.urgent: queue.Queue = queue.Queue()
         # Set while no urgent message waits or is being written.
         self.calm = threading.Event()
         self.calm.set()
-        # Counters for the log line at stop (and the benchmarks).
+        # Counters for the log line at stop (and the benchmarks, the tests).
         self.handled = self.batches = self.urgent_handled = 0
+        self.outages = self.stale_acks = 0
+        # Liveness for a supervisor: the monotonic time the main loop last
+        # turned (at least every 0.3 s; every BACKOFF_MAX while it waits out
+        # an outage), and since when the database has been away (None: it is not).
+        self.alive_at = time.monotonic()
+        self.outage_since: float | None = None
         self.failure: BaseException | None = None
         self.stopped = threading.Event()
+        # The connection a message came on: bumped at each disconnect, under
+        # the lock that acknowledgements take.
+        self.connection_number = 0
+        self._ack_lock = threading.Lock()
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -105,6 +142,7 @@ class Ingest:
         )
         if self.broker.username:
             self.client.username_pw_set(self.broker.username, self.broker.password)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=10)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
@@ -121,28 +159,73 @@ class Ingest:
         self.say(f"ingest: subscribed to {self.topic}")
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        with self._ack_lock:
+            self.connection_number += 1
         if not self.stopped.is_set():
             logger.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, message):
+        item = (self.connection_number, message)
         if is_urgent(message.payload):
             self.calm.clear()
-            self.urgent.put(message)
+            self.urgent.put(item)
         else:
-            self.inbox.put(message)
+            self.inbox.put(item)
+
+    def _ack(self, number: int, message) -> None:
+        """Acknowledge on the connection that delivered the message, or not
+        at all: the broker delivers it again on the new one (a duplicate)."""
+        with self._ack_lock:
+            if number != self.connection_number:
+                self.stale_acks += 1
+                return
+            self.client.ack(message.mid, message.qos)
 
     def stop(self, *_args) -> None:
         self.stopped.set()
 
+    def patiently(self, work):
+        """``work()`` (a database write), tried again with backoff while the
+        database is away; (result, True), or (None, False) when stopped first."""
+        delay = BACKOFF_FIRST
+        while True:
+            try:
+                result = work()
+            except Exception as error:
+                if self.outage_since is None:
+                    self.outage_since = time.monotonic()
+                    self.outages += 1
+                    self.say(f"ingest: database unavailable ({type(error).__name__}); waiting")
+                line = (str(error).splitlines() or [type(error).__name__])[0][:200]
+                logger.warning("ingest: database write failed (%s); again in %.1f s", line, delay)
+                keep_connection()  # a dead connection is dropped: the next try opens one
+                if self.stopped.wait(delay):
+                    return None, False
+                self.alive_at = time.monotonic()
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
+            if self.outage_since is not None:
+                self.say(
+                    f"ingest: database back after {time.monotonic() - self.outage_since:.1f} s"
+                )
+                self.outage_since = None
+            return result, True
+
     def run(self) -> None:
-        fence_index.current()  # load the fences before the first message waits for them
+        # Load the fences before the first message waits for them (and wait
+        # for the database, should it not be up yet).
+        _fences, ready = self.patiently(fence_index.current)
+        if not ready:
+            return
         urgent = threading.Thread(target=self._urgent_lane, name="ingest-urgent", daemon=True)
         urgent.start()
-        self.client.connect(self.broker.host, self.broker.port, keepalive=30)
+        # Asynchronously: a broker that is not up yet is retried like a lost one.
+        self.client.connect_async(self.broker.host, self.broker.port, keepalive=30)
         self.client.loop_start()
         on_purpose = False
         try:
             while not self.stopped.is_set():
+                self.alive_at = time.monotonic()
                 keep_connection()
                 self.heart.beat(lag=self.lag_seconds(), backlog=self.backlog())
                 # Routine work waits while an alarm is being written: on two
@@ -170,7 +253,8 @@ class Ingest:
         waiting = []
         for lane in (self.inbox, self.urgent):
             try:
-                waiting.append(lane.queue[0].timestamp)
+                _number, message = lane.queue[0]
+                waiting.append(message.timestamp)
             except IndexError:  # empty, or emptied meanwhile
                 continue
         return mqtt.time_func() - min(waiting) if waiting else 0.0
@@ -181,8 +265,9 @@ class Ingest:
                 keep_connection()
                 self.drain_urgent(timeout=0.2)
         except Exception as error:
-            # Like a failing batch: the process stops (unacknowledged messages
-            # come again after a restart) rather than run on without a lane.
+            # Not the database (that is waited out) nor a message (those are
+            # dead-lettered): a fault of ingest itself. Stop, unacknowledged,
+            # rather than run on without a lane.
             logger.exception("urgent lane failed; stopping ingest")
             self.failure = error
             self.stopped.set()
@@ -192,22 +277,24 @@ class Ingest:
     def drain_urgent(self, *, timeout: float) -> int:
         """Commit and acknowledge urgent messages one by one as they arrive."""
         try:
-            message = self.urgent.get(timeout=timeout)
+            item = self.urgent.get(timeout=timeout)
         except queue.Empty:
             if self.urgent.empty():
                 self.calm.set()
             return 0
         count = 0
-        while message is not None:
-            ident = ident_from_topic(message.topic)
-            pipeline.handle_message(ident, message.payload, received_at=timezone.now())
-            self.client.ack(message.mid, message.qos)
+        while item is not None:
+            number, message = item
+            _outcome, done = self.patiently(partial(_write_urgent, message))
+            if not done:  # stopping: left unacknowledged, delivered again after a restart
+                return count
+            self._ack(number, message)
             count += 1
             self.urgent_handled += 1
             try:
-                message = self.urgent.get_nowait()
+                item = self.urgent.get_nowait()
             except queue.Empty:
-                message = None
+                item = None
         self.calm.set()
         return count
 
@@ -219,19 +306,25 @@ class Ingest:
             first = self.inbox.get(timeout=timeout if not urgent else 0.001)
         except queue.Empty:
             return urgent
-        messages = [first]
-        while len(messages) < self.batch:
+        items = [first]
+        while len(items) < self.batch:
             try:
-                messages.append(self.inbox.get_nowait())
+                items.append(self.inbox.get_nowait())
             except queue.Empty:
                 break
-        now = timezone.now()
-        pipeline.handle_batch(
-            [(ident_from_topic(m.topic), m.payload, now) for m in messages], source="mqtt"
-        )
+
+        def write():
+            now = timezone.now()
+            return pipeline.handle_batch(
+                [(_ident(m), m.payload, now) for _n, m in items], source="mqtt"
+            )
+
+        _outcomes, done = self.patiently(write)
+        if not done:
+            return urgent
         # Committed (or dead-lettered): only now may the broker forget them.
-        for message in messages:
-            self.client.ack(message.mid, message.qos)
-        self.handled += len(messages)
+        for number, message in items:
+            self._ack(number, message)
+        self.handled += len(items)
         self.batches += 1
-        return urgent + len(messages)
+        return urgent + len(items)

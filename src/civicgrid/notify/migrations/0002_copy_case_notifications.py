@@ -49,7 +49,7 @@ def _save(Notice, Delivery, batch):
 class Migration(migrations.Migration):
     dependencies = [
         ("notify", "0001_outbox"),
-        ("cases", "0004_case_list_order_indexes"),
+        ("cases", "0005_public_by_rule"),
     ]
 
     operations = [migrations.RunPython(copy, migrations.RunPython.noop)]

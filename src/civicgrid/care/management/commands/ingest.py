@@ -21,7 +21,9 @@ class Command(BaseCommand):
             action="store_true",
             help="use the shared subscription (several ingest processes)",
         )
-        parser.add_argument("--prefix", default="civicgrid/devices", help="topic prefix")
+        parser.add_argument(
+            "--prefix", default="", help="topic prefix (default: MQTT_TOPIC_PREFIX)"
+        )
         parser.add_argument("--batch", type=int, default=200, help="messages per transaction")
         parser.add_argument(
             "--processes",
@@ -32,7 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, url, client_id, shared, prefix, batch, processes, **options):
-        url = url or settings.MQTT_URL
+        url, prefix = url or settings.MQTT_URL, prefix or settings.MQTT_TOPIC_PREFIX
         if not url:
             raise CommandError("no broker: set MQTT_URL or pass --url mqtt://host:1883")
 

@@ -1,6 +1,12 @@
 """Realistic device traffic for the demo and benchmarks: positions drifting
 around each device's home, occasional SOS presses, one wandering child.
-Bounded in time and count, and only towards a loopback broker or server."""
+Bounded in time and count, and only towards a loopback broker or server.
+
+Over MQTT it publishes as the service account in the broker URL (MQTT_URL),
+which the broker's ACL lets write every device topic. Over OsmAnd a device
+is known only by its secret, of which civicgrid keeps no clear copy: the
+simulator issues new credentials to the devices it drives (audited), so it
+refuses to run in production, where real devices hold theirs."""
 
 import json
 import random
@@ -16,6 +22,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from civicgrid.care import services
 from civicgrid.care.models import Device
 from civicgrid.care.protocols.mqtt import broker
 
@@ -35,7 +42,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url", default="", help="mqtt://127.0.0.1:1883 or http://127.0.0.1:8000"
         )
-        parser.add_argument("--prefix", default="civicgrid/devices")
+        parser.add_argument(
+            "--prefix", default="", help="topic prefix (default: MQTT_TOPIC_PREFIX)"
+        )
 
     def handle(self, *, devices, rate, seconds, protocol, sos_every, wander, url, prefix, **o):
         if not (0 < rate <= 2000 and 0 < seconds <= 3600 and 0 < devices <= 10000):
@@ -45,6 +54,7 @@ class Command(BaseCommand):
             if protocol == "mqtt"
             else "http://127.0.0.1:8000"
         )
+        prefix = prefix or settings.MQTT_TOPIC_PREFIX
         if urlparse(url).hostname not in LOOPBACK:
             raise CommandError("the simulator only talks to a broker or server on this machine")
         chosen = list(Device.objects.filter(active=True).order_by("ident")[:devices])
@@ -60,7 +70,14 @@ class Command(BaseCommand):
             )
             for d in chosen
         }
-        send = self._mqtt(url, prefix) if protocol == "mqtt" else self._osmand(url)
+        if protocol == "mqtt":
+            send = self._mqtt(url, prefix)
+        else:
+            if settings.PRODUCTION:
+                raise CommandError(
+                    "over OsmAnd the simulator issues new device credentials: not in production"
+                )
+            send = self._osmand(url, chosen)
         stopped = []
         # Called in-process (call_command in a test), put the old handler back.
         previous = signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
@@ -109,6 +126,8 @@ class Command(BaseCommand):
         client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2, client_id=f"simulator-{uuid.uuid4().hex[:8]}"
         )
+        if target.username:
+            client.username_pw_set(target.username, target.password)
         client.connect(target.host, target.port)
         client.loop_start()
         pending = []
@@ -142,10 +161,12 @@ class Command(BaseCommand):
         send.close = close
         return send
 
-    def _osmand(self, url):
+    def _osmand(self, url, devices):
+        issued = {d.ident: services.device_credential_issue(device=d) for d in devices}
+
         def send(ident, payload):
             params = {
-                "id": ident,
+                "id": issued[ident],
                 "lat": payload["lat"],
                 "lon": payload["lon"],
                 "timestamp": payload["ts"],

@@ -13,9 +13,9 @@
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) return;
-        var holder = document.createElement("tbody");
-        holder.innerHTML = html.trim();
-        var row = holder.firstElementChild;
+        // Our own rendered (escaped) row, parsed inert: nothing in it runs.
+        var parsed = new DOMParser().parseFromString("<table><tbody>" + html.trim() + "</tbody></table>", "text/html");
+        var row = document.importNode(parsed.querySelector("tbody").firstElementChild, true);
         var old = document.getElementById(row.id);
         if (old) old.replaceWith(row);
         else { row.classList.add("fresh"); rows.insertBefore(row, rows.firstChild); }

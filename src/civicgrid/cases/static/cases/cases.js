@@ -13,6 +13,13 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
+  // User text reaches Leaflet as a text node, never as an HTML string.
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = value;
+    return span;
+  }
+
   function jsonFrom(id) {
     var node = id && document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -26,7 +33,7 @@
     if (grids && grids.features && grids.features.length) {
       layer = L.geoJSON(grids, {
         style: { color: "#b3261e", weight: 1.5, fillColor: "#f2b8b5", fillOpacity: 0.3 },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
+        onEachFeature: function (f, l) { l.bindTooltip(text(f.properties.name), { sticky: true }); }
       }).addTo(map);
     }
     var lat = parseFloat(node.dataset.lat), lon = parseFloat(node.dataset.lon);

@@ -56,6 +56,8 @@ class Command(BaseCommand):
                 log_level="info",
                 lifespan="off",
                 timeout_graceful_shutdown=GRACEFUL_SECONDS,
+                # civicgrid reads X-Forwarded-* itself, from TRUSTED_PROXIES only.
+                proxy_headers=False,
             )
         )
         stop = threading.Event()

@@ -1,7 +1,15 @@
 // The people's-condition map: each overlay is a GeoJSON endpoint, reloaded
 // for the visible box whenever the map moves or an overlay is switched on.
+// Names, numbers and reasons are user text: they reach Leaflet as text nodes,
+// never as HTML strings.
 (function () {
   "use strict";
+  function text(value) {
+    const span = document.createElement("span");
+    span.textContent = value;
+    return span;
+  }
+
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const urls = JSON.parse(document.getElementById("layer-urls").textContent);
   const registered = JSON.parse(document.getElementById("map-layers").textContent);
@@ -16,18 +24,13 @@
     const url = config.cardUrl.replace("/0/", "/" + householdId + "/");
     card.hidden = false;
     card.parentElement.classList.add("with-card");
-    if (window.htmx) {
-      window.htmx.ajax("GET", url, { target: "#card", swap: "innerHTML" });
-    } else {
-      fetch(url, { headers: { "HX-Request": "true" } })
-        .then((r) => r.text())
-        .then((html) => { card.innerHTML = html; });
-    }
+    // The card is a server-rendered (escaped) fragment, swapped in by htmx.
+    window.htmx.ajax("GET", url, { target: "#card", swap: "innerHTML" });
   }
   card.addEventListener("click", (event) => {
     if (event.target.closest("[data-close-card]")) {
       card.hidden = true;
-      card.innerHTML = "";
+      card.replaceChildren();
       card.parentElement.classList.remove("with-card");
     }
   });
@@ -35,19 +38,19 @@
   function clusterIcon(p) {
     const size = Math.min(60, 24 + Math.round(Math.sqrt(p.total)));
     const main = p.red ? "red" : p.yellow ? "yellow" : "green";
-    return L.divIcon({
-      className: "",
-      html: '<div class="cluster-icon" style="width:' + size + "px;height:" + size +
-        "px;background:" + colours[main] + '">' + p.total + "</div>",
-      iconSize: [size, size],
-    });
+    const icon = document.createElement("div");
+    icon.className = "cluster-icon";
+    icon.style.width = icon.style.height = size + "px";
+    icon.style.background = colours[main];
+    icon.textContent = String(p.total);
+    return L.divIcon({ className: "", html: icon, iconSize: [size, size] });
   }
 
   const overlays = {
     places: L.geoJSON(null, {
       style: { color: "#1565c0", weight: 2, fillOpacity: 0.03 },
       onEachFeature: (f, layer) =>
-        layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "place-label" }),
+        layer.bindTooltip(text(f.properties.name), { permanent: true, direction: "center", className: "place-label" }),
     }),
     households: L.geoJSON(null, {
       pointToLayer: (f, latlng) => {
@@ -63,11 +66,11 @@
       onEachFeature: (f, layer) => {
         const p = f.properties;
         if (p.kind === "cluster") {
-          layer.bindTooltip(p.name + " · " + config.householdsIn + " " + p.total +
-            " (" + p.red + "/" + p.yellow + "/" + p.green + ")");
+          layer.bindTooltip(text(p.name + " · " + config.householdsIn + " " + p.total +
+            " (" + p.red + "/" + p.yellow + "/" + p.green + ")"));
           layer.on("click", () => map.setView(layer.getLatLng(), Math.max(map.getZoom() + 2, 16)));
         } else {
-          layer.bindTooltip(p.number + (p.reason ? " · " + p.reason : ""));
+          layer.bindTooltip(text(p.number + (p.reason ? " · " + p.reason : "")));
           layer.on("click", () => showCard(p.id));
         }
       },
@@ -94,10 +97,8 @@
       onEachFeature: (f, layer) => {
         const p = f.properties;
         const states = style.stateLabels || {};
-        const text = (style.tooltip || []).map((key) => (key === "state" && states[p[key]]) || p[key]);
-        const tip = document.createElement("span");
-        tip.textContent = text.join(" · ");
-        layer.bindTooltip(tip);
+        const parts = (style.tooltip || []).map((key) => (key === "state" && states[p[key]]) || p[key]);
+        layer.bindTooltip(text(parts.join(" · ")));
         if (p.household) layer.on("click", () => showCard(p.household));
       },
     });

@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("ledger", "0001_accounts_transfers_entries"),
-        ("volunteers", "0001_initial"),
+        ("volunteers", "0002_redemption_code"),
     ]
 
     operations = [

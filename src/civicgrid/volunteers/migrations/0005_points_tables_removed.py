@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("ledger", "0001_accounts_transfers_entries"),
-        ("volunteers", "0003_points_and_stock_into_the_ledger"),
+        ("volunteers", "0004_points_and_stock_into_the_ledger"),
     ]
 
     operations = [

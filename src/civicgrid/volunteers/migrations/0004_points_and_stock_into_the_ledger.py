@@ -128,7 +128,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("ledger", "0001_accounts_transfers_entries"),
-        ("volunteers", "0002_redemption_goods_transfer"),
+        ("volunteers", "0003_redemption_goods_transfer"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

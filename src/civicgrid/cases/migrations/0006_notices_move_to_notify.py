@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_case_list_order_indexes'),
+        ('cases', '0005_public_by_rule'),
         ('notify', '0002_copy_case_notifications'),
     ]
 
