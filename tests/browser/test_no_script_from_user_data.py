@@ -240,7 +240,7 @@ def test_no_stored_payload_runs_on_any_page_or_map(
         f"/risks/households/{w['household'].pk}/visit/",
         f"/cases/{w['case'].pk}/",
         "/cases/figures/",
-        "/cases/notifications/",
+        "/notices/",
         "/volunteers/",
         f"/volunteers/{w['volunteer'].pk}/",
         "/volunteers/activities/",
