@@ -174,7 +174,7 @@ def test_the_urgent_lane_acknowledges_an_sos_without_waiting_for_a_slow_channel(
     lane.client.ack = lambda mid, qos: acked.append(mid)
     sos = paho.MQTTMessage(mid=7, topic=b"t/SOS-0001/up")
     sos.payload, sos.qos = json.dumps(message("help", "sos")).encode(), 1
-    lane.urgent.put(sos)
+    lane.urgent.put((lane.connection_number, sos))
     started = time.monotonic()
     with django_capture_on_commit_callbacks() as after_commit:
         assert lane.drain_urgent(timeout=1) == 1
