@@ -107,7 +107,7 @@ def run(*, quick: bool = False, say: Say = print) -> list[Result]:
     user, _created = get_user_model().objects.get_or_create(
         username="bench-api", defaults={"is_superuser": True, "is_staff": True}
     )
-    token, key = token_issue(user=user, name="bench")
+    token, key = token_issue(actor=user, name="bench")
     client_row, api_key = client_key_issue(name=f"bench-{timezone.now():%H%M%S%f}")
     # Open311 lists only published cases: read a public category's.
     category = Category.objects.filter(active=True, public=True).order_by("code").first()

@@ -84,7 +84,7 @@ def run(*, quick: bool = False, say: Say = print) -> list[Result]:
             user = get_user_model().objects.create(
                 username="bench-import", is_superuser=True, is_staff=True
             )
-            result = register_import(user=user, file=io.BytesIO(content), filename="bench.xlsx")
+            result = register_import(actor=user, file=io.BytesIO(content), filename="bench.xlsx")
             outcome.update(ok=result.ok, errors=[str(e) for e in result.errors[:5]],
                            **result.counts())  # fmt: skip
             transaction.set_rollback(True)

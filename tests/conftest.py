@@ -162,7 +162,7 @@ def api_for(client_for):
     from civicgrid.access.services import token_issue
 
     def make(user) -> Client:
-        _, key = token_issue(user=user, name="test")
+        _, key = token_issue(actor=user, name="test")
         return Client(headers={"Authorization": f"Bearer {key}"})
 
     return make

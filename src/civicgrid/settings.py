@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "civicgrid.access",
+    "civicgrid.notify",
     "civicgrid.registry",
+    "civicgrid.ledger",
     "civicgrid.cases",
     "civicgrid.risks",
     "civicgrid.volunteers",
@@ -265,7 +267,13 @@ NINJA_PAGINATION_MAX_LIMIT = env_int("API_MAX_LIMIT", 500, minimum=1)
 WORKING_HOURS = env_str("WORKING_HOURS", "09:00-12:00,13:30-17:30")
 # How long an overdue case stays at street level before it climbs to the district.
 ESCALATION_STEP_HOURS = env_int("ESCALATION_STEP_HOURS", 24, minimum=1)
-NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["civicgrid.cases.notify.LogChannel"])
+# Notice channels (notify/channels.py): one dotted path each; the in-app
+# notice is one of them. The worker retries a failed send this many times.
+NOTICE_CHANNELS = env_list(
+    "NOTICE_CHANNELS",
+    ["civicgrid.notify.channels.InApp", "civicgrid.notify.channels.LogChannel"],
+)
+NOTICE_MAX_ATTEMPTS = env_int("NOTICE_MAX_ATTEMPTS", 5, minimum=1)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DUPLICATE_RADIUS_METRES = env_int("DUPLICATE_RADIUS_METRES", 50, minimum=1)
 # Map tiles, e.g. https://tile.example/{z}/{x}/{y}.png; none: a plain background.

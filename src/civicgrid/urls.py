@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/excel/", include("civicgrid.registry.excel_urls")),
     path("risks/", include("civicgrid.risks.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("notices/", include("civicgrid.notify.urls")),
     path("volunteers/", include("civicgrid.volunteers.urls")),
     path("care/", include("civicgrid.care.urls")),
     path("ops/", include("civicgrid.ops.urls")),

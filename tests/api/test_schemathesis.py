@@ -29,8 +29,8 @@ from civicgrid.care.models import Device
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.services import case_report
 from civicgrid.risks.hazards import hazard_register
-from civicgrid.risks.layers import LAYERS
 from civicgrid.volunteers.models import Activity, Counter, Item, Volunteer
+from civicgrid.web.extensions import MAP_LAYERS
 from tests.conftest import _user
 
 # Examples per operation: 79 operations stay within about a minute per engine.
@@ -67,8 +67,8 @@ def world(personas, registry, places, one_request_one_transaction):
     users = {persona.role: persona for persona in personas.values() if not persona.is_superuser}
     for role in Role:
         users.setdefault(role, _user(f"role-{role}", role, scope_place=places["community_a"]))
-    tokens = [token_issue(user=user, name="schemathesis")[1] for user in users.values()]
-    tokens.append(token_issue(user=personas["root"], name="schemathesis")[1])
+    tokens = [token_issue(actor=user, name="schemathesis")[1] for user in users.values()]
+    tokens.append(token_issue(actor=personas["root"], name="schemathesis")[1])
     staff = personas["staff_a"]
     category = Category.objects.create(
         code="fire_lane", name="消防通道占用", group="安全", public=True
@@ -81,7 +81,7 @@ def world(personas, registry, places, one_request_one_transaction):
         place=places["grid_a"],
     )
     hazard = hazard_register(
-        user=staff, kind="fire", severity="major", description="楼道堆物", place=places["grid_a"]
+        actor=staff, kind="fire", severity="major", description="楼道堆物", place=places["grid_a"]
     )
     volunteer = Volunteer.objects.create(name="尼玛", community=places["community_a"])
     counter = Counter.objects.create(name="兑换点", place=places["community_a"])
@@ -105,7 +105,7 @@ def world(personas, registry, places, one_request_one_transaction):
         "volunteer_id": volunteer.pk,
         "activity_id": activity.pk,
         "device_id": device.pk,
-        "layer": LAYERS[0],
+        "layer": min(MAP_LAYERS.values(), key=lambda layer: layer.order).name,
         "item_id": item.pk,
     }
     return {"tokens": tokens, "ids": ids}

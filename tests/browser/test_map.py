@@ -20,7 +20,7 @@ def test_grid_worker_map_on_a_phone(phone, personas, registry):
     household_a.save()
     household_b.lat, household_b.lon = 29.6505, 91.2005
     household_b.save()
-    hazard_register(user=personas["grid_a"], household=household_a, kind="gas",
+    hazard_register(actor=personas["grid_a"], household=household_a, kind="gas",
                     severity="minor", description="燃气软管老化")  # fmt: skip
     recolour_changed_households()
 

@@ -97,11 +97,11 @@ def _seed(personas, registry, places, fire, fire_lane, rider):
     case_move(case=case, action="dispatch", actor=staff, note=LONG, departments=[fire])
 
     hazard = hazards.hazard_register(
-        user=grid_worker, household=household, kind="gas", severity="major", description=LONG
+        actor=grid_worker, household=household, kind="gas", severity="major", description=LONG
     )
     hazards.hazard_move(hazard=hazard, action="rectify", actor=staff, note=LONG)
-    visits.visit_log(user=grid_worker, household=household, notes=LONG, needs=LONG)
-    risks.colour_override(user=staff, household=household, colour="red", reason=SHORT, until=None)
+    visits.visit_log(actor=grid_worker, household=household, notes=LONG, needs=LONG)
+    risks.colour_override(actor=staff, household=household, colour="red", reason=SHORT, until=None)
 
     volunteer = Volunteer.objects.create(
         name=SHORT,
@@ -129,13 +129,13 @@ def _seed(personas, registry, places, fire, fire_lane, rider):
     counter = Counter.objects.create(name=SHORT, address=LONG, place=places["community_a"])
     counter.operators.add(personas["admin"])
     item = Item.objects.create(counter=counter, name=SHORT, price=10, stock=5)
-    code, _record = exchange.redemption_code_issue(volunteer=volunteer, user=personas["resident"])
+    code, _record = exchange.redemption_code_issue(volunteer=volunteer, actor=personas["resident"])
     redemption, _ = exchange.redemption_create(
         counter=counter,
         volunteer=volunteer,
         item=item,
         quantity=1,
-        user=personas["admin"],
+        actor=personas["admin"],
         code=code,
     )
     central = Household.objects.create(
@@ -149,11 +149,17 @@ def _seed(personas, registry, places, fire, fire_lane, rider):
     )
 
     device = Device.objects.create(ident=SHORT, model=SHORT, kind=Device.Kind.CHILD_TRACKER)
-    care.device_bind(device=device, resident=resident)
-    care.responder_add(device=device, kind=Responder.Kind.GUARDIAN, name=SHORT)
-    care.responder_add(device=device, kind=Responder.Kind.DUTY_STAFF, user=staff)
+    care.device_bind(actor=None, device=device, resident=resident)
+    care.responder_add(actor=None, device=device, kind=Responder.Kind.GUARDIAN, name=SHORT)
+    care.responder_add(actor=None, device=device, kind=Responder.Kind.DUTY_STAFF, user=staff)
     care.geofence_save(
-        name=SHORT, kind="circle", device=device, center_lat=29.65, center_lon=91.15, radius_m=200
+        actor=None,
+        name=SHORT,
+        kind="circle",
+        device=device,
+        center_lat=29.65,
+        center_lon=91.15,
+        radius_m=200,
     )
     now = timezone.now()
     device.lat, device.lon, device.last_seen_at = 29.6503, 91.1503, now
@@ -234,7 +240,7 @@ def test_no_stored_payload_runs_on_any_page_or_map(
         f"/risks/households/{w['household'].pk}/visit/",
         f"/cases/{w['case'].pk}/",
         "/cases/figures/",
-        "/cases/notifications/",
+        "/notices/",
         "/volunteers/",
         f"/volunteers/{w['volunteer'].pk}/",
         "/volunteers/activities/",

@@ -57,7 +57,7 @@ def test_check_in_by_qr_then_redeem_a_schoolbag(
         capacity=5,
         created_by=personas["staff_a"],
     )
-    activities.signup_create(activity=activity, volunteer=volunteer, user=owner)
+    activities.signup_create(activity=activity, volunteer=volunteer, actor=owner)
     staff = log_in(phone(), "staff_a")
     me = log_in(phone(), "volunteer")
 

@@ -26,19 +26,30 @@ def message(msg_id, kind="position", at=None, **fields):
 @pytest.fixture
 def sos_device(registry, personas):
     device = Device.objects.create(ident="SOS-0001", kind=Device.Kind.CALL_BUTTON)
-    services.device_bind(device=device, resident=registry["resident_a"])
-    services.responder_add(device=device, kind=Responder.Kind.DOCTOR, user=personas["doctor_a"])
-    services.responder_add(device=device, kind=Responder.Kind.GRID_WORKER, user=personas["grid_a"])
+    services.device_bind(actor=None, device=device, resident=registry["resident_a"])
+    services.responder_add(
+        actor=None, device=device, kind=Responder.Kind.DOCTOR, user=personas["doctor_a"]
+    )
+    services.responder_add(
+        actor=None, device=device, kind=Responder.Kind.GRID_WORKER, user=personas["grid_a"]
+    )
     return device
 
 
 @pytest.fixture
 def child_device(registry, personas):
     device = Device.objects.create(ident="CHILD-0001", kind=Device.Kind.CHILD_TRACKER)
-    services.device_bind(device=device, resident=registry["resident_a"])
-    services.responder_add(device=device, kind=Responder.Kind.GUARDIAN, user=personas["resident"])
+    services.device_bind(actor=None, device=device, resident=registry["resident_a"])
+    services.responder_add(
+        actor=None, device=device, kind=Responder.Kind.GUARDIAN, user=personas["resident"]
+    )
     fence = services.geofence_save(
-        name="家和学校", kind="polygon", device=device, geometry=ZONE, windows=SCHOOL_DAYS
+        actor=None,
+        name="家和学校",
+        kind="polygon",
+        device=device,
+        geometry=ZONE,
+        windows=SCHOOL_DAYS,
     )
     return device, fence
 

@@ -129,15 +129,19 @@ def test_the_fence_index_follows_a_new_and_a_deactivated_fence(sos_device):
     with time_machine.travel(MONDAY_10, tick=True):
         now = timezone.now()
         assert _leave("SOS-0001", "a", now).alarm_ids == ()  # no fence yet
-        fence = services.geofence_save(name="家", kind="polygon", device=sos_device, geometry=ZONE)
+        fence = services.geofence_save(
+            actor=None, name="家", kind="polygon", device=sos_device, geometry=ZONE
+        )
         assert len(_leave("SOS-0001", "b", now + timedelta(minutes=5)).alarm_ids) == 1
-        services.geofence_deactivate(fence=fence)
+        services.geofence_deactivate(actor=None, fence=fence)
         assert _leave("SOS-0001", "c", now + timedelta(minutes=10)).alarm_ids == ()
     assert Alarm.objects.count() == 1
 
 
 def test_the_fence_index_follows_a_changed_fence(sos_device):
-    fence = services.geofence_save(name="家", kind="polygon", device=sos_device, geometry=ZONE)
+    fence = services.geofence_save(
+        actor=None, name="家", kind="polygon", device=sos_device, geometry=ZONE
+    )
     with time_machine.travel(MONDAY_10, tick=True):
         now = timezone.now()
         handle_message("SOS-0001", message("in", at=now, **INSIDE), received_at=now)
@@ -158,14 +162,16 @@ def test_the_fence_index_follows_the_binding_of_a_device(registry, sos_device):
     """Fences of a resident apply to the device bound to that resident, from
     the next message after a rebinding, and no longer to the old device."""
     resident_b = registry["resident_b"]
-    services.geofence_save(name="家", kind="polygon", resident=resident_b, geometry=ZONE)
+    services.geofence_save(
+        actor=None, name="家", kind="polygon", resident=resident_b, geometry=ZONE
+    )
     fence_index.current()  # loaded before the rebinding
     with time_machine.travel(MONDAY_10, tick=True):
         now = timezone.now()
         assert _leave("SOS-0001", "a", now).alarm_ids == ()  # bound to resident A
-        services.device_bind(device=sos_device, resident=resident_b)
+        services.device_bind(actor=None, device=sos_device, resident=resident_b)
         assert len(_leave("SOS-0001", "b", now + timedelta(minutes=5)).alarm_ids) == 1
-        services.device_unbind(device=sos_device)
+        services.device_unbind(actor=None, device=sos_device)
         later = now + timedelta(minutes=10)
         outcome = _leave("SOS-0001", "c", later)
     assert outcome.status == "dead" and outcome.reason == "unknown_device"  # inactive now
@@ -173,9 +179,9 @@ def test_the_fence_index_follows_the_binding_of_a_device(registry, sos_device):
 
 
 def test_a_replacement_device_takes_over_the_fences_at_once(sos_device):
-    services.geofence_save(name="家", kind="polygon", device=sos_device, geometry=ZONE)
+    services.geofence_save(actor=None, name="家", kind="polygon", device=sos_device, geometry=ZONE)
     fence_index.current()
-    new = services.device_replace(old=sos_device, ident="SOS-0002")
+    new = services.device_replace(actor=None, old=sos_device, ident="SOS-0002")
     with time_machine.travel(MONDAY_10, tick=True):
         outcome = _leave("SOS-0002", "a", timezone.now())
     assert len(outcome.alarm_ids) == 1
@@ -183,12 +189,16 @@ def test_a_replacement_device_takes_over_the_fences_at_once(sos_device):
 
 
 def test_fences_of_a_device_and_its_resident_count_once(registry, sos_device):
-    own = services.geofence_save(name="a", kind="polygon", device=sos_device, geometry=ZONE)
+    own = services.geofence_save(
+        actor=None, name="a", kind="polygon", device=sos_device, geometry=ZONE
+    )
     theirs = services.geofence_save(
+        actor=None,
         name="b", kind="circle", resident=registry["resident_a"], center_lat=29.65,
         center_lon=91.15, radius_m=300,
     )  # fmt: skip
     both = services.geofence_save(
+        actor=None,
         name="c", kind="polygon", device=sos_device, resident=registry["resident_a"],
         geometry=ZONE,
     )  # fmt: skip

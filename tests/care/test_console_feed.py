@@ -19,7 +19,8 @@ from civicgrid.care.models import Alarm, AlarmEvent, Device, DeviceEvent
 from civicgrid.care.pipeline import handle_message
 from civicgrid.care.protocols.mqtt import Ingest
 from civicgrid.care.selectors import ConsoleFeed, console_floor, last_change_id
-from civicgrid.cases import notify
+from civicgrid.notify import outbox
+from civicgrid.notify.channels import Channel, channels
 from tests.care.conftest import message
 
 postgresql_only = pytest.mark.skipif(
@@ -41,7 +42,7 @@ def _events(chunks, *, want: set[int], seconds: float = 10) -> dict[int, dict]:
 
 def _second_device(registry) -> Device:
     device = Device.objects.create(ident="SOS-0002", kind=Device.Kind.CALL_BUTTON)
-    return services.device_bind(device=device, resident=registry["resident_a"])
+    return services.device_bind(actor=None, device=device, resident=registry["resident_a"])
 
 
 def _alarm(device: Device, msg_id: str) -> Alarm:
@@ -140,26 +141,28 @@ def test_a_console_opens_a_lookback_behind_the_newest_row(sos_device):
     assert console_floor(now=timezone.now() + timedelta(hours=1)) == change.pk
 
 
-class GatedChannel:
+class GatedChannel(Channel):
     """A notice channel as slow as a stuck SMS gateway: it waits for the gate."""
 
+    name = "gated"
     gate = threading.Event()
     sent: list[str] = []
 
-    def send(self, *, user, message, case) -> None:
+    def deliver(self, notice) -> str:
         self.gate.wait(10)
-        self.sent.append(user.username)
+        self.sent.append(notice.user.username)
+        return "sent"
 
 
 @pytest.fixture
 def gated_channel(settings):
-    settings.NOTIFICATION_CHANNELS = [f"{__name__}.GatedChannel"]
-    notify._channels.cache_clear()
+    settings.NOTICE_CHANNELS = ["civicgrid.notify.channels.InApp", f"{__name__}.GatedChannel"]
+    channels.cache_clear()
     GatedChannel.gate.clear()
     GatedChannel.sent.clear()
     yield GatedChannel
     GatedChannel.gate.set()
-    notify._channels.cache_clear()
+    channels.cache_clear()
 
 
 def test_the_urgent_lane_acknowledges_an_sos_without_waiting_for_a_slow_channel(
@@ -182,7 +185,7 @@ def test_the_urgent_lane_acknowledges_an_sos_without_waiting_for_a_slow_channel(
         callback()
     assert acked == [7] and time.monotonic() - started < 5
     assert Alarm.objects.count() == 1 and gated_channel.sent == []
-    queued = DBTaskResult.objects.get(task_path="civicgrid.cases.notify.send_notices")
+    assert DBTaskResult.objects.get(task_path="civicgrid.notify.outbox.deliver_notices")
     gated_channel.gate.set()
-    assert notify.send_notices.call(**queued.args_kwargs["kwargs"]) == 0
+    assert outbox.deliver_notices.call() == 1  # sent, none failed
     assert gated_channel.sent == ["doctor_a"]

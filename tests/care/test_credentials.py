@@ -105,7 +105,9 @@ def test_a_device_number_is_one_topic_level_and_one_user_name(registry, ident):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.device_create(ident=ident, kind="pendant", resident=registry["resident_a"])
+        services.device_create(
+            actor=None, ident=ident, kind="pendant", resident=registry["resident_a"]
+        )
 
 
 def test_the_broker_hash_is_what_mosquitto_checks():
@@ -123,7 +125,7 @@ def test_broker_files_hold_active_devices_and_the_service_account(
     services.device_credential_issue(device=sos_device)
     retired = child_device[0]
     services.device_credential_issue(device=retired)
-    services.device_unbind(device=retired)
+    services.device_unbind(actor=None, device=retired)
     Device.objects.create(ident="NEW-1", kind="pendant")  # no credential yet
     passwd, acl = tmp_path / "passwd", tmp_path / "acl"
     out = StringIO()

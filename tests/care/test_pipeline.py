@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from civicgrid.care.models import Alarm, AlarmEvent, DeadLetter, Device, DeviceEvent
 from civicgrid.care.pipeline import handle_batch, handle_message
-from civicgrid.cases.models import Notification
+from civicgrid.notify.models import Notice
 from tests.care.conftest import message
 
 INSIDE = {"lat": 29.65, "lon": 91.15}
@@ -25,8 +25,8 @@ def test_sos_raises_one_alarm_and_tells_the_first_responder(sos_device, personas
     assert alarm.kind == "sos" and alarm.stage == "raised" and alarm.responder_order == 1
     assert alarm.place_code == "540102001001001" and alarm.lat == 29.65
     assert list(alarm.timeline.values_list("action", flat=True)) == ["raise"]
-    assert Notification.objects.filter(user=personas["doctor_a"]).count() == 1
-    assert not Notification.objects.filter(user=personas["grid_a"]).exists()
+    assert Notice.objects.filter(user=personas["doctor_a"]).count() == 1
+    assert not Notice.objects.filter(user=personas["grid_a"]).exists()
     sos_device.refresh_from_db()
     assert sos_device.last_seen_at == now and sos_device.lat == 29.65
 
@@ -95,7 +95,7 @@ def test_low_battery_hysteresis(sos_device, personas):
         )
         flags.append(Device.objects.get(pk=sos_device.pk).low_battery)
     assert flags == [False, True, True, True, True, False, True]
-    notices = Notification.objects.filter(user=personas["doctor_a"], message__contains="电量低")
+    notices = Notice.objects.filter(user=personas["doctor_a"], message__contains="电量低")
     assert notices.count() == 2
 
 

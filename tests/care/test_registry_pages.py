@@ -246,7 +246,7 @@ def test_admin_is_read_only_and_scoped(client_for, personas, sos_device, registr
     other = Device.objects.create(ident="PEND-B", kind=Device.Kind.PENDANT)
     from civicgrid.care import services
 
-    services.device_bind(device=other, resident=registry["resident_b"])
+    services.device_bind(actor=None, device=other, resident=registry["resident_b"])
     root = client_for(personas["root"])
     listed = root.get("/admin/care/device/")
     assert listed.status_code == 200 and "PEND-B" in listed.content.decode()

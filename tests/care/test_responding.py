@@ -12,7 +12,8 @@ from civicgrid.care.alarms import alarm_move
 from civicgrid.care.models import Alarm
 from civicgrid.care.pipeline import handle_message
 from civicgrid.care.tasks import escalate_alarms, mark_offline, plan_reminders
-from civicgrid.cases.models import Category, Notification
+from civicgrid.cases.models import Category
+from civicgrid.notify.models import Notice
 from tests.care.conftest import message
 
 
@@ -50,10 +51,10 @@ def test_the_ladder_climbs_after_the_wait(alarm, personas, settings):
     assert escalate_alarms(now=timezone.now() + timedelta(seconds=121)) == 1
     alarm.refresh_from_db()
     assert alarm.responder_order == 2
-    assert Notification.objects.filter(user=personas["grid_a"]).count() == 1
+    assert Notice.objects.filter(user=personas["grid_a"]).count() == 1
     # Past the last responder: community duty staff.
     escalate_alarms(now=timezone.now() + timedelta(seconds=250))
-    assert Notification.objects.filter(user=personas["staff_a"]).exists()
+    assert Notice.objects.filter(user=personas["staff_a"]).exists()
     assert escalate_alarms(now=timezone.now() + timedelta(seconds=400)) == 0
     alarm_move(alarm=alarm, action="acknowledge", actor=personas["grid_a"])
     assert escalate_alarms(now=timezone.now() + timedelta(hours=1)) == 0
@@ -90,6 +91,7 @@ def test_reminders_become_tasks_then_missed(registry, personas):
     from civicgrid.care.models import ReminderTask
 
     services.reminder_create(
+        actor=None,
         resident=registry["resident_a"],
         doctor=personas["doctor_a"],
         what="血压",
@@ -154,13 +156,21 @@ def test_professionals_on_the_ladder_hold_the_role_and_the_place(sos_device, per
 
     Kind = Responder.Kind
     with pytest.raises(ValidationError, match="管辖范围"):
-        services.responder_add(device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_b"])
+        services.responder_add(
+            actor=None, device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_b"]
+        )
     with pytest.raises(ValidationError, match="不是"):
-        services.responder_add(device=sos_device, kind=Kind.GRID_WORKER, user=personas["doctor_a"])
+        services.responder_add(
+            actor=None, device=sos_device, kind=Kind.GRID_WORKER, user=personas["doctor_a"]
+        )
     before = sos_device.responders.count()
-    services.responder_add(device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_a"])
+    services.responder_add(
+        actor=None, device=sos_device, kind=Kind.DUTY_STAFF, user=personas["staff_a"]
+    )
     # Family hold no role in the platform's scope: any account may be a guardian.
-    services.responder_add(device=sos_device, kind=Kind.GUARDIAN, user=personas["resident"])
+    services.responder_add(
+        actor=None, device=sos_device, kind=Kind.GUARDIAN, user=personas["resident"]
+    )
     assert sos_device.responders.count() == before + 2
 
 

@@ -37,8 +37,10 @@ def three_devices(registry, personas):
         ("SOS-0001", Device.Kind.CALL_BUTTON),
     ]:
         device = Device.objects.create(ident=ident, kind=kind, protocol=Device.Protocol.OSMAND)
-        services.device_bind(device=device, resident=registry["resident_a"])
-        services.responder_add(device=device, kind=Responder.Kind.DOCTOR, user=personas["doctor_a"])
+        services.device_bind(actor=None, device=device, resident=registry["resident_a"])
+        services.responder_add(
+            actor=None, device=device, kind=Responder.Kind.DOCTOR, user=personas["doctor_a"]
+        )
         made.append(device)
     Device.objects.filter(ident="CHILD-0001").update(lat=HOME[0], lon=HOME[1])
     return made
@@ -72,6 +74,7 @@ def test_osmand_traffic_reaches_the_pipeline(live_server, three_devices):
 def test_a_wandering_child_raises_one_geofence_alarm(live_server, three_devices):
     child = Device.objects.get(ident="CHILD-0001")
     fence = services.geofence_save(
+        actor=None,
         name="家",
         kind="circle",
         device=child,
@@ -98,6 +101,7 @@ def test_no_alarm_outside_the_fence_window(live_server, three_devices):
     child = Device.objects.get(ident="CHILD-0001")
     today = date.today().weekday()
     services.geofence_save(
+        actor=None,
         name="学校",
         kind="circle",
         device=child,

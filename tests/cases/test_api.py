@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from civicgrid.cases.models import Case, CaseEvent, Notification, Photo, Stage
+from civicgrid.cases.models import Case, CaseEvent, Photo, Stage
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
+from civicgrid.notify.models import Notice
 from tests.conftest import _user
+from tests.flows import put_in_stage
 
 JSON = "application/json"
 
@@ -137,8 +139,7 @@ def test_department_sees_nothing_before_the_whistle(case_a, personas, api_for):
 
 
 def test_rating_out_of_range_is_refused(case_a, personas, rider, api_for):
-    case_a.stage = Stage.CLOSED
-    case_a.save()
+    put_in_stage(case_a, Stage.CLOSED)
     response = post(api_for(rider), f"/api/v1/cases/{case_a.pk}/rate", {"rating": 7})
     assert response.status_code == 400 and response.json()["errors"]["rating"]
 
@@ -151,7 +152,7 @@ def test_reject_and_reopen_and_merge(case_a, fire_lane, places, rider, personas,
     rejected = post(staff, f"/api/v1/cases/{case_a.pk}/reject", {"note": "非本社区事务"})
     assert rejected.json()["stage"] == "rejected"
     closed = report(fire_lane, rider, places["grid_a"])
-    Case.objects.filter(pk=closed.pk).update(stage=Stage.CLOSED)
+    put_in_stage(closed, Stage.CLOSED)
     reopened = post(staff, f"/api/v1/cases/{closed.pk}/reopen", {"note": "群众反映仍未解决"})
     assert reopened.status_code == 200 and reopened.json()["reopen_count"] == 1
 
@@ -264,7 +265,7 @@ def test_anonymous_reporter_is_hidden_outside_staff(fire_lane, fire, places, rid
     case_move(case=case, action="dispatch", actor=personas["staff_a"], departments=[fire])
 
     def detail(user):
-        _token, key = token_issue(user=user, name="test")
+        _token, key = token_issue(actor=user, name="test")
         client = Client(headers={"Authorization": f"Bearer {key}"})
         return client.get(f"/api/v1/cases/{case.pk}").json()
 
@@ -320,9 +321,9 @@ def test_notifications(case_a, personas, api_for):
     notice_id = unread["items"][0]["id"]
     read = post(staff, f"/api/v1/notifications/{notice_id}/read")
     assert read.status_code == 200 and read.json()["read_at"]
-    first_read = Notification.objects.get(pk=notice_id).read_at
+    first_read = Notice.objects.get(pk=notice_id).read_at
     assert post(staff, f"/api/v1/notifications/{notice_id}/read").status_code == 200
-    assert Notification.objects.get(pk=notice_id).read_at == first_read
+    assert Notice.objects.get(pk=notice_id).read_at == first_read
     assert staff.get("/api/v1/notifications").json()["count"] == 0
     other = post(api_for(personas["staff_b"]), f"/api/v1/notifications/{notice_id}/read")
     assert other.status_code == 404

@@ -175,16 +175,16 @@ def test_staff_approve_a_public_text(fire_lane, places, personas):
 
     assert published() == ""  # the reporter did not write for the public
     with pytest.raises(ValidationError):
-        case_publish(case=case, user=personas["staff_a"], text=f"请联系 {PHONE}")
+        case_publish(case=case, actor=personas["staff_a"], text=f"请联系 {PHONE}")
     with pytest.raises(ValidationError):
-        case_publish(case=case, user=personas["staff_a"], text="3单元502室门口")
+        case_publish(case=case, actor=personas["staff_a"], text="3单元502室门口")
     with pytest.raises(PermissionDenied):
-        case_publish(case=case, user=personas["staff_b"], text="消防通道被占用")
-    case_publish(case=case, user=personas["staff_a"], text="消防通道被占用")
+        case_publish(case=case, actor=personas["staff_b"], text="消防通道被占用")
+    case_publish(case=case, actor=personas["staff_a"], text="消防通道被占用")
     assert published() == "消防通道被占用"
     entry = AuditLog.objects.filter(object_id=str(case.pk), action="update").get()
     assert entry.changes == {"public_description": ["", "消防通道被占用"]}
-    case_publish(case=case, user=personas["staff_a"], text="")
+    case_publish(case=case, actor=personas["staff_a"], text="")
     assert published() == ""
 
 
@@ -197,7 +197,7 @@ def test_private_cases_take_no_public_text(private_category, places, personas):
         place=places["grid_a"],
     )
     with pytest.raises(ValidationError):
-        case_publish(case=case, user=personas["staff_a"], text="需要助餐")
+        case_publish(case=case, actor=personas["staff_a"], text="需要助餐")
 
 
 def test_public_text_on_the_case_page_and_api(fire_lane, case_a, personas, client_for, api_for):

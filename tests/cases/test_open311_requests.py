@@ -66,7 +66,7 @@ def get(path="requests", fmt="json", **params):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_list_fields_in_both_formats(case_a, personas, fire, fmt):
     # A rider's description is published once staff approve it as the public text.
-    case_publish(case=case_a, user=personas["staff_a"], text=case_a.description)
+    case_publish(case=case_a, actor=personas["staff_a"], text=case_a.description)
     case_move(case=case_a, action="accept", actor=personas["staff_a"])
     case_move(case=case_a, action="dispatch", actor=personas["staff_a"], departments=[fire])
     case_a.refresh_from_db()

@@ -11,9 +11,10 @@ from django.urls import reverse
 from PIL import Image
 
 from civicgrid.access.models import AuditLog
-from civicgrid.cases.models import Case, Notification, Stage
+from civicgrid.cases.models import Case, Stage
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
+from civicgrid.notify.models import Notice
 from tests.cases.conftest import jpeg_with_gps
 
 
@@ -355,18 +356,18 @@ def test_department_queue_shows_only_whistled_cases(case_a, personas, client_for
 def test_notifications_count_and_mark_read(case_a, personas, client_for):
     staff = personas["staff_a"]
     client = client_for(staff)
-    notice = Notification.objects.get(user=staff)
+    notice = Notice.objects.get(user=staff)
     home = html(client.get(reverse("home")))
     assert '<span class="badge">1</span>' in home and "待立案" in home
-    page = html(client.get(reverse("cases:notifications")))
+    page = html(client.get(reverse("notify:inbox")))
     assert notice.message in page and "未读" in page
-    response = client.post(reverse("cases:notification_read", args=[notice.pk]), {"open": "1"})
+    response = client.post(reverse("notify:read", args=[notice.pk]), {"open": "1"})
     assert response["Location"] == reverse("cases:detail", args=[case_a.pk])
     notice.refresh_from_db()
     assert notice.read_at is not None
     assert '<span class="badge">' not in html(client.get(reverse("home")))
     outsider = client_for(personas["staff_b"])
-    url = reverse("cases:notification_read", args=[notice.pk])
+    url = reverse("notify:read", args=[notice.pk])
     assert outsider.post(url).status_code == 404
 
 
@@ -394,7 +395,6 @@ def test_figures_page(case_a, personas, client_for):
         "list",
         "geojson",
         "queue",
-        "notifications",
         "figures",
         "figures_export",
         "mine",

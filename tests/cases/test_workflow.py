@@ -3,9 +3,11 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from civicgrid.cases.models import Case, CaseEvent, Dispatch, Notification, Stage
+from civicgrid.cases.models import Case, CaseEvent, Dispatch, Stage
 from civicgrid.cases.workflow import allowed_actions, case_move
 from civicgrid.lib.photos import prepare
+from civicgrid.notify.models import Notice
+from tests.flows import put_in_stage
 
 
 def move(case, action, actor, **kw):
@@ -17,7 +19,7 @@ def test_full_workflow_with_timeline(case_a, personas, fire, rider):
     assert case_a.stage == Stage.REPORTED and case_a.number.endswith(f"{case_a.pk:06d}")
     move(case_a, "accept", staff)
     move(case_a, "dispatch", staff, departments=[fire])
-    assert Notification.objects.filter(user=dept, case=case_a).exists()
+    assert Notice.objects.about(case_a).filter(user=dept).exists()
     case = move(case_a, "check_in", dept)
     assert case.stage == Stage.CHECKED_IN
     case = move(case, "reply", dept, note="已联系车主挪车")
@@ -41,7 +43,7 @@ def test_full_workflow_with_timeline(case_a, personas, fire, rider):
         "close",
         "rate",
     ]
-    assert Notification.objects.filter(user=rider, case=case).count() >= 2
+    assert Notice.objects.about(case).filter(user=rider).count() >= 2
 
 
 @pytest.mark.parametrize(
@@ -138,9 +140,7 @@ def test_rating_only_once_and_only_by_reporter(case_a, personas, fire, rider):
     move(case_a, "reject", staff, note="重复上报")
     with pytest.raises(ValidationError):
         move(case_a, "rate", rider, rating=4)  # rejected cases are not rated
-    case = Case.objects.get(pk=case_a.pk)
-    case.stage = Stage.CLOSED
-    case.save()
+    case = put_in_stage(Case.objects.get(pk=case_a.pk), Stage.CLOSED)
     with pytest.raises(ValidationError):
         move(case, "rate", rider, rating=9)
     move(case, "rate", rider, rating=4)

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from civicgrid.cases.models import Notification
+from civicgrid.notify.models import Notice
 from civicgrid.ops import health, heartbeat
 from civicgrid.ops.models import Heartbeat, Outage
 
@@ -63,11 +63,11 @@ def test_silent_lagging_absent_and_ok(db, broker_set):
 
 
 def test_a_worker_alive_but_stuck_is_lagging(db):
-    from civicgrid.cases.notify import send_notices
+    from civicgrid.notify.outbox import deliver_notices
 
     now = timezone.now()
     heartbeat.record(WORKER, "w", now=now)
-    send_notices.enqueue(user_ids=[], case_id=None, message="x")
+    deliver_notices.enqueue()
     DBTaskResult.objects.update(enqueued_at=now - timedelta(seconds=90))
     state = health.role_states(now)[WORKER]
     assert state.state == health.LAGGING and round(state.seconds) == 90
@@ -82,10 +82,10 @@ def test_an_outage_is_told_to_the_people_on_duty_once_and_so_is_its_end(personas
         health.watch(now + timedelta(seconds=tick))
     outage = Outage.objects.get()
     assert outage.role == INGEST and outage.ended_at is None and "设备接入中断" in outage.detail
-    told = Notification.objects.filter(message__startswith="设备接入中断")
+    told = Notice.objects.filter(message__startswith="设备接入中断")
     told_whom = sorted(told.values_list("user__username", flat=True))
     assert told_whom == ["admin", "root", "staff_a", "staff_b"]
-    assert DBTaskResult.objects.filter(task_path="civicgrid.cases.notify.send_notices").exists()
+    assert DBTaskResult.objects.filter(task_path="civicgrid.notify.outbox.deliver_notices").exists()
 
     later = now + timedelta(minutes=3)
     heartbeat.record(INGEST, "ingest-1", now=later)
@@ -94,13 +94,13 @@ def test_an_outage_is_told_to_the_people_on_duty_once_and_so_is_its_end(personas
     health.watch(later)
     outage.refresh_from_db()
     assert outage.ended_at == later
-    back = Notification.objects.filter(message__startswith="设备接入已恢复")
+    back = Notice.objects.filter(message__startswith="设备接入已恢复")
     assert back.filter(user=personas["staff_a"]).count() == 1 and "3 分钟" in back.first().message
 
 
 def test_an_absent_role_raises_no_notice(personas, broker_set):
     health.watch()
-    assert not Outage.objects.exists() and not Notification.objects.exists()
+    assert not Outage.objects.exists() and not Notice.objects.exists()
 
 
 def test_a_heart_writes_at_most_every_few_seconds_and_never_raises(db, monkeypatch):

@@ -9,7 +9,7 @@ def test_refused_update_leaves_the_object_as_stored(personas, registry):
     resident = registry["resident_a"]
     with pytest.raises(ValidationError) as caught:
         resident_update(
-            user=personas["staff_a"],
+            actor=personas["staff_a"],
             resident=resident,
             name="新名字",
             id_number="540102199001011234",
@@ -21,11 +21,11 @@ def test_refused_update_leaves_the_object_as_stored(personas, registry):
 def test_out_of_scope_move_is_refused_and_forgotten(personas, registry, places):
     household = registry["household_a"]
     with pytest.raises(PermissionDenied):
-        household_update(user=personas["staff_a"], household=household, grid=places["grid_b"])
+        household_update(actor=personas["staff_a"], household=household, grid=places["grid_b"])
     assert household.grid == places["grid_a"]
 
 
 def test_phone_errors_name_their_field(personas, registry):
     with pytest.raises(ValidationError) as caught:
-        resident_update(user=personas["staff_a"], resident=registry["resident_a"], phone="12")
+        resident_update(actor=personas["staff_a"], resident=registry["resident_a"], phone="12")
     assert list(caught.value.message_dict) == ["phone"]

@@ -73,7 +73,7 @@ def xlsx(rows, headers=HEADERS, title=None) -> io.BytesIO:
 
 
 def run_import(user, rows=None, **kwargs):
-    return register_import(user=user, file=xlsx(valid_rows() if rows is None else rows, **kwargs),
+    return register_import(actor=user, file=xlsx(valid_rows() if rows is None else rows, **kwargs),
                            filename="台账.xlsx")  # fmt: skip
 
 
@@ -202,7 +202,7 @@ def test_resident_of_another_scope_cannot_be_taken_over(people):
 
 
 def test_file_level_problems(people):
-    not_xlsx = register_import(user=people["staff_a"], file=io.BytesIO(b"name,id\n"),
+    not_xlsx = register_import(actor=people["staff_a"], file=io.BytesIO(b"name,id\n"),
                                filename="x.csv")  # fmt: skip
     assert [str(e) for e in not_xlsx.errors] == ["文件不是有效的 Excel(.xlsx)文件,无法读取。"]
     missing = run_import(people["staff_a"], headers=[h for h in HEADERS if h != "地址"])
@@ -287,7 +287,7 @@ def test_export_import_round_trip(people, persona):
     assert run_import(people["staff_a"]).ok
     export = register_export_residents(user=people[persona], filters=None)
     before = snapshot()
-    result = register_import(user=people[persona], file=export.file, filename=export.filename)
+    result = register_import(actor=people[persona], file=export.file, filename=export.filename)
     assert result.ok, [str(e) for e in result.errors]
     assert result.residents_unchanged == 3 and result.residents_updated == 0
     assert snapshot() == before
@@ -400,7 +400,7 @@ def junk_rows(count: int, text: str = "x") -> list[str]:
 def test_a_sheet_of_junk_stops_after_the_first_errors(people, settings):
     """No dimension and every row wrong: checking stops at IMPORT_MAX_ERRORS."""
     settings.IMPORT_MAX_ERRORS = 40
-    result = register_import(user=people["staff_a"], file=crafted(junk_rows(2000)),
+    result = register_import(actor=people["staff_a"], file=crafted(junk_rows(2000)),
                              filename="junk.xlsx")  # fmt: skip
     assert not result.ok and len(result.errors) == 41
     assert "已停止检查" in str(result.errors[-1])
@@ -410,7 +410,7 @@ def test_a_sheet_of_junk_stops_after_the_first_errors(people, settings):
 
 def test_more_rows_than_the_limit_are_refused_before_any_is_parsed(people, settings):
     settings.IMPORT_MAX_ROWS = 50
-    result = register_import(user=people["staff_a"], file=crafted(junk_rows(100)),
+    result = register_import(actor=people["staff_a"], file=crafted(junk_rows(100)),
                              filename="many.xlsx")  # fmt: skip
     assert [str(e) for e in result.errors] == ["文件超过 50 行,请分批导入。"]
     assert result.rows_read == 0
@@ -423,7 +423,7 @@ def test_a_lying_dimension_and_a_far_column_cost_nothing(people):
     data = "".join(_cell(f"{chr(65 + n)}2", str(v)) for n, v in enumerate(values))
     far = f'<row r="3">{_cell("XFD3", "x")}</row>'
     file = crafted([f'<row r="2">{data}</row>', far], '<dimension ref="A1:XFD1048576"/>')
-    result = register_import(user=people["staff_a"], file=file, filename="far.xlsx")
+    result = register_import(actor=people["staff_a"], file=file, filename="far.xlsx")
     assert result.ok, [str(e) for e in result.errors]
     assert result.rows_read == 3 and Resident.objects.count() == 1
 
@@ -432,7 +432,7 @@ def test_a_row_past_the_limit_is_refused_before_any_is_parsed(people):
     """One row at the sheet's very end would cost a million empty ones."""
     cell = _cell("A1048576", "x").replace("<c ", "<x:c ").replace("</c>", "</x:c>")
     far = f'<x:row r="1048576">{cell}</x:row>'  # prefixed, as some writers do
-    result = register_import(user=people["staff_a"], file=crafted([far]), filename="far.xlsx")
+    result = register_import(actor=people["staff_a"], file=crafted([far]), filename="far.xlsx")
     assert [str(e) for e in result.errors] == [
         "第1048576行超出了200005行的上限;请删除表格末尾多余的行后再导入。"
     ]
@@ -441,7 +441,7 @@ def test_a_row_past_the_limit_is_refused_before_any_is_parsed(people):
 
 def test_a_file_that_unpacks_too_large_is_refused_unread(people, settings):
     settings.IMPORT_MAX_UNPACKED_BYTES = 4096
-    result = register_import(user=people["staff_a"], file=crafted(junk_rows(300)),
+    result = register_import(actor=people["staff_a"], file=crafted(junk_rows(300)),
                              filename="bomb.xlsx")  # fmt: skip
     assert [str(e) for e in result.errors] == ["文件解压后超过 0 MB,请分批导入。"]
     assert result.rows_read == 0

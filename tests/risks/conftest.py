@@ -20,7 +20,7 @@ def located(registry):
 def new_hazard(personas, located):
     def make(severity="minor", household=None, user=None, **fields):
         return hazard_register(
-            user=user or personas["grid_a"],
+            actor=user or personas["grid_a"],
             household=household or located["household_a"],
             kind=fields.pop("kind", "gas"),
             severity=severity,

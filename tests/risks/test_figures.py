@@ -45,7 +45,7 @@ def test_figures_by_place(new_hazard, personas, places, located):
 
 def test_households_per_colour_and_visits(new_hazard, personas, located):
     new_hazard("major")
-    visits.visit_log(user=personas["grid_a"], household=located["household_a"], notes="看过")
+    visits.visit_log(actor=personas["grid_a"], household=located["household_a"], notes="看过")
     recolour_changed_households()
     result = figures.household_figures(user=personas["admin"], start=START, end=END)
     assert result["red"] == 1 and result["green"] == 1 and result["yellow"] == 0

@@ -113,18 +113,18 @@ def test_promote_to_case(new_hazard, personas, hazard_category):
 
 def test_register_refuses_bad_input_and_places_outside_scope(personas, located, places):
     with pytest.raises(ValidationError):
-        hazard_register(user=personas["grid_a"], kind="x", severity="huge", description="",
+        hazard_register(actor=personas["grid_a"], kind="x", severity="huge", description="",
                         household=located["household_a"])  # fmt: skip
     with pytest.raises(PermissionDenied):
-        hazard_register(user=personas["grid_a"], kind="gas", severity="minor", description="d",
+        hazard_register(actor=personas["grid_a"], kind="gas", severity="minor", description="d",
                         household=located["household_b"])  # fmt: skip
     with pytest.raises(ValidationError):
-        hazard_register(user=personas["staff_a"], kind="gas", severity="minor", description="d",
+        hazard_register(actor=personas["staff_a"], kind="gas", severity="minor", description="d",
                         place=places["community_a"])  # fmt: skip
     assert not Hazard.objects.exists()
 
 
 def test_register_by_position_finds_the_grid(personas, places):
-    hazard = hazard_register(user=personas["grid_a"], kind="traffic", severity="minor",
+    hazard = hazard_register(actor=personas["grid_a"], kind="traffic", severity="minor",
                              description="路口缺少减速带", lat=29.66, lon=91.16)  # fmt: skip
     assert hazard.place == places["grid_a"] and hazard.household is None

@@ -27,7 +27,7 @@ def test_navigation_offers_the_map_and_today(personas, client_for, places):
 
 
 def test_household_card_masks_members(new_hazard, personas, client_for, located):
-    resident_update(user=personas["staff_a"], resident=located["resident_a"],
+    resident_update(actor=personas["staff_a"], resident=located["resident_a"],
                     tags={"disabled": 1})  # fmt: skip
     new_hazard("minor")
     household = located["household_a"]

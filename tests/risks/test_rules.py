@@ -51,7 +51,7 @@ def test_major_hazard_is_red_and_rectified_alone_is_not_enough(new_hazard, perso
 
 def test_reason_lists_every_matching_condition_most_serious_first(new_hazard, personas, located):
     resident = located["resident_a"]
-    resident_update(user=personas["staff_a"], resident=resident, tags={"living_alone": None})
+    resident_update(actor=personas["staff_a"], resident=resident, tags={"living_alone": None})
     new_hazard("major")
     state = colour_of(located["household_a"])
     assert state.colour == "red"
@@ -74,7 +74,7 @@ def test_tags_feed_the_colour_through_the_periodic_recompute(personas, located, 
     services.household_recolour(household=household, reason_source="test")
     assert colour_of(household).colour == "green"
     with time_machine.travel(timezone.now() + timedelta(seconds=5)):
-        resident_update(user=personas["staff_a"], resident=located["resident_a"], tags=tags)
+        resident_update(actor=personas["staff_a"], resident=located["resident_a"], tags=tags)
     with time_machine.travel(timezone.now() + timedelta(seconds=10)):
         services.recolour_changed_households()
     assert colour_of(household).colour == colour
@@ -104,7 +104,7 @@ def test_override_with_expiry(personas, located):
     staff = personas["staff_a"]
     until = timezone.now() + timedelta(hours=1)
     state = services.colour_override(
-        user=staff, household=household, colour="red", reason="家中老人近期住院", until=until
+        actor=staff, household=household, colour="red", reason="家中老人近期住院", until=until
     )
     assert state.colour == "red" and "家中老人近期住院" in state.reason
     assert state.computed_colour == "green"
@@ -124,15 +124,15 @@ def test_override_refused_for_grid_workers_outsiders_and_bad_input(personas, loc
     household = located["household_a"]
     with pytest.raises(PermissionDenied):
         services.colour_override(
-            user=personas["grid_a"], household=household, colour="red", reason="x", until=None
+            actor=personas["grid_a"], household=household, colour="red", reason="x", until=None
         )
     with pytest.raises(PermissionDenied):
         services.colour_override(
-            user=personas["staff_b"], household=household, colour="red", reason="x", until=None
+            actor=personas["staff_b"], household=household, colour="red", reason="x", until=None
         )
     with pytest.raises(ValidationError):
         services.colour_override(
-            user=personas["staff_a"], household=household, colour="blue", reason="", until=None
+            actor=personas["staff_a"], household=household, colour="blue", reason="", until=None
         )
     assert not HouseholdColour.objects.filter(household=household, override_colour="red").exists()
 
@@ -140,7 +140,7 @@ def test_override_refused_for_grid_workers_outsiders_and_bad_input(personas, loc
 def test_clearing_an_override_restores_the_computed_colour(personas, located):
     household = located["household_a"]
     services.colour_override(
-        user=personas["staff_a"], household=household, colour="yellow", reason="观察", until=None
+        actor=personas["staff_a"], household=household, colour="yellow", reason="观察", until=None
     )
-    state = services.colour_override_clear(user=personas["staff_a"], household=household)
+    state = services.colour_override_clear(actor=personas["staff_a"], household=household)
     assert state.colour == "green" and not state.overridden

@@ -33,7 +33,7 @@ def test_red_daily_schedule(new_hazard, personas, located):
         services.household_recolour(household=located["household_b"], reason_source="t")
         assert due_numbers(worker) == [number]  # never visited: due, not overdue
         assert overdue_numbers(worker) == []
-        visits.visit_log(user=worker, household=located["household_a"], notes="入户查看燃气")
+        visits.visit_log(actor=worker, household=located["household_a"], notes="入户查看燃气")
         assert due_numbers(worker) == []
     with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
         assert due_numbers(worker) == [number] and overdue_numbers(worker) == []
@@ -45,7 +45,7 @@ def test_yellow_weekly_schedule_is_configurable(new_hazard, personas, located):
     worker = personas["grid_a"]
     with time_machine.travel(MONDAY, tick=False):
         new_hazard("minor")
-        visits.visit_log(user=worker, household=located["household_a"], notes="查看")
+        visits.visit_log(actor=worker, household=located["household_a"], notes="查看")
     with time_machine.travel(MONDAY + timedelta(days=6), tick=False):
         assert due_numbers(worker) == []
     with time_machine.travel(MONDAY + timedelta(days=7), tick=False):
@@ -57,7 +57,7 @@ def test_yellow_weekly_schedule_is_configurable(new_hazard, personas, located):
 def test_green_monthly_and_scope(personas, located):
     with time_machine.travel(MONDAY, tick=False):
         services.recolour_changed_households()
-        visits.visit_log(user=personas["grid_a"], household=located["household_a"], notes="好")
+        visits.visit_log(actor=personas["grid_a"], household=located["household_a"], notes="好")
     with time_machine.travel(MONDAY + timedelta(days=29), tick=False):
         assert due_numbers(personas["grid_a"]) == []
     with time_machine.travel(MONDAY + timedelta(days=30), tick=False):
@@ -78,7 +78,7 @@ def test_walking_route_is_nearest_neighbour_from_the_grid_centre(personas, place
 
 def test_visit_that_finds_a_hazard_turns_the_household_red(personas, located):
     visit = visits.visit_log(
-        user=personas["grid_a"],
+        actor=personas["grid_a"],
         household=located["household_a"],
         lat=29.6501,
         lon=91.1502,
@@ -93,7 +93,7 @@ def test_visit_that_finds_a_hazard_turns_the_household_red(personas, located):
 
 def test_visit_with_needs_reports_a_case(personas, located, hazard_category):
     visit = visits.visit_log(
-        user=personas["grid_a"],
+        actor=personas["grid_a"],
         household=located["household_a"],
         needs="老人希望安装扶手",
         case_category=hazard_category,
@@ -104,7 +104,7 @@ def test_visit_with_needs_reports_a_case(personas, located, hazard_category):
 def test_a_bad_hazard_leaves_no_visit(personas, located):
     with pytest.raises(ValidationError):
         visits.visit_log(
-            user=personas["grid_a"],
+            actor=personas["grid_a"],
             household=located["household_a"],
             notes="走访",
             hazard={"kind": "gas", "severity": "minor", "description": ""},
@@ -114,9 +114,9 @@ def test_a_bad_hazard_leaves_no_visit(personas, located):
 
 def test_visits_outside_scope_and_empty_visits_are_refused(personas, located):
     with pytest.raises(PermissionDenied):
-        visits.visit_log(user=personas["staff_b"], household=located["household_a"], notes="x")
+        visits.visit_log(actor=personas["staff_b"], household=located["household_a"], notes="x")
     with pytest.raises(PermissionDenied):
-        visits.visit_log(user=personas["doctor_a"], household=located["household_a"], notes="x")
+        visits.visit_log(actor=personas["doctor_a"], household=located["household_a"], notes="x")
     with pytest.raises(ValidationError):
-        visits.visit_log(user=personas["grid_a"], household=located["household_a"])
+        visits.visit_log(actor=personas["grid_a"], household=located["household_a"])
     assert not Visit.objects.exists()

@@ -4,9 +4,10 @@ import pytest
 from django.utils import timezone
 
 from civicgrid.access.roles import Role
+from civicgrid.ledger.models import Transfer
 from civicgrid.volunteers import ledger
-from civicgrid.volunteers.exchange import counter_account
-from civicgrid.volunteers.models import Activity, Counter, Item, PointRule, Transfer, Volunteer
+from civicgrid.volunteers.ledger import counter_account
+from civicgrid.volunteers.models import Activity, Counter, Item, PointRule, Volunteer
 from tests.conftest import _user
 
 
@@ -84,5 +85,5 @@ def consent(volunteer) -> str:
     """The code the volunteer shows at the counter (from their own page)."""
     from civicgrid.volunteers.exchange import redemption_code_issue
 
-    code, _record = redemption_code_issue(volunteer=volunteer, user=volunteer.user)
+    code, _record = redemption_code_issue(volunteer=volunteer, actor=volunteer.user)
     return code

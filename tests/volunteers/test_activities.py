@@ -21,38 +21,38 @@ def _three(places):
 def test_waiting_list_promotes_the_first_in_line(activity, places, personas):
     staff = personas["staff_a"]
     first, second, third = _three(places)
-    a = activities.signup_create(activity=activity, volunteer=first, user=staff)
-    b = activities.signup_create(activity=activity, volunteer=second, user=staff)
-    c = activities.signup_create(activity=activity, volunteer=third, user=staff)
+    a = activities.signup_create(activity=activity, volunteer=first, actor=staff)
+    b = activities.signup_create(activity=activity, volunteer=second, actor=staff)
+    c = activities.signup_create(activity=activity, volunteer=third, actor=staff)
     assert [a.status, b.status, c.status] == ["confirmed", "confirmed", "waiting"]
-    activities.signup_cancel(signup=a, user=staff)
+    activities.signup_cancel(signup=a, actor=staff)
     c.refresh_from_db()
     assert c.status == SignUp.Status.CONFIRMED
 
 
 def test_staff_of_another_community_cannot_sign_up_our_volunteers(activity, volunteer, personas):
     with pytest.raises(PermissionDenied):
-        activities.signup_create(activity=activity, volunteer=volunteer, user=personas["staff_b"])
+        activities.signup_create(activity=activity, volunteer=volunteer, actor=personas["staff_b"])
 
 
 def test_qr_check_in_and_out_earns_points_by_the_rule(activity, volunteer, volunteer_user, rule):
-    activities.signup_create(activity=activity, volunteer=volunteer, user=volunteer_user)
+    activities.signup_create(activity=activity, volunteer=volunteer, actor=volunteer_user)
     with time_machine.travel(activity.starts_at + timedelta(minutes=1), tick=False):
         code = activities.checkin_code(activity)
     # Scanned four minutes later: the code of the previous window still works.
     with time_machine.travel(activity.starts_at + timedelta(minutes=5), tick=False):
         signup = activities.check_in(
-            activity=activity, volunteer=volunteer, user=volunteer_user, code=code
+            activity=activity, volunteer=volunteer, actor=volunteer_user, code=code
         )
     assert signup.checked_in_at is not None
     # Three hours later than check-in: capped at the activity's two hours.
     with time_machine.travel(activity.starts_at + timedelta(hours=3), tick=False):
         out_code = activities.checkin_code(activity)
         signup = activities.check_out(
-            activity=activity, volunteer=volunteer, user=volunteer_user, code=out_code
+            activity=activity, volunteer=volunteer, actor=volunteer_user, code=out_code
         )
         again = activities.check_out(
-            activity=activity, volunteer=volunteer, user=volunteer_user, code=out_code
+            activity=activity, volunteer=volunteer, actor=volunteer_user, code=out_code
         )
     assert signup.minutes == 120 and signup.points == 20
     assert again.pk == signup.pk
@@ -61,23 +61,23 @@ def test_qr_check_in_and_out_earns_points_by_the_rule(activity, volunteer, volun
 
 def test_partial_hours_round_down_to_whole_points(activity, volunteer, personas, rule):
     staff = personas["staff_a"]
-    activities.signup_create(activity=activity, volunteer=volunteer, user=staff)
+    activities.signup_create(activity=activity, volunteer=volunteer, actor=staff)
     with time_machine.travel(activity.starts_at, tick=False):
-        activities.check_in(activity=activity, volunteer=volunteer, user=staff)
+        activities.check_in(activity=activity, volunteer=volunteer, actor=staff)
     with time_machine.travel(activity.starts_at + timedelta(minutes=50), tick=False):
-        signup = activities.check_out(activity=activity, volunteer=volunteer, user=staff)
+        signup = activities.check_out(activity=activity, volunteer=volunteer, actor=staff)
     assert signup.minutes == 50 and signup.points == 8  # 10 × 50 / 60 = 8.33
 
 
 def test_an_expired_code_is_refused(activity, volunteer, volunteer_user):
-    activities.signup_create(activity=activity, volunteer=volunteer, user=volunteer_user)
+    activities.signup_create(activity=activity, volunteer=volunteer, actor=volunteer_user)
     with time_machine.travel(activity.starts_at, tick=False):
         code = activities.checkin_code(activity)
     with time_machine.travel(activity.starts_at + timedelta(minutes=11), tick=False):
         assert not activities.code_valid(activity, code)
         with pytest.raises(ValidationError, match="二维码已过期"):
             activities.check_in(
-                activity=activity, volunteer=volunteer, user=volunteer_user, code=code
+                activity=activity, volunteer=volunteer, actor=volunteer_user, code=code
             )
 
 
@@ -88,10 +88,10 @@ def test_a_code_is_for_oneself_and_the_waiting_list_cannot_check_in(
     with time_machine.travel(activity.starts_at, tick=False):
         code = activities.checkin_code(activity)
         with pytest.raises(PermissionDenied):
-            activities.check_in(activity=activity, volunteer=other, user=volunteer_user, code=code)
+            activities.check_in(activity=activity, volunteer=other, actor=volunteer_user, code=code)
         with pytest.raises(ValidationError, match="没有报名"):
             activities.check_in(
-                activity=activity, volunteer=volunteer, user=volunteer_user, code=code
+                activity=activity, volunteer=volunteer, actor=volunteer_user, code=code
             )
 
 
@@ -99,7 +99,7 @@ def test_only_staff_or_a_team_leader_create_activities(places, personas, volunte
     start = activities.timezone.now()
     with pytest.raises(PermissionDenied):
         activities.activity_create(
-            user=volunteer_user,
+            actor=volunteer_user,
             title="义务理发",
             place=places["community_a"],
             starts_at=start,
@@ -107,7 +107,7 @@ def test_only_staff_or_a_team_leader_create_activities(places, personas, volunte
             capacity=5,
         )
     made = activities.activity_create(
-        user=personas["staff_a"],
+        actor=personas["staff_a"],
         title="义务理发",
         place=places["community_a"],
         starts_at=start,

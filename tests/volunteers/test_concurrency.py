@@ -78,7 +78,7 @@ def test_twenty_counters_one_balance(places, volunteer, counter, operator):
             volunteer=volunteer,
             item=item,
             quantity=1,
-            user=operator,
+            actor=operator,
             code=code,
         )
 
@@ -110,7 +110,7 @@ def test_twenty_counters_one_item_never_oversell(places, counter, operator):
             volunteer=people[i],
             item=bag,
             quantity=1,
-            user=operator,
+            actor=operator,
             code=codes[i],
         )
 

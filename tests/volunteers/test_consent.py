@@ -27,7 +27,7 @@ def _redeem(volunteer, schoolbag, operator, code):
         volunteer=volunteer,
         item=schoolbag,
         quantity=1,
-        user=operator,
+        actor=operator,
         code=code,
     )
 
@@ -93,7 +93,7 @@ def test_a_code_expires_and_guessing_ends_it(volunteer, schoolbag, operator, set
 def test_only_the_volunteer_makes_their_code(volunteer, personas, operator, api_for):
     for someone in (personas["staff_a"], operator):
         with pytest.raises(PermissionDenied):
-            exchange.redemption_code_issue(volunteer=volunteer, user=someone)
+            exchange.redemption_code_issue(volunteer=volunteer, actor=someone)
     made = api_for(volunteer.user).post("/api/v1/volunteers/me/redemption-code")
     assert made.status_code == 201 and len(made.json()["code"]) == 6
     assert api_for(operator).post("/api/v1/volunteers/me/redemption-code").status_code == 409
@@ -147,12 +147,12 @@ def test_team_pickers_list_teams_in_scope(personas, teams):
         assert offered == {"team-a", "team-district"}, form
     with pytest.raises(ValidationError, match="管辖范围"):
         services.volunteer_register(
-            user=staff, name="新人", community=teams["a"].place, teams=(teams["b"],)
+            actor=staff, name="新人", community=teams["a"].place, teams=(teams["b"],)
         )
     start = timezone.now() + timedelta(days=1)
     with pytest.raises(ValidationError, match="管辖范围"):
         activities.activity_create(
-            user=staff,
+            actor=staff,
             title="打扫",
             place=teams["a"].place,
             starts_at=start,

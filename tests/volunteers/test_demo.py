@@ -5,8 +5,9 @@ import pytest
 from django.db.models import Sum
 
 from civicgrid.demo.volunteers import load_volunteers
+from civicgrid.ledger.models import Entry
 from civicgrid.volunteers import ledger
-from civicgrid.volunteers.models import Entry, Item, Need, Volunteer
+from civicgrid.volunteers.models import Item, Need, Volunteer
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicgrid.access.models import AuditLog
+from civicgrid.ledger.models import Account, Entry, Transfer
 from civicgrid.volunteers import exchange, ledger
 from civicgrid.volunteers.ledger import Refused
-from civicgrid.volunteers.models import Account, Entry, Item, Redemption, Transfer
+from civicgrid.volunteers.models import Item, Redemption
 from tests.volunteers.conftest import consent, give
 
 
@@ -35,7 +36,7 @@ def test_a_volunteer_account_is_never_overdrawn(volunteer, counter):
     with pytest.raises(Refused, match="积分不足:余额 10,需要 11"):
         ledger.points_transfer(
             from_account=ledger.volunteer_account(volunteer),
-            to_account=exchange.counter_account(counter),
+            to_account=ledger.counter_account(counter),
             amount=11,
             kind=Transfer.Kind.REDEEM,
             reason="x",
@@ -46,8 +47,10 @@ def test_a_volunteer_account_is_never_overdrawn(volunteer, counter):
 
 def test_adjustment_needs_a_reason_and_leaves_an_audit_row(volunteer, personas):
     with pytest.raises(ValidationError):
-        ledger.points_adjust(volunteer=volunteer, amount=5, reason=" ", user=personas["staff_a"])
-    ledger.points_adjust(volunteer=volunteer, amount=5, reason="补录活动", user=personas["staff_a"])
+        ledger.points_adjust(volunteer=volunteer, amount=5, reason=" ", actor=personas["staff_a"])
+    ledger.points_adjust(
+        volunteer=volunteer, amount=5, reason="补录活动", actor=personas["staff_a"]
+    )
     assert ledger.balance(ledger.volunteer_account(volunteer)) == 5
     row = AuditLog.objects.get(object_type="volunteers.volunteer", object_id=str(volunteer.pk))
     assert row.note == "补录活动" and row.changes == {"points": [None, 5]}
@@ -55,7 +58,7 @@ def test_adjustment_needs_a_reason_and_leaves_an_audit_row(volunteer, personas):
 
 def test_adjustment_outside_scope_is_refused(volunteer, personas):
     with pytest.raises(PermissionDenied):
-        ledger.points_adjust(volunteer=volunteer, amount=5, reason="x", user=personas["staff_b"])
+        ledger.points_adjust(volunteer=volunteer, amount=5, reason="x", actor=personas["staff_b"])
 
 
 def test_statement_has_a_running_balance(volunteer, counter, schoolbag, operator):
@@ -66,7 +69,7 @@ def test_statement_has_a_running_balance(volunteer, counter, schoolbag, operator
         volunteer=volunteer,
         item=schoolbag,
         quantity=1,
-        user=operator,
+        actor=operator,
         code=consent(volunteer),
     )
     rows = list(ledger.volunteer_statement(volunteer))
@@ -102,18 +105,18 @@ def test_random_sequences_keep_the_books(ops, volunteer, counter, operator, pers
                         volunteer=volunteer,
                         item=item,
                         quantity=value,
-                        user=operator,
+                        actor=operator,
                         code=code,
                     )
                 elif op == "cancel":
                     done = list(Redemption.objects.filter(status="done").order_by("pk"))
                     if done:
                         exchange.redemption_cancel(
-                            redemption=done[value % len(done)], user=operator, reason="退货"
+                            redemption=done[value % len(done)], actor=operator, reason="退货"
                         )
                 else:
                     ledger.points_adjust(
-                        volunteer=volunteer, amount=value, reason="校正", user=personas["staff_a"]
+                        volunteer=volunteer, amount=value, reason="校正", actor=personas["staff_a"]
                     )
             except Refused:
                 pass

@@ -46,15 +46,15 @@ def neighbour(places, registry):
 
 def test_need_turned_into_a_case_in_one_action(keeper, neighbour, sanitation):
     need = notebook.need_record(
-        user=keeper, neighbour=neighbour, text="楼道被杂物堵住", category="environment"
+        actor=keeper, neighbour=neighbour, text="楼道被杂物堵住", category="environment"
     )
-    need = notebook.need_to_case(need=need, user=keeper, category=sanitation)
+    need = notebook.need_to_case(need=need, actor=keeper, category=sanitation)
     case = Case.objects.get()
     assert need.status == Need.Status.CASE and need.case == case
     assert case.channel == Channel.NOTEBOOK and case.household == neighbour
     assert case.place == neighbour.grid and case.reporter == keeper
     # Pressing again makes no second case.
-    assert notebook.need_to_case(need=need, user=keeper, category=sanitation).case == case
+    assert notebook.need_to_case(need=need, actor=keeper, category=sanitation).case == case
     assert Case.objects.count() == 1
 
 
@@ -62,9 +62,9 @@ def test_a_case_from_the_notebook_is_never_published(keeper, neighbour, sanitati
     sanitation.public = True
     sanitation.save()
     need = notebook.need_record(
-        user=keeper, neighbour=neighbour, text="邻居卓玛独居 13908954321", category="environment"
+        actor=keeper, neighbour=neighbour, text="邻居卓玛独居 13908954321", category="environment"
     )
-    case = notebook.need_to_case(need=need, user=keeper, category=sanitation).case
+    case = notebook.need_to_case(need=need, actor=keeper, category=sanitation).case
     listed = Client().get("/open311/v2/requests.json")
     assert listed.json() == []
     for path in (f"requests/{case.number}.xml", f"tokens/{case.number}.json"):
@@ -74,25 +74,25 @@ def test_a_case_from_the_notebook_is_never_published(keeper, neighbour, sanitati
 
 def test_resolved_on_the_spot_says_what_was_done(keeper, neighbour):
     need = notebook.need_record(
-        user=keeper, neighbour=neighbour, text="灯泡坏了", category="repair"
+        actor=keeper, neighbour=neighbour, text="灯泡坏了", category="repair"
     )
     with pytest.raises(ValidationError):
-        notebook.need_resolve(need=need, user=keeper, resolution="")
-    need = notebook.need_resolve(need=need, user=keeper, resolution="帮忙换了灯泡")
+        notebook.need_resolve(need=need, actor=keeper, resolution="")
+    need = notebook.need_resolve(need=need, actor=keeper, resolution="帮忙换了灯泡")
     assert need.status == Need.Status.RESOLVED and need.closed_at
 
 
 def test_only_neighbours_it_looks_after(keeper, registry, personas):
     with pytest.raises(ValidationError):
         notebook.need_record(
-            user=keeper, neighbour=registry["household_b"], text="x", category="other"
+            actor=keeper, neighbour=registry["household_b"], text="x", category="other"
         )
     stranger = registry["household_b"]
     stranger.central_household = registry["household_a"]
     stranger.save()
     with pytest.raises(PermissionDenied):
         notebook.need_record(
-            user=personas["staff_b"], neighbour=stranger, text="x", category="other"
+            actor=personas["staff_b"], neighbour=stranger, text="x", category="other"
         )
 
 
@@ -111,7 +111,7 @@ def test_notebook_page_records_and_turns_into_a_case(client_for, keeper, neighbo
 
 
 def test_household_card_shows_the_notebook_links(client_for, personas, keeper, neighbour):
-    notebook.need_record(user=keeper, neighbour=neighbour, text="水管漏水", category="repair")
+    notebook.need_record(actor=keeper, neighbour=neighbour, text="水管漏水", category="repair")
     staff = client_for(personas["staff_a"])
     central = staff.get(f"/registry/households/{neighbour.central_household_id}/")
     assert "泽新路2号" in central.text and "水管漏水" in central.text

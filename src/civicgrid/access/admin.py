@@ -67,7 +67,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         live = queryset.filter(revoked_at__isnull=True)
         for token in live:
-            token_revoke(user=request.user, token=token)
+            token_revoke(actor=request.user, token=token)
         messages.success(request, _("已吊销 %(n)d 个令牌。") % {"n": len(live)})
 
 
@@ -117,11 +117,11 @@ class ClientKeyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        client, key = client_key_issue(name=obj.name, user=request.user)
+        client, key = client_key_issue(name=obj.name, actor=request.user)
         obj.pk, obj.hint, obj.created_at = client.pk, client.hint, client.created_at
         messages.warning(request, _("密钥只显示这一次,请立即复制:%(key)s") % {"key": key})
 
     @admin.action(description=_("吊销所选密钥"))
     def revoke(self, request, queryset):
-        revoked = sum(client_key_revoke(client=c, user=request.user) for c in queryset)
+        revoked = sum(client_key_revoke(client=c, actor=request.user) for c in queryset)
         messages.success(request, _("已吊销 %(n)d 个密钥。") % {"n": revoked})

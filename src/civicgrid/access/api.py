@@ -69,14 +69,14 @@ def issue_token(request, credentials: Credentials):
         return Status(429, error_body(_("登录失败次数过多,请稍后再试。"), "locked_out"))
     if user is None:
         return Status(401, error_body(_("用户名或密码不正确。"), "bad_credentials"))
-    token, key = token_issue(user=user, name=_("API 登录"))
+    token, key = token_issue(actor=user, name=_("API 登录"))
     return Status(200, {"token": key, "expires_at": token.expires_at.isoformat()})
 
 
 @router.post("/logout", response={204: None})
 def logout(request):
     """End the token this request was sent with."""
-    token_revoke(user=request.user, token=request.api_token)
+    token_revoke(actor=request.user, token=request.api_token)
     return Status(204, None)
 
 
@@ -90,5 +90,5 @@ def token_list(request, user: int | None = None):
 @router.delete("/tokens/{token_id}", response={204: None})
 def token_delete(request, token_id: int):
     """Revoke a token: your own, or (admins) one of an account in scope."""
-    token_revoke(user=request.user, token=selectors.token_get(user=request.user, pk=token_id))
+    token_revoke(actor=request.user, token=selectors.token_get(user=request.user, pk=token_id))
     return Status(204, None)

@@ -1,4 +1,14 @@
-"""Writing the audit trail. Services call ``record``; nothing else writes it."""
+"""Writing the audit trail. Services write it; nothing else does.
+
+Most writes need no more than one of three helpers, which snapshot the
+audited fields and record what changed, with the request id::
+
+    audit.created(device, actor=actor, fields=["ident", "kind", "resident"])
+    audit.updated(fence, actor=actor, active=False)        # sets, saves, records the diff
+    audit.deleted(responder, actor=actor, fields=["device", "order", "kind"])
+
+``record`` stays for the rest (reveals, exports, imports, tokens).
+"""
 
 from django.db import models
 
@@ -43,6 +53,44 @@ def record(
         request_id=current_request_id.get(),
         changes=changes or {},
         note=note[:200],
+    )
+
+
+def created(obj: models.Model, *, actor, fields: list[str], note: str = "") -> AuditLog:
+    """After saving a new ``obj``: its audited fields, from nothing."""
+    return record(
+        user=actor,
+        action=AuditLog.Action.CREATE,
+        obj=obj,
+        changes=diff({}, snapshot(obj, fields)),
+        note=note,
+    )
+
+
+def updated(obj: models.Model, *, actor, note: str = "", **values) -> dict:
+    """Set ``values`` on ``obj``, save those fields and record the before and
+    after of the ones that changed (nothing when none did). Returns the diff."""
+    before = snapshot(obj, list(values))
+    for name, value in values.items():
+        setattr(obj, name, value)
+    changes = diff(before, snapshot(obj, list(values)))
+    if changes:
+        touched = [name for name in values if name in changes]
+        if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+            touched.append("updated_at")  # auto_now fields are saved only when named
+        obj.save(update_fields=touched)
+        record(user=actor, action=AuditLog.Action.UPDATE, obj=obj, changes=changes, note=note)
+    return changes
+
+
+def deleted(obj: models.Model, *, actor, fields: list[str], note: str = "") -> AuditLog:
+    """Just before deleting ``obj``: what it held (its id is gone after)."""
+    return record(
+        user=actor,
+        action=AuditLog.Action.DELETE,
+        obj=obj,
+        changes=diff(snapshot(obj, fields), {}),
+        note=note,
     )
 
 

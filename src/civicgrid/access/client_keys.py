@@ -11,7 +11,7 @@ from civicgrid.access.models import AuditLog, ClientKey, key_digest
 
 
 @transaction.atomic
-def client_key_issue(*, name: str, user=None) -> tuple[ClientKey, str]:
+def client_key_issue(*, name: str, actor=None) -> tuple[ClientKey, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("请填写密钥名称。")})
@@ -21,19 +21,19 @@ def client_key_issue(*, name: str, user=None) -> tuple[ClientKey, str]:
         raise ValidationError({"name": _("名为“%(name)s”的密钥已存在。") % {"name": name}})
     key = ClientKey.new_key()
     client = ClientKey.objects.create(name=name, key_hash=key_digest(key), hint=key[:8])
-    audit.record(user=user, action=AuditLog.Action.TOKEN, obj=client)
+    audit.record(user=actor, action=AuditLog.Action.TOKEN, obj=client)
     return client, key
 
 
 @transaction.atomic
-def client_key_revoke(*, client: ClientKey, user=None) -> bool:
+def client_key_revoke(*, client: ClientKey, actor=None) -> bool:
     """Revoke ``client``; False if it was already revoked (nothing changes then)."""
     now = timezone.now()
     changed = ClientKey.objects.filter(pk=client.pk, revoked_at__isnull=True).update(revoked_at=now)
     if not changed:
         return False
     client.revoked_at = now
-    audit.record(user=user, action=AuditLog.Action.UPDATE, obj=client, note="revoked")
+    audit.record(user=actor, action=AuditLog.Action.UPDATE, obj=client, note="revoked")
     return True
 
 

@@ -30,5 +30,26 @@ REGISTRY_EDITORS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
 # Who may see personal data in clear, field by field.
 ID_NUMBER_REVEALERS = frozenset({Role.ADMIN, Role.STAFF})
 PHONE_REVEALERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.DOCTOR})
+REVEALABLE = {"id_number": ID_NUMBER_REVEALERS, "phone": PHONE_REVEALERS}
 # Who configures places and organisations.
 PLACE_EDITORS = frozenset({Role.ADMIN})
+# Who handles cases inside their scope (accepts, dispatches, verifies, closes).
+CASE_HANDLERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
+# Who finds, rectifies and re-checks hazards and visits households.
+RISK_WORKERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
+# Who may override a household's computed colour.
+COLOUR_OVERRIDERS = frozenset({Role.ADMIN, Role.STAFF})
+# Who works with care devices and alarms inside their place scope.
+CARE_VIEWERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.DOCTOR})
+CARE_RESPONDERS = CARE_VIEWERS
+DEVICE_EDITORS = frozenset({Role.ADMIN, Role.STAFF})
+# Who may read a device's live positions (a child's above all).
+POSITION_READERS = frozenset({Role.ADMIN, Role.STAFF})
+# Who watches the care duty console.
+CONSOLE_WATCHERS = frozenset({Role.STAFF, Role.DOCTOR, Role.ADMIN})
+# Community staff and admins run volunteering; grid workers may look.
+VOLUNTEER_MANAGERS = frozenset({Role.ADMIN, Role.STAFF})
+VOLUNTEER_READERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
+COUNTER_STAFF = frozenset({Role.ADMIN, Role.STAFF, Role.OPERATOR})
+# Everyone but department staff (who see only what is whistled to them).
+ALL_BUT_DEPARTMENTS = ALL_ROLES - {Role.DEPARTMENT}

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from civicgrid.access.roles import Role
+from civicgrid.lib.placecodes import is_within
 
 VIEW, CHANGE, EXPORT = "view", "change", "export"
 
@@ -27,12 +28,6 @@ class Scope:
 
     def allows(self, user, action: str) -> bool:
         return user.role in self.roles.get(action, ())
-
-
-def ancestor_codes(code: str) -> list[str]:
-    """Codes of a place and every node above it: 5401, 540102, 540102001, ..."""
-    cuts = [4, 6, 9, 12, 15]
-    return [code[:n] for n in cuts if n <= len(code)]
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -64,10 +59,16 @@ def place_in_scope(user, place) -> bool:
     """Whether ``place`` lies inside the user's own scope (not merely visible)."""
     if user.is_superuser:
         return True
-    code = user.scope_code
-    return bool(code) and place.code.startswith(code)
+    return is_within(place.code, user.scope_code)
 
 
 def may(user, action: str, model) -> bool:
     """Whether the user's role may take ``action`` on ``model`` at all."""
     return user.is_authenticated and (user.is_superuser or model.scope.allows(user, action))
+
+
+def may_act_at(user, action: str, model, place) -> bool:
+    """Whether the user's role may take ``action`` on ``model`` and ``place``
+    lies inside the user's own scope: the check a service makes before it
+    writes at a place (register a hazard, log a visit, edit a place)."""
+    return may(user, action, model) and place_in_scope(user, place)

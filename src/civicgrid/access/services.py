@@ -21,17 +21,17 @@ _LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
 @transaction.atomic
-def token_issue(*, user, name: str) -> tuple[ApiToken, str]:
+def token_issue(*, actor, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``; the clear key is returned once, never stored."""
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
-        user=user,
+        user=actor,
         name=name[:100],
         key_hash=key_digest(key),
         hint=key[:8],
         expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
     )
-    audit.record(user=user, action=AuditLog.Action.TOKEN, obj=token)
+    audit.record(user=actor, action=AuditLog.Action.TOKEN, obj=token)
     return token, key
 
 
@@ -53,12 +53,15 @@ def token_for(key: str) -> ApiToken | None:
 
 
 @transaction.atomic
-def token_revoke(*, user, token: ApiToken) -> None:
+def token_revoke(*, actor, token: ApiToken) -> None:
     """End one token: its owner's, or one an admin may see (token_get)."""
-    if token.user_id != user.pk and not users_in_scope(user=user).filter(pk=token.user_id).exists():
+    if (
+        token.user_id != actor.pk
+        and not users_in_scope(user=actor).filter(pk=token.user_id).exists()
+    ):
         raise PermissionDenied(_("您不能吊销该令牌。"))
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit.record(user=user, action=AuditLog.Action.UPDATE, obj=token, note="revoked")
+    audit.record(user=actor, action=AuditLog.Action.UPDATE, obj=token, note="revoked")
 
 
 @transaction.atomic

@@ -64,7 +64,7 @@ def account(request):
 @require_POST
 def token_revoke(request, pk: int):
     token = selectors.token_get(user=request.user, pk=pk)
-    services.token_revoke(user=request.user, token=token)
+    services.token_revoke(actor=request.user, token=token)
     messages.success(request, _("已吊销令牌 %(hint)s…") % {"hint": token.hint})
     return redirect("account")
 

@@ -1,22 +1,20 @@
-"""The alarm state machine: ``alarm_open`` creates an alarm, ``alarm_move``
-is the one transition function. raised → acknowledged → on_the_way → resolved;
-escalate climbs the responder ladder while nobody has acknowledged.
+"""The alarm flow on the engine of ``lib.flow``: ``alarm_open`` raises an
+alarm, ``alarm_move`` makes every later move. raised → acknowledged →
+on_the_way → resolved; escalate climbs the responder ladder while nobody has
+acknowledged.
 
 Each move locks the alarm, checks the source stage and the actor, applies the
-effect, writes the timeline row and notifies, in one transaction.
+effect, writes the timeline row, queues the notices and rings the consoles'
+bell, in one transaction.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from civicgrid.access.models import User
-from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE
 from civicgrid.care import bell
 from civicgrid.care.models import (
@@ -27,8 +25,8 @@ from civicgrid.care.models import (
     Device,
     DeviceEvent,
 )
-from civicgrid.cases import notify
-from civicgrid.lib.moves import by_system
+from civicgrid.lib.flow import Flow, Move, Rule, by_system
+from civicgrid.notify import audiences, outbox
 
 A = AlarmEvent.Action
 
@@ -39,14 +37,7 @@ def responder_users(device: Device, order: int) -> list[User]:
     responder = device.responders.select_related("user").filter(order=order).first()
     if responder is not None:
         return [responder.user] if responder.user_id else []
-    return list(duty_staff(device.place_code))
-
-
-def duty_staff(place_code: str):
-    community = place_code[:12]
-    return User.objects.filter(
-        role=Role.STAFF, is_active=True, scope_place__code=community
-    ).order_by("id")
+    return list(audiences.duty_staff(device.place_code))
 
 
 def _message(alarm: Alarm) -> str:
@@ -61,7 +52,7 @@ def _message(alarm: Alarm) -> str:
 def alarm_open(*, device: Device, event: DeviceEvent, kind: str, geofence=None, now) -> Alarm:
     """Raise an alarm for an event. Called inside the pipeline's transaction,
     so the event and the alarm commit together."""
-    alarm = Alarm.objects.create(
+    alarm = Alarm(
         device=device,
         event=event,
         kind=kind,
@@ -72,29 +63,25 @@ def alarm_open(*, device: Device, event: DeviceEvent, kind: str, geofence=None, 
         lon=event.lon if event.lon is not None else device.lon,
         place_code=device.place_code,
     )
-    AlarmEvent.objects.create(
-        alarm=alarm,
-        at=now,
+    alarms.open(
+        alarm,
+        actor=None,
         action=A.RAISE,
-        to_stage=AlarmStage.RAISED,
-        responder_order=1,
         note=geofence.name if geofence is not None else "",
+        now=now,
+        history={"responder_order": 1},
     )
     bell.ring()
-    notify.notify(responder_users(device, 1), case=None, message=_message(alarm))
+    outbox.notice_send(responder_users(device, 1), about=alarm, message=_message(alarm))
     return alarm
 
 
 @dataclass
-class Move:
-    action: str
-    actor: object | None
-    note: str = ""
+class AlarmMove(Move):
     resolution: str = ""
-    now: object = None
 
 
-def _responder(alarm: Alarm, move: Move) -> bool:
+def is_responder(alarm: Alarm, move: Move) -> bool:
     actor = move.actor
     return actor is not None and Alarm.objects.for_user(actor, CHANGE).filter(pk=alarm.pk).exists()
 
@@ -111,7 +98,7 @@ def _escalate(alarm: Alarm, move: Move) -> str:
         "seconds": settings.ALARM_LADDER_WAIT_SECONDS,
         "who": "、".join(u.display_name or u.username for u in users) or nobody,
     }
-    notify.notify(users, case=None, message=_message(alarm))
+    outbox.notice_send(users, about=alarm, message=_message(alarm))
     return alarm.stage
 
 
@@ -177,33 +164,45 @@ def _comment(alarm: Alarm, move: Move) -> str:
     return alarm.stage
 
 
-@dataclass(frozen=True)
-class Rule:
-    sources: tuple[str, ...]
-    who: Callable[[Alarm, Move], bool]
-    effect: Callable[[Alarm, Move], str]
-
-
 RULES: dict[str, Rule] = {
     A.ESCALATE: Rule((AlarmStage.RAISED,), by_system, _escalate),
-    A.ACKNOWLEDGE: Rule((AlarmStage.RAISED,), _responder, _acknowledge),
-    A.ON_THE_WAY: Rule((AlarmStage.RAISED, AlarmStage.ACKNOWLEDGED), _responder, _on_the_way),
-    A.RESOLVE: Rule(tuple(OPEN_ALARM_STAGES), _responder, _resolve),
-    A.TO_CASE: Rule(tuple(AlarmStage), _responder, _to_case),
-    A.COMMENT: Rule(tuple(AlarmStage), _responder, _comment),
+    A.ACKNOWLEDGE: Rule((AlarmStage.RAISED,), is_responder, _acknowledge),
+    A.ON_THE_WAY: Rule((AlarmStage.RAISED, AlarmStage.ACKNOWLEDGED), is_responder, _on_the_way),
+    A.RESOLVE: Rule(tuple(OPEN_ALARM_STAGES), is_responder, _resolve),
+    A.TO_CASE: Rule(
+        tuple(AlarmStage), is_responder, _to_case, offered=lambda alarm, move: not alarm.case_id
+    ),
+    A.COMMENT: Rule(tuple(AlarmStage), is_responder, _comment),
 }
 
 
+class AlarmFlow(Flow):
+    model, history, move_class = Alarm, AlarmEvent, AlarmMove
+    rules = RULES
+    target = "alarm"
+    note_limit = 2000
+    refused = _("您不能对该告警进行此操作。")
+    wrong_stage = _("告警当前为“%(stage)s”,不能%(action)s。")
+
+    def lock(self, alarm):
+        return (
+            Alarm.objects.select_for_update(of=("self",))
+            .select_related("device", "device__resident")
+            .get(pk=alarm.pk)
+        )
+
+    def history_rows(self, alarm, move, from_stage):
+        return [{"responder_order": alarm.responder_order}]
+
+    def moved(self, alarm, move, rule, from_stage, before, events):
+        bell.ring()
+
+
+alarms = AlarmFlow()
+
+
 def allowed_actions(alarm: Alarm, actor) -> list[str]:
-    move = Move(action="", actor=actor)
-    return [
-        action
-        for action, rule in RULES.items()
-        if rule.who is not by_system
-        and alarm.stage in rule.sources
-        and rule.who(alarm, move)
-        and not (action == A.TO_CASE and alarm.case_id)
-    ]
+    return alarms.allowed(alarm, actor)
 
 
 def alarm_move(
@@ -211,41 +210,4 @@ def alarm_move(
 ) -> Alarm:
     """Apply one move. Raises PermissionDenied or ValidationError and then
     changes nothing."""
-    rule = RULES.get(action)
-    if rule is None:
-        raise ValidationError(_("未知的操作:%(action)s") % {"action": action})
-    move = Move(
-        action=action,
-        actor=actor,
-        note=(note or "").strip()[:2000],
-        resolution=resolution or "",
-        now=now or timezone.now(),
-    )
-    with transaction.atomic():
-        alarm = (
-            Alarm.objects.select_for_update(of=("self",))
-            .select_related("device", "device__resident")
-            .get(pk=alarm.pk)
-        )
-        if not rule.who(alarm, move):
-            raise PermissionDenied(_("您不能对该告警进行此操作。"))
-        if alarm.stage not in rule.sources:
-            raise ValidationError(
-                _("告警当前为“%(stage)s”,不能%(action)s。")
-                % {"stage": alarm.get_stage_display(), "action": A(action).label}
-            )
-        before = alarm.stage
-        alarm.stage = rule.effect(alarm, move)
-        alarm.save()
-        AlarmEvent.objects.create(
-            alarm=alarm,
-            at=move.now,
-            actor=actor,
-            action=action,
-            from_stage=before,
-            to_stage=alarm.stage,
-            responder_order=alarm.responder_order,
-            note=move.note,
-        )
-        bell.ring()
-    return alarm
+    return alarms.move(alarm, action, actor=actor, note=note, now=now, resolution=resolution or "")

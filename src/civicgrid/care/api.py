@@ -18,8 +18,9 @@ from ninja.pagination import paginate
 from civicgrid.access.models import User
 from civicgrid.access.scoping import CHANGE, may
 from civicgrid.care import selectors, services
-from civicgrid.care.alarms import alarm_move, allowed_actions
+from civicgrid.care.alarms import alarms, allowed_actions
 from civicgrid.care.models import AlarmEvent, Device, Geofence
+from civicgrid.lib.flow_api import ApiMove, move_endpoints
 from civicgrid.registry.selectors import resident_get
 
 router = Router()
@@ -182,10 +183,6 @@ class GeofenceIn(Schema):
     windows: list = []
 
 
-class NoteIn(Schema):
-    note: str = ""
-
-
 class ResolveIn(Schema):
     resolution: str
     note: str = ""
@@ -276,7 +273,12 @@ def add_responder(request, device_id: int, payload: ResponderIn):
     if payload.user_id is not None:
         user = get_object_or_404(User, pk=payload.user_id, is_active=True)
     services.responder_add(
-        device=device, kind=payload.kind, user=user, name=payload.name, phone=payload.phone
+        device=device,
+        actor=request.user,
+        kind=payload.kind,
+        user=user,
+        name=payload.name,
+        phone=payload.phone,
     )
     return Status(201, list(device.responders.order_by("order")))
 
@@ -305,30 +307,29 @@ def get_alarm(request, alarm_id: int):
     return selectors.alarm_get(user=request.user, pk=alarm_id)
 
 
-def _move(request, alarm_id: int, action: str, **fields):
-    alarm = selectors.alarm_get(user=request.user, pk=alarm_id)
-    alarm_move(alarm=alarm, action=action, actor=request.user, **fields)
-    return selectors.alarm_get(user=request.user, pk=alarm_id)
-
-
-@router.post("/alarms/{alarm_id}/acknowledge", response=AlarmDetail, tags=["care"])
-def alarm_acknowledge(request, alarm_id: int, payload: NoteIn):
-    return _move(request, alarm_id, A.ACKNOWLEDGE, note=payload.note)
-
-
-@router.post("/alarms/{alarm_id}/on-the-way", response=AlarmDetail, tags=["care"])
-def alarm_on_the_way(request, alarm_id: int, payload: NoteIn):
-    return _move(request, alarm_id, A.ON_THE_WAY, note=payload.note)
-
-
-@router.post("/alarms/{alarm_id}/resolve", response=AlarmDetail, tags=["care"])
-def alarm_resolve(request, alarm_id: int, payload: ResolveIn):
-    return _move(request, alarm_id, A.RESOLVE, note=payload.note, resolution=payload.resolution)
-
-
-@router.post("/alarms/{alarm_id}/to-case", response=AlarmDetail, tags=["care"])
-def alarm_to_case(request, alarm_id: int, payload: NoteIn):
-    return _move(request, alarm_id, A.TO_CASE, note=payload.note)
+move_endpoints(
+    router,
+    flow=alarms,
+    path="/alarms/{alarm_id}",
+    fetch=lambda request, pk: selectors.alarm_get(user=request.user, pk=pk),
+    respond=lambda request, alarm: selectors.alarm_get(user=request.user, pk=alarm.pk),
+    response=AlarmDetail,
+    tags=["care"],
+    name="alarm",
+    module=__name__,
+    special=[
+        ApiMove(
+            "resolve",
+            ResolveIn,
+            lambda request, alarm, payload: (
+                A.RESOLVE,
+                {"note": payload.note, "resolution": payload.resolution},
+            ),
+            (A.RESOLVE,),
+            "处置完毕, with the resolution and, for “other”, a note.",
+        )
+    ],
+)
 
 
 @router.get("/geofences", response=list[GeofenceOut], tags=["care"])
@@ -344,6 +345,7 @@ def create_geofence(request, payload: GeofenceIn):
     if payload.kind not in Geofence.Kind.values:
         raise ValidationError({"kind": _("围栏形状无效。")})
     fence = services.geofence_save(
+        actor=request.user,
         device=device,
         name=payload.name,
         kind=payload.kind,

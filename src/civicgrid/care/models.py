@@ -3,17 +3,14 @@ reminders (SPEC C4)."""
 
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
-from civicgrid.access.roles import Role
+from civicgrid.access.roles import CARE_RESPONDERS, CARE_VIEWERS, DEVICE_EDITORS, Role
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
-
-# Who works with devices and alarms inside their place scope.
-CARE_VIEWERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.DOCTOR})
-CARE_RESPONDERS = CARE_VIEWERS
-DEVICE_EDITORS = frozenset({Role.ADMIN, Role.STAFF})
+from civicgrid.lib.flow import StageGuarded, guarded
 
 
 def _responder_devices(path: str):
@@ -253,7 +250,7 @@ class DeviceEvent(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="device__place_code",
-        roles={"view": frozenset({Role.ADMIN, Role.STAFF})},
+        roles={"view": DEVICE_EDITORS},
         assigned=_responder_devices("device"),
     )
 
@@ -280,7 +277,7 @@ class AlarmStage(models.TextChoices):
 OPEN_ALARM_STAGES = [AlarmStage.RAISED, AlarmStage.ACKNOWLEDGED, AlarmStage.ON_THE_WAY]
 
 
-class Alarm(models.Model):
+class Alarm(StageGuarded, models.Model):
     class Kind(models.TextChoices):
         SOS = "sos", _("一键呼救")
         FALL = "fall", _("跌倒")
@@ -325,7 +322,7 @@ class Alarm(models.Model):
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = guarded(ScopedQuerySet).as_manager()
     scope = Scope(
         path="place_code",
         roles={"view": CARE_VIEWERS, "change": CARE_RESPONDERS},
@@ -339,6 +336,9 @@ class Alarm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.device_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("care:alarm", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -423,7 +423,7 @@ class HealthReminder(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="place_code",
-        roles={"view": CARE_VIEWERS, "change": frozenset({Role.ADMIN, Role.STAFF})},
+        roles={"view": CARE_VIEWERS, "change": DEVICE_EDITORS},
         assigned=_doctor_reminders,
     )
 

@@ -35,8 +35,8 @@ from django.utils.translation import gettext as _
 from civicgrid.care import device_sql, fence_index, geofences
 from civicgrid.care.alarms import alarm_open
 from civicgrid.care.models import Alarm, DeadLetter, Device, DeviceEvent, Geofence
-from civicgrid.cases import notify
 from civicgrid.lib.throttle import Allowance
+from civicgrid.notify import outbox
 from civicgrid.registry.models import Resident
 
 logger = logging.getLogger(__name__)
@@ -574,9 +574,9 @@ def _battery(state: _DeviceState) -> None:
         device = state.model()
         users = [r.user for r in device.responders.select_related("user") if r.user_id]
         who = device.resident.name if device.resident_id else device.ident
-        notify.notify(
+        outbox.notice_send(
             users,
-            case=None,
+            about=device,
             message=_("设备 %(ident)s(%(who)s)电量低:%(battery)d%%,请及时充电。")
             % {"ident": device.ident, "who": who, "battery": device.battery},
         )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.roles import Role
+from civicgrid.access.roles import POSITION_READERS
 from civicgrid.access.scoping import VIEW, get_for_user
 from civicgrid.care.models import (
     OPEN_ALARM_STAGES,
@@ -27,7 +27,6 @@ from civicgrid.care.models import (
 )
 
 # Staff who may see a child's track besides the device's own responders.
-POSITION_READERS = frozenset({Role.ADMIN, Role.STAFF})
 
 
 def device_list(*, user, kind: str = "", action: str = VIEW):

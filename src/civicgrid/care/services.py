@@ -1,5 +1,7 @@
-"""Every write on devices, responders, fences and reminders. Alarms move
-through ``alarms.alarm_move``; device messages through ``pipeline``."""
+"""Every write on devices, responders, fences and reminders, each with the
+actor and an audit row (who receives a resident's alarm is on record).
+Alarms move through ``alarms.alarm_move``; device messages through
+``pipeline``."""
 
 from datetime import datetime, timedelta
 
@@ -24,18 +26,22 @@ from civicgrid.care.models import (
 )
 from civicgrid.registry.validation import normalise_phone
 
+DEVICE_AUDITED = ["ident", "kind", "model", "protocol"]
+# The phone is kept masked in the trail, as everywhere it is shown.
+RESPONDER_AUDITED = ["device", "order", "kind", "user", "name", "phone_masked"]
+GEOFENCE_AUDITED = ["device", "resident", "name", "kind", "radius_m", "windows"]
+
 
 def _place_code(resident) -> str:
     return resident.household.grid.code if resident is not None else ""
 
 
 @transaction.atomic
-def device_bind(*, device: Device, resident, actor=None, now=None) -> Device:
+def device_bind(*, device: Device, resident, actor, now=None) -> Device:
     """Bind a device to a resident (rebinding records the change)."""
-    device.resident = resident
-    device.place_code = _place_code(resident)
     device.fence_state = {}
-    device.save(update_fields=["resident", "place_code", "fence_state"])
+    device.save(update_fields=["fence_state"])
+    audit.updated(device, actor=actor, resident=resident, place_code=_place_code(resident))
     DeviceBinding.objects.create(
         device=device,
         resident=resident,
@@ -59,7 +65,7 @@ def _ident_error(ident: str) -> str:
 
 @transaction.atomic
 def device_create(
-    *, ident: str, kind: str, resident, model: str = "", protocol: str = "", actor=None, now=None
+    *, ident: str, kind: str, resident, actor, model: str = "", protocol: str = "", now=None
 ) -> Device:
     """Register a device and bind it to a resident (one history row). It
     has no credential yet: ``device_credential_issue`` gives it one."""
@@ -78,14 +84,14 @@ def device_create(
     device = Device.objects.create(
         ident=ident, kind=kind, model=(model or "").strip()[:64], protocol=protocol
     )
+    audit.created(device, actor=actor, fields=DEVICE_AUDITED)
     return device_bind(device=device, resident=resident, actor=actor, now=now)
 
 
 @transaction.atomic
-def device_unbind(*, device: Device, actor=None, now=None, reason: str = "") -> Device:
+def device_unbind(*, device: Device, actor, now=None, reason: str = "") -> Device:
     resident = device.resident
-    device.resident, device.active = None, False
-    device.save(update_fields=["resident", "active"])
+    audit.updated(device, actor=actor, note=reason, resident=None, active=False)
     _broker_files_changed()  # a retired device signs in no more
     DeviceBinding.objects.create(
         device=device,
@@ -100,7 +106,7 @@ def device_unbind(*, device: Device, actor=None, now=None, reason: str = "") -> 
 
 @transaction.atomic
 def device_replace(
-    *, old: Device, ident: str, model: str = "", actor=None, now=None, reason: str = ""
+    *, old: Device, ident: str, actor, model: str = "", now=None, reason: str = ""
 ) -> Device:
     """A new device takes over the old one's resident, responders and fences."""
     ident = (ident or "").strip()
@@ -115,6 +121,7 @@ def device_replace(
         resident=old.resident,
         place_code=old.place_code,
     )
+    audit.created(new, actor=actor, fields=DEVICE_AUDITED, note=f"replaces {old.ident}")
     old.responders.update(device=new)
     # update() skips auto_now; the ingest's fence index notices changes by updated_at.
     old.geofences.update(device=new, updated_at=now)
@@ -172,7 +179,7 @@ def _check_professional(device: Device, kind: str, user) -> None:
 
 
 def responder_add(
-    *, device: Device, kind: str, user=None, name: str = "", phone: str = ""
+    *, device: Device, kind: str, actor, user=None, name: str = "", phone: str = ""
 ) -> Responder:
     """Append a responder at the end of the device's ladder."""
     if kind not in Responder.Kind.values:
@@ -185,7 +192,7 @@ def responder_add(
         # Lock the device so two additions do not take the same rung.
         list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk"))
         last = device.responders.aggregate(last=Max("order"))["last"]
-        return Responder.objects.create(
+        responder = Responder.objects.create(
             device=device,
             order=(last or 0) + 1,
             kind=kind,
@@ -194,14 +201,17 @@ def responder_add(
             phone=phone,
             phone_masked=mask(phone, keep_start=3, keep_end=4),
         )
+        audit.created(responder, actor=actor, fields=RESPONDER_AUDITED)
+        return responder
 
 
 @transaction.atomic
-def responder_remove(*, responder: Responder) -> None:
+def responder_remove(*, responder: Responder, actor) -> None:
     """Take a rung off the ladder; the ones below move up."""
     device = responder.device
     list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk"))
     order = responder.order
+    audit.deleted(responder, actor=actor, fields=RESPONDER_AUDITED)
     responder.delete()
     for below in device.responders.filter(order__gt=order).order_by("order"):
         below.order -= 1
@@ -209,7 +219,7 @@ def responder_remove(*, responder: Responder) -> None:
 
 
 @transaction.atomic
-def responder_move(*, responder: Responder, up: bool) -> Responder:
+def responder_move(*, responder: Responder, actor, up: bool) -> Responder:
     """Swap a responder with the one above (``up``) or below it."""
     device = responder.device
     list(Device.objects.select_for_update().filter(pk=device.pk).values_list("pk"))
@@ -226,17 +236,24 @@ def responder_move(*, responder: Responder, up: bool) -> Responder:
     Responder.objects.filter(pk=other.pk).update(order=mine)
     Responder.objects.filter(pk=responder.pk).update(order=theirs)
     responder.order = theirs
+    audit.record(
+        user=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=responder,
+        changes={"order": [mine, theirs]},
+        note=f"swapped with responder {other.pk}",
+    )
     return responder
 
 
-def geofence_deactivate(*, fence: Geofence) -> Geofence:
-    fence.active = False
-    fence.save(update_fields=["active", "updated_at"])
+def geofence_deactivate(*, fence: Geofence, actor) -> Geofence:
+    audit.updated(fence, actor=actor, active=False)
     return fence
 
 
 def geofence_save(
     *,
+    actor,
     name: str,
     kind: str,
     device: Device | None = None,
@@ -258,7 +275,7 @@ def geofence_save(
         windows=list(windows),
     )
     owner = resident if resident is not None else device.resident
-    return Geofence.objects.create(
+    fence = Geofence.objects.create(
         name=name,
         kind=kind,
         device=device,
@@ -270,15 +287,17 @@ def geofence_save(
         windows=list(windows),
         place_code=_place_code(owner) if owner is not None else device.place_code,
     )
+    audit.created(fence, actor=actor, fields=GEOFENCE_AUDITED)
+    return fence
 
 
-def reminder_create(*, resident, doctor, what: str, time_of_day, weekdays) -> HealthReminder:
+def reminder_create(*, actor, resident, doctor, what: str, time_of_day, weekdays) -> HealthReminder:
     days = sorted(set(weekdays))
     if not days or any(d not in range(7) for d in days):
         raise ValidationError({"weekdays": _("请选择星期(0为周一,6为周日)。")})
     if not what.strip():
         raise ValidationError({"what": _("请填写提醒内容。")})
-    return HealthReminder.objects.create(
+    reminder = HealthReminder.objects.create(
         resident=resident,
         doctor=doctor,
         what=what.strip(),
@@ -286,6 +305,8 @@ def reminder_create(*, resident, doctor, what: str, time_of_day, weekdays) -> He
         weekdays=days,
         place_code=_place_code(resident),
     )
+    audit.created(reminder, actor=actor, fields=["resident", "doctor", "what", "weekdays"])
+    return reminder
 
 
 def reminder_tasks_for(day, *, tz=None) -> int:

@@ -14,7 +14,7 @@ from django_tasks import task
 from civicgrid.care import broker, services
 from civicgrid.care.alarms import alarm_move
 from civicgrid.care.models import Alarm, AlarmEvent, AlarmStage, DeadLetter, Device
-from civicgrid.cases import notify
+from civicgrid.notify import outbox
 from civicgrid.ops import health
 from civicgrid.ops.schedule import periodic
 
@@ -65,9 +65,9 @@ def mark_offline(now=None) -> int:
                 continue
             users = [r.user for r in device.responders.select_related("user") if r.user_id]
             who = device.resident.name if device.resident_id else device.ident
-            notify.notify(
+            outbox.notice_send(
                 users,
-                case=None,
+                about=device,
                 message=_("设备 %(ident)s(%(who)s)已离线超过%(minutes)d分钟。")
                 % {"ident": device.ident, "who": who, "minutes": settings.CARE_OFFLINE_MINUTES},
             )

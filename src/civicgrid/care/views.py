@@ -354,6 +354,7 @@ def responder_add(request, device):
             raise ValidationError({"username": _("没有这个账号。")})
     services.responder_add(
         device=device,
+        actor=request.user,
         kind=post.get("kind", ""),
         user=user,
         name=post.get("name", ""),
@@ -367,9 +368,9 @@ def responder_change(request, device, responder_pk: int):
     responder = get_object_or_404(device.responders, pk=responder_pk)
     move = request.POST.get("move", "")
     if move == "remove":
-        services.responder_remove(responder=responder)
+        services.responder_remove(responder=responder, actor=request.user)
         return device, _("已移除响应人。")
-    services.responder_move(responder=responder, up=move == "up")
+    services.responder_move(responder=responder, actor=request.user, up=move == "up")
     return device, _("已调整响应顺序。")
 
 
@@ -419,14 +420,14 @@ def _fence_fields(post) -> dict:
 
 @_device_action
 def geofence_add(request, device):
-    services.geofence_save(device=device, **_fence_fields(request.POST))
+    services.geofence_save(device=device, actor=request.user, **_fence_fields(request.POST))
     return device, _("已添加电子围栏。")
 
 
 @_device_action
 def geofence_deactivate(request, device, fence_pk: int):
     fence = get_object_or_404(device.geofences, pk=fence_pk)
-    services.geofence_deactivate(fence=fence)
+    services.geofence_deactivate(fence=fence, actor=request.user)
     return device, _("已停用电子围栏。")
 
 

@@ -7,12 +7,11 @@ Scope: every case is fetched through ``selectors.case_get`` / ``case_list``
 a move the caller may not make is a 403 from ``workflow.case_move``.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,9 +26,7 @@ from civicgrid.cases import (
     catalogue,
     duplicates,
     figures,
-    keyset,
     list_rows,
-    notify,
     publication,
     selectors,
     services,
@@ -41,13 +38,18 @@ from civicgrid.cases.models import (
     CaseEvent,
     Channel,
     Dispatch,
-    Notification,
     Stage,
 )
 from civicgrid.lib import photos
+from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
+from civicgrid.lib.idempotency import request_key
+from civicgrid.lib.keyset import Keyset, next_url
+from civicgrid.lib.period import Period
 from civicgrid.registry.models import Organisation, Place
 
 router = Router()
+# The case list is newest first by the time of report, on its own index.
+NEWEST_FIRST = Keyset("reported_at", parse=datetime.fromisoformat)
 
 
 def _valid(form):
@@ -250,10 +252,6 @@ class PublicTextIn(Schema):
     text: str = Field(description="the approved public text; empty withdraws it")
 
 
-class NoteIn(Schema):
-    note: str = ""
-
-
 class DispatchIn(NoteIn):
     departments: list[str]
 
@@ -308,15 +306,6 @@ class QueueOut(DispatchOut):
     case: CaseOut
 
 
-class NotificationOut(Schema):
-    id: int
-    message: str
-    created_at: datetime
-    read_at: datetime | None
-    case_id: int | None
-    case_number: str | None = Field(None, alias="case.number")
-
-
 class FiguresOut(Schema):
     cases: int
     due: int
@@ -368,12 +357,13 @@ def case_figures(
     """Figures for [start, end) (``end`` is the day after the period; by
     default this month). See civicgrid.cases.figures for the definitions."""
     user = request.user
-    today = timezone.localdate()
-    start = start or today.replace(day=1)
-    end = end or (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start = start or timezone.localdate().replace(day=1)
+    end = end or Period.month(start).end_date  # [start, end): this month by default
     errors = {}
-    if start >= end:
-        errors["end"] = [_("截止日期应晚于起始日期。")]
+    try:
+        period = Period.exclusive(start, end)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if group_by not in GROUPINGS:
         errors["group_by"] = [_("分组方式应为 place、department 或 month。")]
     parent = Place.objects.filter(code=place).first() if place else user.scope_place
@@ -388,7 +378,7 @@ def case_figures(
             errors["department"] = [_("没有代码为 %(code)s 的部门。") % {"code": department}]
     if errors:
         raise ValidationError(errors)
-    period = {"user": user, "start": start, "end": end}
+    period = {"user": user, "start": period.first, "end": period.end_date}
     scope = {"place_code": place, "department": organisation}
     if group_by == "place":
         rows = figures.case_figures_by_place(**period, parent=parent, department=organisation)
@@ -451,14 +441,14 @@ def list_cases(
         )
     )
     cases = selectors.case_list(user=request.user, filters=filters).values(*list_rows.VALUES)
-    rows, following = keyset.page(cases, limit=limit, cursor=cursor)
+    rows, following = NEWEST_FIRST.page(cases, limit=limit, cursor=cursor)
     labels = _labels(Stage, get_language())
     # Already shaped as a CasePage (list_rows); validating every field of
     # every row again through the schema would cost more than the query.
     return Response(
         {
             "items": list_rows.items(rows, user=request.user, stage_labels=labels),
-            "next": keyset.next_url(request, following),
+            "next": next_url(request, following),
             "next_cursor": following,
         }
     )
@@ -473,10 +463,7 @@ def get_case(request, case_id: int):
 def create_case(request, payload: CaseIn):
     """Report a case. A retry with the same ``client_key`` (or Idempotency-Key
     header) returns the case the first attempt created, with status 200."""
-    header_key = request.headers.get("Idempotency-Key", "").strip()
-    body_key = payload.client_key.strip()
-    if header_key and body_key and header_key != body_key:
-        raise ValidationError({"client_key": _("client_key 与 Idempotency-Key 请求头不一致。")})
+    client_key = request_key(request, payload.client_key)
     category = catalogue.category(payload.category, active_only=False)
     if category is None:
         raise ValidationError(
@@ -504,7 +491,7 @@ def create_case(request, payload: CaseIn):
         description_public=payload.description_public,
         reporter_name=payload.reporter_name,
         reporter_phone=payload.reporter_phone,
-        client_key=body_key or header_key,
+        client_key=client_key,
     )
     return Status(201 if created else 200, selectors.case_get(user=request.user, pk=case.pk))
 
@@ -536,7 +523,7 @@ def add_photos(
 def case_public_description(request, case_id: int, payload: PublicTextIn):
     """Approve the text Open311 publishes for the case (staff of its place)."""
     case = selectors.case_get(user=request.user, pk=case_id)
-    services.case_publish(case=case, user=request.user, text=payload.text)
+    services.case_publish(case=case, actor=request.user, text=payload.text)
     return selectors.case_get(user=request.user, pk=case_id)
 
 
@@ -570,31 +557,13 @@ def case_duplicates(request, case_id: int):
     ]
 
 
-# Workflow moves: one endpoint each --------------------------------------
-
-
-def _move(request, case_id: int, action: str, **fields) -> Case:
-    case = selectors.case_get(user=request.user, pk=case_id)
-    return workflow.case_move(case=case, action=action, actor=request.user, **fields)
+# Workflow moves: one endpoint per rule of the case flow ------------------
 
 
 A = CaseEvent.Action
 
 
-@router.post("/cases/{case_id}/accept", response=CaseDetail, tags=["workflow"])
-def case_accept(request, case_id: int, payload: NoteIn):
-    """立案: the community takes the case on."""
-    return _move(request, case_id, A.ACCEPT, note=payload.note)
-
-
-@router.post("/cases/{case_id}/reject", response=CaseDetail, tags=["workflow"])
-def case_reject(request, case_id: int, payload: NoteIn):
-    """不予立案, with the reason in ``note``."""
-    return _move(request, case_id, A.REJECT, note=payload.note)
-
-
-@router.post("/cases/{case_id}/dispatch", response=CaseDetail, tags=["workflow"])
-def case_dispatch(request, case_id: int, payload: DispatchIn):
+def _dispatch_inputs(request, case, payload: DispatchIn) -> tuple[str, dict]:
     """吹哨: whistle the case to departments, given by code."""
     codes = list(dict.fromkeys(payload.departments))
     found = {o.code: o for o in Organisation.objects.filter(code__in=codes)}
@@ -603,73 +572,59 @@ def case_dispatch(request, case_id: int, payload: DispatchIn):
         raise ValidationError(
             {"departments": _("没有这些部门:%(codes)s") % {"codes": "、".join(unknown)}}
         )
-    departments = [found[code] for code in codes]
-    return _move(request, case_id, A.DISPATCH, note=payload.note, departments=departments)
+    return A.DISPATCH, {"note": payload.note, "departments": [found[code] for code in codes]}
 
 
-@router.post("/cases/{case_id}/check-in", response=CaseDetail, tags=["workflow"])
-def case_check_in(request, case_id: int, payload: NoteIn):
-    """报到: the caller's department acknowledges the dispatch."""
-    return _move(request, case_id, A.CHECK_IN, note=payload.note)
+move_endpoints(
+    router,
+    flow=workflow.cases,
+    path="/cases/{case_id}",
+    fetch=lambda request, pk: selectors.case_get(user=request.user, pk=pk),
+    response=CaseDetail,
+    tags=["workflow"],
+    name="case",
+    module=__name__,
+    skip=[A.FIX_ON_SPOT],  # needs photos: the staff page's form
+    special=[
+        ApiMove("dispatch", DispatchIn, _dispatch_inputs, (A.DISPATCH,), _dispatch_inputs.__doc__),
+        ApiMove(
+            "verify",
+            VerifyIn,
+            lambda request, case, payload: (
+                A.VERIFY_PASS if payload.passed else A.VERIFY_FAIL,
+                {"note": payload.note},
+            ),
+            (A.VERIFY_PASS, A.VERIFY_FAIL),
+            "核查: passed, or failed with the reason in ``note`` (back to handling).",
+        ),
+        ApiMove(
+            "rate",
+            RateIn,
+            lambda request, case, payload: (
+                A.RATE,
+                {"rating": payload.rating, "note": payload.comment},
+            ),
+            (A.RATE,),
+            "评价: the reporter rates a closed case 1 to 5.",
+        ),
+        ApiMove(
+            "merge",
+            MergeIn,
+            lambda request, case, payload: (
+                A.MERGE,
+                {
+                    "note": payload.note,
+                    "into": selectors.case_get(user=request.user, pk=payload.into),
+                },
+            ),
+            (A.MERGE,),
+            "合并 a duplicate into another open case (``into``: its id).",
+        ),
+    ],
+)
 
 
-@router.post("/cases/{case_id}/reply", response=CaseDetail, tags=["workflow"])
-def case_reply(request, case_id: int, payload: NoteIn):
-    """办理回复: the department reports progress."""
-    return _move(request, case_id, A.REPLY, note=payload.note)
-
-
-@router.post("/cases/{case_id}/hand-back", response=CaseDetail, tags=["workflow"])
-def case_hand_back(request, case_id: int, payload: NoteIn):
-    """退单: the department returns the case, with the reason in ``note``."""
-    return _move(request, case_id, A.HAND_BACK, note=payload.note)
-
-
-@router.post("/cases/{case_id}/handle", response=CaseDetail, tags=["workflow"])
-def case_handle(request, case_id: int, payload: NoteIn):
-    """办结: the department has finished its part."""
-    return _move(request, case_id, A.HANDLE, note=payload.note)
-
-
-@router.post("/cases/{case_id}/verify", response=CaseDetail, tags=["workflow"])
-def case_verify(request, case_id: int, payload: VerifyIn):
-    """核查: passed, or failed with the reason in ``note`` (back to handling)."""
-    action = A.VERIFY_PASS if payload.passed else A.VERIFY_FAIL
-    return _move(request, case_id, action, note=payload.note)
-
-
-@router.post("/cases/{case_id}/close", response=CaseDetail, tags=["workflow"])
-def case_close(request, case_id: int, payload: NoteIn):
-    """结案, after verification."""
-    return _move(request, case_id, A.CLOSE, note=payload.note)
-
-
-@router.post("/cases/{case_id}/rate", response=CaseDetail, tags=["workflow"])
-def case_rate(request, case_id: int, payload: RateIn):
-    """评价: the reporter rates a closed case 1 to 5."""
-    return _move(request, case_id, A.RATE, rating=payload.rating, note=payload.comment)
-
-
-@router.post("/cases/{case_id}/comment", response=CaseDetail, tags=["workflow"])
-def case_comment(request, case_id: int, payload: NoteIn):
-    """留言 on the timeline; anyone who may see the case."""
-    return _move(request, case_id, A.COMMENT, note=payload.note)
-
-
-@router.post("/cases/{case_id}/reopen", response=CaseDetail, tags=["workflow"])
-def case_reopen(request, case_id: int, payload: NoteIn):
-    """重新办理 a closed case, with the reason in ``note``."""
-    return _move(request, case_id, A.REOPEN, note=payload.note)
-
-
-@router.post("/cases/{case_id}/merge", response=CaseDetail, tags=["workflow"])
-def case_merge(request, case_id: int, payload: MergeIn):
-    """合并 a duplicate into another open case (``into``: its id)."""
-    into = selectors.case_get(user=request.user, pk=payload.into)
-    return _move(request, case_id, A.MERGE, note=payload.note, into=into)
-
-
-# Categories, the department queue, notifications ------------------------
+# Categories, the department queue ------------------------
 
 
 @router.get("/categories", response=list[CategoryOut], tags=["cases"])
@@ -684,21 +639,3 @@ def department_queue(request, status: str = ""):
     if status and status not in Dispatch.Status.values:
         raise ValidationError({"status": _("状态无效:%(status)s") % {"status": status}})
     return selectors.department_queue(user=request.user, status=status)
-
-
-@router.get("/notifications", response=list[NotificationOut], tags=["notifications"])
-@paginate
-def list_notifications(request):
-    """The caller's unread notices, newest first."""
-    return selectors.unread_notifications(user=request.user)
-
-
-@router.post(
-    "/notifications/{notification_id}/read", response=NotificationOut, tags=["notifications"]
-)
-def read_notification(request, notification_id: int):
-    notification = get_object_or_404(
-        Notification.objects.filter(user=request.user).select_related("case"),
-        pk=notification_id,
-    )
-    return notify.notification_read(notification=notification)

@@ -38,10 +38,12 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from civicgrid.access.scoping import VIEW
 from civicgrid.cases.models import Case, CaseTally, Category, Dispatch, Stage
 from civicgrid.cases.tallies import COUNTS, LEVELS
+from civicgrid.lib.figures import EVENTS, Figure, register
 from civicgrid.registry.models import Organisation, Place
 
 RATINGS = range(1, 6)
@@ -491,3 +493,43 @@ def _result(counts: dict, tag: str = "") -> dict:
         "satisfaction": _rate(rating_sum, rated),
         "satisfied_rate": _rate(satisfied, rated),
     }
+
+
+# The catalogue (civicgrid.lib.figures) -------------------------------------
+
+
+def _for_catalogue(user, period, place) -> dict:
+    code = place.code if place is not None else ""
+    return case_figures(user=user, start=period.first, end=period.end_date, place_code=code)
+
+
+register(
+    _for_catalogue,
+    Figure("cases.cases", _l("上报事件"), "count", _l("期间内上报的事件数。"), EVENTS),
+    Figure(
+        "cases.due",
+        _l("应结事件"),
+        "count",
+        _l("应结案时间在期间内的事件数,不含不予立案和已合并的。"),
+        EVENTS,
+    ),
+    Figure("cases.closed", _l("已结事件"), "count", _l("应结事件中已结案的(不论何时)。"), EVENTS),
+    Figure("cases.on_time", _l("按期结案"), "count", _l("应结事件中按期结案的。"), EVENTS),
+    Figure("cases.closure_rate", _l("结案率"), "rate", _l("已结事件 / 应结事件。"), EVENTS),
+    Figure("cases.on_time_rate", _l("按期结案率"), "rate", _l("按期结案 / 应结事件。"), EVENTS),
+    Figure("cases.dispatches", _l("派遣次数"), "count", _l("期间内派遣给部门的次数。"), EVENTS),
+    Figure("cases.hand_backs", _l("退单次数"), "count", _l("期间内的派遣中被退单的。"), EVENTS),
+    Figure("cases.hand_back_rate", _l("退单率"), "rate", _l("退单次数 / 派遣次数。"), EVENTS),
+    Figure(
+        "cases.closed_in_period",
+        _l("期间结案"),
+        "count",
+        _l("期间内结案的事件数,不含不予立案和已合并的。"),
+        EVENTS,
+    ),
+    Figure("cases.reopened", _l("重新办理"), "count", _l("期间结案中曾重新办理的。"), EVENTS),
+    Figure("cases.reopen_rate", _l("重办率"), "rate", _l("重新办理 / 期间结案。"), EVENTS),
+    Figure("cases.rated", _l("评价数"), "count", _l("期间内评价的事件数。"), EVENTS),
+    Figure("cases.satisfaction", _l("满意度"), "score", _l("期间内评价的平均分(1-5)。"), EVENTS),
+    Figure("cases.satisfied_rate", _l("满意率"), "rate", _l("评价为4分或5分的比例。"), EVENTS),
+)

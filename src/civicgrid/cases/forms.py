@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.cases import selectors
 from civicgrid.cases.models import CaseEvent, Category, Priority, Question
 from civicgrid.cases.services import MAX_PHOTOS
+from civicgrid.lib.forms import add_service_errors
 from civicgrid.lib.photos import MultipleFileInput, PhotosField
 from civicgrid.registry.forms import scope_places
 from civicgrid.registry.models import Organisation, Place
@@ -133,19 +134,16 @@ class ReportForm(forms.Form):
     def add_service_errors(self, error: ValidationError) -> None:
         """Show a service's errors where they belong: at a field, at a
         question (``attribute[code]``), at the map (``location``) or on top."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, errors in error.error_dict.items():
-            messages = [m for e in errors for m in e.messages]
-            if key.startswith("attribute[") and key.endswith("]"):
-                self.answer_errors[key[len("attribute[") : -1]] = messages
-            elif key == "location":
-                self.location_errors += messages
-            elif key in self.fields:
-                self.add_error(key, messages)
-            else:
-                self.add_error(None, messages)
+        add_service_errors(self, error, elsewhere=self._error_elsewhere)
+
+    def _error_elsewhere(self, key: str, messages: list[str]) -> bool:
+        if key.startswith("attribute[") and key.endswith("]"):
+            self.answer_errors[key[len("attribute[") : -1]] = messages
+            return True
+        if key == "location":
+            self.location_errors += messages
+            return True
+        return False
 
 
 class IntakeForm(ReportForm):

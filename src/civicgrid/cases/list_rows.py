@@ -8,7 +8,8 @@ exactly the columns an item shows, and each row becomes the item directly;
 a test holds the two equal (``tests/cases/test_api.py``).
 """
 
-from civicgrid.cases.models import CASE_HANDLERS
+from civicgrid.access.roles import CASE_HANDLERS
+from civicgrid.lib.placecodes import is_within
 
 # CaseOut's fields in its order, and the column each is read from.
 COLUMNS = {
@@ -47,7 +48,7 @@ def sees_reporter(user, place_code: str) -> bool:
     if user.is_superuser:
         return True
     code = user.scope_code
-    return user.role in CASE_HANDLERS and bool(code) and place_code.startswith(code)
+    return user.role in CASE_HANDLERS and is_within(place_code, code)
 
 
 def items(rows, *, user, stage_labels: dict[str, str]) -> list[dict]:

@@ -4,15 +4,15 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
-from civicgrid.access.roles import Role
+from civicgrid.access.roles import CASE_HANDLERS
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
+from civicgrid.lib.flow import StageGuarded, guarded
 from civicgrid.lib.names import BilingualName
-
-CASE_HANDLERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
 
 
 class Priority(models.TextChoices):
@@ -160,7 +160,7 @@ def _assigned_cases(user, action):
     return q
 
 
-class Case(models.Model):
+class Case(StageGuarded, models.Model):
     number = models.CharField(_("案卷号"), max_length=20, unique=True)
     channel = models.CharField(_("来源"), max_length=16, choices=Channel.choices)
     category = models.ForeignKey(
@@ -241,7 +241,7 @@ class Case(models.Model):
     rating_comment = models.CharField(_("评价"), max_length=500, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = guarded(ScopedQuerySet).as_manager()
     scope = Scope(
         path="place_code",
         roles={"view": CASE_HANDLERS, "change": CASE_HANDLERS, "export": CASE_HANDLERS},
@@ -263,6 +263,9 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.category}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -382,27 +385,6 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
-
-
-class Notification(models.Model):
-    """An in-app notice; other channels (SMS, webhook) are sent alongside."""
-
-    user = models.ForeignKey("access.User", on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    message = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _department_tallies(user, action):

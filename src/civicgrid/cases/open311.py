@@ -49,6 +49,7 @@ from civicgrid.cases.open311_rows import public_rows
 from civicgrid.cases.publication import published_cases, published_photos
 from civicgrid.cases.selectors import categories
 from civicgrid.cases.services import case_report
+from civicgrid.lib.idempotency import request_key
 from civicgrid.lib.photos import copy_response
 from civicgrid.registry.geo import grid_at
 from civicgrid.registry.models import Place
@@ -358,8 +359,7 @@ def _post(call: Call):
             reporter_name=_full_name(call.get("first_name"), call.get("last_name")),
             reporter_phone=call.get("phone"),
             client=call.client,
-            client_key=call.get("client_request_id")
-            or call.request.headers.get("Idempotency-Key", "").strip(),
+            client_key=call.get("client_request_id") or request_key(call.request),
         )
     except ValidationError as exc:
         raise Problem(400, *_describe(exc)) from None

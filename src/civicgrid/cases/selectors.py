@@ -3,7 +3,7 @@
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import VIEW, get_for_user
 from civicgrid.cases.filters import CaseFilter
-from civicgrid.cases.models import Case, Category, Dispatch, Notification
+from civicgrid.cases.models import Case, Category, Dispatch
 
 
 def case_list(*, user, filters: CaseFilter | None = None, action: str = VIEW):
@@ -50,7 +50,3 @@ def reporter_visible_name(case: Case, *, for_public: bool) -> str:
     if case.anonymous and for_public:
         return ""
     return case.reporter_name
-
-
-def unread_notifications(*, user):
-    return Notification.objects.filter(user=user, read_at__isnull=True).select_related("case")

@@ -10,15 +10,16 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, may, place_in_scope
-from civicgrid.cases import catalogue, notify, publication
+from civicgrid.access.scoping import CHANGE, may_act_at, place_in_scope
+from civicgrid.cases import catalogue, publication, workflow
 from civicgrid.cases.deadlines import FALLBACK, due
-from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority, Stage
-from civicgrid.cases.photos import attach
+from civicgrid.cases.models import Case, CaseEvent, Category, Channel, Photo, Priority
 from civicgrid.cases.questions import clean_answers
 from civicgrid.cases.tallies import tally_new_case
+from civicgrid.lib.idempotency import replayed, scoped_key
 from civicgrid.lib.photos import PreparedPhoto
-from civicgrid.registry.geo import grid_at
+from civicgrid.notify import audiences, outbox
+from civicgrid.registry.geo import locate
 from civicgrid.registry.models import Place
 from civicgrid.registry.validation import normalise_phone
 
@@ -29,24 +30,8 @@ _SCOPE_BOUND_CHANNELS = {Channel.WEB, Channel.VISIT}
 
 
 def intake_key(*, channel: str, reporter=None, client=None, key: str = "") -> str | None:
-    if not key:
-        return None
     who = f"u{reporter.pk}" if reporter is not None else f"c{client.pk}" if client else "anon"
-    return f"{channel}:{who}:{key.strip()[:100]}"
-
-
-def _locate(place: Place | None, lat: float | None, lon: float | None) -> Place:
-    given = lat is not None or lon is not None
-    if given and (lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180)):
-        raise ValidationError({"location": _("位置坐标无效。")})
-    if place is not None:
-        return place
-    if lat is None:
-        raise ValidationError({"location": _("请在地图上选择位置,或选择所在网格。")})
-    found = grid_at(lat, lon)
-    if found is None:
-        raise ValidationError({"location": _("该位置不在本平台管辖的网格内。")})
-    return found
+    return scoped_key(channel, who, key=key)
 
 
 def case_report(
@@ -98,7 +83,7 @@ def case_report(
     except ValidationError as exc:
         errors.update({f"attribute[{k}]": v for k, v in exc.message_dict.items()})
     try:
-        place = _locate(place, lat, lon)
+        place = locate(place=place, lat=lat, lon=lon)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     phone = ""
@@ -168,7 +153,7 @@ def case_report(
 
 def _reported(key: str | None) -> Case | None:
     """The case an earlier submission with this intake key created."""
-    return Case.objects.filter(intake_key=key).first() if key else None
+    return replayed(Case, key, field="intake_key")
 
 
 def _create(case: Case, *, photos) -> None:
@@ -177,40 +162,29 @@ def _create(case: Case, *, photos) -> None:
     limits = catalogue.limits(case.category, case.priority) or FALLBACK
     case.reported_at = now
     case.due_at = due(now, limits.close_hours, working=limits.working_hours)
-    case.number = f"T{now.timestamp():.6f}"[:20]  # replaced below, once the id is known
-    case.save()
-    case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:06d}"
-    case.save(update_fields=["number"])
-    event = CaseEvent.objects.create(
-        case=case,
-        at=now,
+    workflow.cases.open(
+        case,
         actor=case.reporter,
         action=CaseEvent.Action.REPORT,
-        to_stage=Stage.REPORTED,
         note=case.description[:500],
+        photos=photos,
+        now=now,
+        audit_changes={"channel": case.channel, "category": case.category.code},
     )
-    if photos:
-        attach(case=case, event=event, prepared=list(photos), user=case.reporter)
-    audit.record(
-        user=case.reporter,
-        action=AuditLog.Action.CREATE,
-        obj=case,
-        changes={"channel": case.channel, "category": case.category.code},
-    )
-    notify.notify(
-        notify.local_staff(case),
-        case=case,
+    outbox.notice_send(
+        audiences.local_staff(case.place_code),
+        about=case,
         message=_("新上报事件 %(number)s:%(category)s")
         % {"number": case.number, "category": case.category.name},
     )
 
 
 @transaction.atomic
-def case_publish(*, case: Case, user, text: str) -> Case:
+def case_publish(*, case: Case, actor, text: str) -> Case:
     """Approve the text Open311 shows for a case (an empty one withdraws it).
     Only staff who handle the case's place, and only for a case whose channel
     and category may be published at all (publication)."""
-    if not (may(user, CHANGE, Case) and place_in_scope(user, case.place)):
+    if not may_act_at(actor, CHANGE, Case, case.place):
         raise PermissionDenied(_("只有管辖该事件的工作人员可以审核公开说明。"))
     text = publication.clean_public_text(text)
     if text and not publication.may_be_published(case):
@@ -222,7 +196,7 @@ def case_publish(*, case: Case, user, text: str) -> Case:
         case.public_description = text
         case.save(update_fields=["public_description"])
         audit.record(
-            user=user,
+            user=actor,
             action=AuditLog.Action.UPDATE,
             obj=case,
             changes={"public_description": [before, text]},
@@ -230,8 +204,11 @@ def case_publish(*, case: Case, user, text: str) -> Case:
     return case
 
 
-def photo_original_revealed(*, user, photo: Photo) -> None:
+def photo_original_revealed(*, actor, photo: Photo) -> None:
     """The uploaded file shows the GPS position and all: every opening is audited."""
     audit.record(
-        user=user, action=AuditLog.Action.REVEAL, obj=photo.case, note=f"photo original {photo.key}"
+        user=actor,
+        action=AuditLog.Action.REVEAL,
+        obj=photo.case,
+        note=f"photo original {photo.key}",
     )

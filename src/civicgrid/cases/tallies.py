@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from civicgrid.cases.models import Case, CaseTally, Dispatch, Stage
+from civicgrid.lib import placecodes
+from civicgrid.lib.placecodes import DEPTHS
 
 COUNTS = (
     "cases",
@@ -42,9 +44,9 @@ COUNTS = (
 )
 RATINGS = range(1, 6)
 # The lengths of place codes at each level of the tree, the root's "" first
-# (as in civicgrid.access.scoping.ancestor_codes): a case counts in the rows
+# (civicgrid.lib.placecodes): a case counts in the rows
 # of every prefix of its place code cut at these lengths.
-LEVELS = (0, 4, 6, 9, 12, 15)
+LEVELS = DEPTHS
 # (place code prefix, category id, first day of the local month, department id or None)
 Key = tuple[str, int, date, int | None]
 
@@ -108,7 +110,7 @@ def contribution(facts: CaseFacts | None) -> dict[Key, Counter]:
     whistled = sorted({department for department, _at, _back in facts.dispatches})
     everyone = (None, *whistled)
 
-    prefixes = [facts.place_code[:n] for n in LEVELS if n <= len(facts.place_code)]
+    prefixes = placecodes.prefixes(facts.place_code)
 
     def add(moment: datetime, departments, **counts: int) -> None:
         month = local_month(moment)

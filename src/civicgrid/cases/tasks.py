@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from civicgrid.cases import notify
 from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch
 from civicgrid.cases.tallies import tally_differences, tally_rebuild
 from civicgrid.cases.workflow import case_move
+from civicgrid.notify import audiences, outbox
 from civicgrid.ops.schedule import periodic
 
 logger = logging.getLogger(__name__)
@@ -78,9 +78,11 @@ def _flag(dispatch: Dispatch, field: str, now, template: str) -> bool:
             department=dispatch.department,
             note=note,
         )
-        recipients = list(notify.local_staff(dispatch.case))
-        recipients += list(notify.department_staff([dispatch.department_id]))
-        notify.notify(recipients, case=dispatch.case, message=f"{dispatch.case.number}: {note}")
+        recipients = list(audiences.local_staff(dispatch.case.place_code))
+        recipients += list(audiences.department_staff([dispatch.department_id]))
+        outbox.notice_send(
+            recipients, about=dispatch.case, message=f"{dispatch.case.number}: {note}"
+        )
     return True
 
 

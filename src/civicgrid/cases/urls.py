@@ -25,8 +25,6 @@ urlpatterns = [
     path("<int:pk>/reported/", views_mobile.reported, name="reported"),
     path("mine/", views_mobile.mine, name="mine"),
     path("queue/", views_department.queue, name="queue"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("figures/", views.case_figures, name="figures"),
     path("figures/export.xlsx", views.case_figures_export, name="figures_export"),
 ]

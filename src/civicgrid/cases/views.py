@@ -4,27 +4,26 @@ call a selector, a service or the workflow, render. Every case is looked up
 through ``selectors.case_get`` (404 outside the user's scope)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
-from civicgrid.cases import exports, figures, notify, selectors, services
+from civicgrid.cases import exports, figures, selectors, services
 from civicgrid.cases.models import Case
 from civicgrid.lib import xlsx
+from civicgrid.lib.period import Period
 from civicgrid.lib.photos import copy_response, original_response
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options, scope_places
 from civicgrid.registry.models import Place
-from civicgrid.web.pages import page_of, safe_next
 
 # Grids drawn on a map for picking a point; a district has a few hundred.
 MAX_MAP_GRIDS = 1000
@@ -69,49 +68,30 @@ def photo_original(request, pk: int, key):
     """The file as uploaded, GPS and all: for case handlers in scope only."""
     case = selectors.case_get(user=request.user, pk=pk, action=CHANGE)
     photo = get_object_or_404(case.photos, key=key)
-    services.photo_original_revealed(user=request.user, photo=photo)
+    services.photo_original_revealed(actor=request.user, photo=photo)
     return original_response(photo.original, stem=photo.key.hex)
-
-
-# Notifications ------------------------------------------------------------
-
-
-@login_required
-def notifications(request):
-    notices = request.user.notifications.select_related("case").order_by("-created_at", "-id")
-    context = {"page": page_of(request, notices)}
-    return render(request, "cases/notifications.html", context)
-
-
-@login_required
-@require_POST
-def notification_read(request, pk: int):
-    notice = get_object_or_404(request.user.notifications.select_related("case"), pk=pk)
-    notify.notification_read(notification=notice)
-    if request.POST.get("open") and notice.case_id:
-        return redirect("cases:detail", pk=notice.case_id)
-    return redirect(safe_next(request, "cases:notifications"))
 
 
 # Figures ------------------------------------------------------------------
 
 
-def _period(request) -> tuple[date, date, list[str]]:
-    """[start, end] from the query (inclusive dates), this year by default."""
-    today = timezone.localdate()
+def _period(request) -> tuple[Period, list[str]]:
+    """The period from the query's inclusive ``start`` and ``end`` dates, this
+    year by default."""
+    default = Period.year(timezone.localdate())
     errors = []
     values = {}
-    for name, default in (("start", date(today.year, 1, 1)), ("end", date(today.year, 12, 31))):
+    for name, fallback in (("start", default.first), ("end", default.last)):
         raw = request.GET.get(name, "").strip()
         try:
-            values[name] = date.fromisoformat(raw) if raw else default
+            values[name] = date.fromisoformat(raw) if raw else fallback
         except ValueError:
             errors.append(_("日期格式应为 2026-01-31。"))
-            values[name] = default
+            values[name] = fallback
     if values["start"] > values["end"]:
         errors.append(_("起始日期不能晚于截止日期。"))
         values["end"] = values["start"]
-    return values["start"], values["end"], errors
+    return Period(values["start"], values["end"]), errors
 
 
 def _rate(value: float | None) -> str:
@@ -148,7 +128,7 @@ def _figure_query(request) -> FigureQuery:
     department = user.organisation if user.role == Role.DEPARTMENT else None
     if department is None and not may(user, VIEW, Case):
         raise PermissionDenied(_("您的角色不能使用此页面。"))
-    start, end, errors = _period(request)
+    period, errors = _period(request)
     options = place_options(user)
     code = request.GET.get("place", "")
     if code and code not in {c for c, _name in options}:
@@ -162,9 +142,8 @@ def _figure_query(request) -> FigureQuery:
     )
     if parent is None:
         raise Http404
-    end_exclusive = end + timedelta(days=1)
-    period = {"user": user, "start": start, "end": end_exclusive, "department": department}
-    return FigureQuery(period, parent, start, end, code, options, errors)
+    query = {"user": user, "start": period.first, "end": period.end_date, "department": department}
+    return FigureQuery(query, parent, period.first, period.last, code, options, errors)
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.access.decorators import role_may
 from civicgrid.access.roles import Role
-from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, place_in_scope
+from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, may_act_at
 from civicgrid.cases import duplicates, publication, selectors, services, workflow
 from civicgrid.cases.filters import CaseFilter
 from civicgrid.cases.forms import RATINGS, IntakeForm, MoveForm
@@ -166,7 +166,7 @@ def _answers(case: Case) -> list[tuple[str, str]]:
 
 
 def _handler_in_scope(user, case: Case) -> bool:
-    return may(user, CHANGE, Case) and place_in_scope(user, case.place)
+    return may_act_at(user, CHANGE, Case, case.place)
 
 
 def _live_context(user, case: Case) -> dict:
@@ -243,7 +243,7 @@ def case_publish(request, pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
     try:
         services.case_publish(
-            case=case, user=request.user, text=request.POST.get("public_description", "")
+            case=case, actor=request.user, text=request.POST.get("public_description", "")
         )
     except ValidationError as error:
         return _detail_page(request, case, publish_error=error, status=400)

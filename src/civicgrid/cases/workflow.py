@@ -1,56 +1,47 @@
-"""The case state machine: one transition function, one table of moves.
+"""The case flow: one table of moves on the engine of ``lib.flow``.
 
 ``case_move`` locks the case row, checks that the move is allowed from the
-current stage and by this actor, applies it, writes the timeline row and
+current stage and by this actor, applies it, writes the timeline row (one per
+department a move concerns), keeps the figures' tallies and photos, and
 notifies the people concerned, all in one transaction.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW
-from civicgrid.cases import notify
 from civicgrid.cases.deadlines import deadline_for, due
 from civicgrid.cases.models import OPEN_STAGES, Case, CaseEvent, Dispatch, Stage
 from civicgrid.cases.photos import attach
 from civicgrid.cases.tallies import case_facts, tally_change
-from civicgrid.lib.moves import by_system, require_note
+from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
 from civicgrid.lib.photos import PreparedPhoto
+from civicgrid.notify import audiences, outbox
 
 A = CaseEvent.Action
 S = Dispatch.Status
 
 
 @dataclass
-class Move:
-    """What an actor asked for: the action and its inputs."""
-
-    action: str
-    actor: object | None
-    note: str = ""
+class CaseMove(Move):
     departments: tuple = ()
     rating: int | None = None
     into: Case | None = None
-    photos: tuple[PreparedPhoto, ...] = ()
-    now: object = None
 
 
 # Who may make a move ------------------------------------------------------
 
 
-def _handler(case: Case, move: Move) -> bool:
+def is_handler(case: Case, move: Move) -> bool:
     """Community staff, admins and grid workers whose scope holds the case."""
     actor = move.actor
     return actor is not None and Case.objects.for_user(actor, CHANGE).filter(pk=case.pk).exists()
 
 
-def _department(case: Case, move: Move) -> bool:
+def is_department(case: Case, move: Move) -> bool:
     actor = move.actor
     return (
         actor is not None
@@ -71,11 +62,11 @@ def _own_dispatch_in(*statuses):
     return offered
 
 
-def _reporter(case: Case, move: Move) -> bool:
+def is_reporter(case: Case, move: Move) -> bool:
     return move.actor is not None and case.reporter_id == move.actor.pk
 
 
-def _viewer(case: Case, move: Move) -> bool:
+def is_viewer(case: Case, move: Move) -> bool:
     actor = move.actor
     return actor is not None and Case.objects.for_user(actor, VIEW).filter(pk=case.pk).exists()
 
@@ -118,9 +109,9 @@ def _dispatch(case, move):
         )
     case.dispatched_at = case.dispatched_at or move.now
     move.departments = tuple(new)
-    notify.notify(
-        notify.department_staff(d.pk for d in new),
-        case=case,
+    outbox.notice_send(
+        audiences.department_staff(d.pk for d in new),
+        about=case,
         message=_("新派遣事件 %(number)s,请及时报到。") % {"number": case.number},
     )
     return _stage_from_dispatches(case)
@@ -178,9 +169,9 @@ def _verify_pass(case, move):
 def _verify_fail(case, move):
     require_note(move, _("请填写核查未通过的原因。"))
     handled = case.dispatches.filter(status=S.HANDLED)
-    notify.notify(
-        notify.department_staff(handled.values_list("department_id", flat=True)),
-        case=case,
+    outbox.notice_send(
+        audiences.department_staff(handled.values_list("department_id", flat=True)),
+        about=case,
         message=_("事件 %(number)s 核查未通过:%(note)s")
         % {"number": case.number, "note": move.note},
     )
@@ -266,7 +257,7 @@ def _escalate(case, move):
     case.escalated_to, case.escalated_at = target, move.now
     case.escalation_level = levels.index(target.level) + 1
     move.note = move.note or _("超期未结案,升级至%(place)s督办。") % {"place": target.name}
-    notify.notify(notify.admins_of(target), case=case, message=move.note)
+    outbox.notice_send(audiences.admins_of(target), about=case, message=move.note)
     return case.stage
 
 
@@ -283,82 +274,104 @@ def _stage_from_dispatches(case: Case) -> str:
     return Stage.DISPATCHED
 
 
-@dataclass(frozen=True)
-class Rule:
-    sources: tuple[str, ...]
-    who: Callable[[Case, Move], bool]
-    effect: Callable[[Case, Move], str]
-    tell_staff: bool = False
-    tell_reporter: bool = False
-    # Whether to offer the move as a button (the effect still checks on use).
-    offered: Callable[[Case, Move], bool] = lambda case, move: True
-
-
+STAFF, REPORTER = "staff", "reporter"
+TELL_STAFF, TELL_REPORTER = frozenset({STAFF}), frozenset({REPORTER})
 _WORKING = (Stage.DISPATCHED, Stage.CHECKED_IN, Stage.HANDLING)
 RULES: dict[str, Rule] = {
-    A.ACCEPT: Rule((Stage.REPORTED,), _handler, _accept, tell_reporter=True),
-    A.REJECT: Rule((Stage.REPORTED,), _handler, _reject, tell_reporter=True),
-    A.DISPATCH: Rule((Stage.ACCEPTED, *_WORKING), _handler, _dispatch),
+    A.ACCEPT: Rule((Stage.REPORTED,), is_handler, _accept, tell=TELL_REPORTER),
+    A.REJECT: Rule((Stage.REPORTED,), is_handler, _reject, tell=TELL_REPORTER),
+    A.DISPATCH: Rule((Stage.ACCEPTED, *_WORKING), is_handler, _dispatch),
     A.CHECK_IN: Rule(
         (Stage.DISPATCHED, Stage.CHECKED_IN, Stage.HANDLING),
-        _department,
+        is_department,
         _check_in,
-        tell_staff=True,
+        tell=TELL_STAFF,
         offered=_own_dispatch_in(S.PENDING),
     ),
     A.REPLY: Rule(
         _WORKING,
-        _department,
+        is_department,
         _reply,
-        tell_staff=True,
+        tell=TELL_STAFF,
         offered=_own_dispatch_in(S.CHECKED_IN, S.HANDLING),
     ),
     A.HAND_BACK: Rule(
         _WORKING,
-        _department,
+        is_department,
         _hand_back,
-        tell_staff=True,
+        tell=TELL_STAFF,
         offered=_own_dispatch_in(S.PENDING, S.CHECKED_IN, S.HANDLING),
     ),
     A.HANDLE: Rule(
         _WORKING,
-        _department,
+        is_department,
         _handle,
-        tell_staff=True,
+        tell=TELL_STAFF,
         offered=_own_dispatch_in(S.CHECKED_IN, S.HANDLING),
     ),
-    A.VERIFY_PASS: Rule((Stage.HANDLED,), _handler, _verify_pass),
-    A.VERIFY_FAIL: Rule((Stage.HANDLED,), _handler, _verify_fail),
-    A.CLOSE: Rule((Stage.VERIFIED,), _handler, _close, tell_reporter=True),
+    A.VERIFY_PASS: Rule((Stage.HANDLED,), is_handler, _verify_pass),
+    A.VERIFY_FAIL: Rule((Stage.HANDLED,), is_handler, _verify_fail),
+    A.CLOSE: Rule((Stage.VERIFIED,), is_handler, _close, tell=TELL_REPORTER),
     A.FIX_ON_SPOT: Rule(
-        (Stage.REPORTED, Stage.ACCEPTED), _handler, _fix_on_spot, tell_reporter=True
+        (Stage.REPORTED, Stage.ACCEPTED), is_handler, _fix_on_spot, tell=TELL_REPORTER
     ),
     A.RATE: Rule(
         (Stage.CLOSED,),
-        _reporter,
+        is_reporter,
         _rate,
-        tell_staff=True,
+        tell=TELL_STAFF,
         offered=lambda case, move: case.rating is None,
     ),
-    A.COMMENT: Rule(tuple(Stage), _viewer, _comment),
-    A.REOPEN: Rule((Stage.CLOSED,), _handler, _reopen),
-    A.MERGE: Rule(tuple(OPEN_STAGES), _handler, _merge),
-    A.OVERDUE: Rule(tuple(OPEN_STAGES), by_system, _overdue, tell_staff=True),
-    A.ESCALATE: Rule(tuple(OPEN_STAGES), by_system, _escalate, tell_staff=True),
+    A.COMMENT: Rule(tuple(Stage), is_viewer, _comment),
+    A.REOPEN: Rule((Stage.CLOSED,), is_handler, _reopen),
+    A.MERGE: Rule(tuple(OPEN_STAGES), is_handler, _merge),
+    A.OVERDUE: Rule(tuple(OPEN_STAGES), by_system, _overdue, tell=TELL_STAFF),
+    A.ESCALATE: Rule(tuple(OPEN_STAGES), by_system, _escalate, tell=TELL_STAFF),
 }
+
+
+class CaseFlow(Flow):
+    model, history, move_class = Case, CaseEvent, CaseMove
+    rules = RULES
+    target = "case"
+    number_prefix = ""  # case numbers are the date and the id: 20250301000042
+    refused = _("您不能对该事件进行此操作。")
+    wrong_stage = _("事件处于“%(stage)s”环节,不能%(action)s。")
+
+    def lock(self, case):
+        return Case.objects.select_for_update().select_related("category", "place").get(pk=case.pk)
+
+    def before(self, case):
+        return case_facts(case)
+
+    def history_rows(self, case, move, from_stage):
+        return [{"department": d} for d in (move.departments or (None,))]
+
+    def attach(self, case, event, photos, actor):
+        if photos:
+            attach(case=case, event=event, prepared=list(photos), user=actor)
+
+    def moved(self, case, move, rule, from_stage, before, events):
+        # Whatever the effect changed (the case, its dispatches), the figures'
+        # tallies follow in this transaction.
+        tally_change(before, case_facts(case))
+        message = _("事件 %(number)s:%(action)s(%(stage)s)") % {
+            "number": case.number,
+            "action": self.action_label(move.action),
+            "stage": case.get_stage_display(),
+        }
+        if STAFF in rule.tell:
+            outbox.notice_send(audiences.local_staff(case.place_code), about=case, message=message)
+        if REPORTER in rule.tell and case.reporter_id:
+            outbox.notice_send([case.reporter], about=case, message=message)
+
+
+cases = CaseFlow()
 
 
 def allowed_actions(case: Case, actor) -> list[str]:
     """The moves this actor may offer on this case now (for buttons)."""
-    move = Move(action="", actor=actor)
-    return [
-        action
-        for action, rule in RULES.items()
-        if rule.who is not by_system
-        and case.stage in rule.sources
-        and rule.who(case, move)
-        and rule.offered(case, move)
-    ]
+    return cases.allowed(case, actor)
 
 
 def case_move(
@@ -375,61 +388,14 @@ def case_move(
 ) -> Case:
     """Apply one move to a case. Raises PermissionDenied or ValidationError and
     then changes nothing."""
-    rule = RULES.get(action)
-    if rule is None:
-        raise ValidationError(_("未知的操作:%(action)s") % {"action": action})
-    move = Move(
-        action=action,
+    return cases.move(
+        case,
+        action,
         actor=actor,
-        note=note or "",
+        note=note,
+        now=now,
         departments=tuple(departments),
         rating=rating,
         into=into,
         photos=tuple(photos),
-        now=now or timezone.now(),
     )
-    with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("category", "place").get(pk=case.pk)
-        if not rule.who(case, move):
-            raise PermissionDenied(_("您不能对该事件进行此操作。"))
-        if case.stage not in rule.sources:
-            raise ValidationError(
-                _("事件处于“%(stage)s”环节,不能%(action)s。")
-                % {"stage": case.get_stage_display(), "action": A(action).label}
-            )
-        from_stage = case.stage
-        before = case_facts(case)
-        case.stage = rule.effect(case, move)
-        case.save()
-        # Whatever the effect changed (the case, its dispatches), the figures'
-        # tallies follow in this transaction.
-        tally_change(before, case_facts(case))
-        events = [
-            CaseEvent.objects.create(
-                case=case,
-                at=move.now,
-                actor=actor,
-                action=action,
-                from_stage=from_stage,
-                to_stage=case.stage,
-                department=department,
-                note=move.note.strip(),
-            )
-            for department in (move.departments or (None,))
-        ]
-        if move.photos:
-            attach(case=case, event=events[0], prepared=list(move.photos), user=actor)
-        _tell(case, rule, action)
-    return case
-
-
-def _tell(case: Case, rule: Rule, action: str) -> None:
-    message = _("事件 %(number)s:%(action)s(%(stage)s)") % {
-        "number": case.number,
-        "action": A(action).label,
-        "stage": case.get_stage_display(),
-    }
-    if rule.tell_staff:
-        notify.notify(notify.local_staff(case), case=case, message=message)
-    if rule.tell_reporter and case.reporter_id:
-        notify.notify([case.reporter], case=case, message=message)

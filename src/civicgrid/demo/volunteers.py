@@ -18,21 +18,21 @@ from civicgrid.access.crypto import mask
 from civicgrid.access.roles import Role
 from civicgrid.demo.accounts import DEMO_PASSWORD
 from civicgrid.demo.identity import mobile, tibetan_name
+from civicgrid.ledger.books import holder_of
+from civicgrid.ledger.models import Account, Entry, Transfer
 from civicgrid.registry.models import Household, Organisation, Place
+from civicgrid.volunteers import ledger
 from civicgrid.volunteers.models import (
     TEAM_KINDS,
-    Account,
     Activity,
     CentralHouseholdKeeper,
     Counter,
-    Entry,
     Item,
     Membership,
     Need,
     PointRule,
     Redemption,
     SignUp,
-    Transfer,
     Volunteer,
 )
 
@@ -229,16 +229,25 @@ def _memberships(rng, volunteers: list[Volunteer], users: dict) -> None:
 
 
 def _ledger_accounts(volunteers: list[Volunteer], communities: dict) -> dict:
+    points = {"unit": ledger.POINTS}
     rows = [
-        Account(kind=Account.Kind.VOLUNTEER, name=v.name, place_id=v.community_id, volunteer=v)
+        Account(
+            kind=ledger.VOLUNTEER, name=v.name, place_id=v.community_id, **holder_of(v), **points
+        )
         for v in volunteers
     ]
     rows += [
-        Account(kind=Account.Kind.ISSUING, name=f"{c.name}积分发放账户", place=c)
+        Account(
+            kind=Account.Kind.ISSUING,
+            name=f"{c.name}积分发放账户",
+            place=c,
+            **holder_of(c),
+            **points,
+        )
         for c in communities.values()
     ]
     created = Account.objects.bulk_create(rows, batch_size=BATCH)
-    accounts = {("v", a.volunteer_id): a for a in created if a.volunteer_id}
+    accounts = {("v", a.holder_id): a for a in created if a.kind == ledger.VOLUNTEER}
     accounts.update({("c", a.place_id): a for a in created if a.kind == Account.Kind.ISSUING})
     return accounts
 
@@ -288,6 +297,7 @@ def _past_activities(rng, communities, volunteers, accounts, rule, now, users) -
             points = rule.points_for(minutes)
             transfer = Transfer(
                 kind=Transfer.Kind.EARN,
+                unit=ledger.POINTS,
                 reason=f"参加活动:{activity.title}",
                 key=f"earn:activity:{activity.pk}:volunteer:{volunteer.pk}",
                 at=activity.ends_at,
@@ -332,15 +342,15 @@ def _exchange(zexin, users, now, volunteers, accounts) -> Counter:
         name="泽新社区志愿服务积分兑换点", place=zexin, address="泽新社区党群服务中心一楼"
     )
     counter.operators.add(*[users[u] for u in ("exchange", "zexin") if u in users])
-    Account.objects.create(
-        kind=Account.Kind.COUNTER, name=counter.name, place=zexin, counter=counter
-    )
-    Item.objects.bulk_create([Item(counter=counter, name=n, price=p, stock=s) for n, p, s in GOODS])
+    ledger.counter_account(counter)
+    for name, price, count in GOODS:
+        Item.objects.create(counter=counter, name=name, price=price, stock=count)
     # The demo volunteer always has enough for a schoolbag.
     me = next((v for v in volunteers if v.user_id and v.user == users.get("volunteer")), None)
     if me is not None:
         transfer = Transfer.objects.create(
             kind=Transfer.Kind.ADJUST,
+            unit=ledger.POINTS,
             reason="在职党员报到服务积分补录",
             key=f"demo:topup:{me.pk}",
             at=now,

@@ -25,7 +25,7 @@ from django_tasks_db.models import DBTaskResult
 
 from civicgrid.access.models import User
 from civicgrid.access.roles import Role
-from civicgrid.cases import notify
+from civicgrid.notify import outbox
 from civicgrid.ops.models import Heartbeat, Outage
 
 OK, SILENT, LAGGING, ABSENT = "ok", "silent", "lagging", "absent"
@@ -153,10 +153,12 @@ def _open(state: RoleState, now: datetime) -> None:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                Outage.objects.create(role=state.role, started_at=now, detail=message[:300])
+                outage = Outage.objects.create(
+                    role=state.role, started_at=now, detail=message[:300]
+                )
         except IntegrityError:
             return  # another process opened it first and told them
-        notify.notify(duty_staff(), case=None, message=message)
+        outbox.notice_send(duty_staff(), about=outage, message=message)
 
 
 @transaction.atomic
@@ -166,7 +168,7 @@ def _close(outage: Outage, state: RoleState, now: datetime) -> None:
     minutes = max(1, round((now - outage.started_at).total_seconds() / 60))
     label = _("设备接入已恢复") if state.role == INGEST else _("任务处理已恢复")
     message = _("%(label)s(中断约 %(minutes)d 分钟)。") % {"label": label, "minutes": minutes}
-    notify.notify(duty_staff(), case=None, message=message)
+    outbox.notice_send(duty_staff(), about=outage, message=message)
 
 
 def database_ok() -> bool:

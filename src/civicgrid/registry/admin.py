@@ -75,7 +75,7 @@ class PlaceAdmin(ScopedAdmin):
     autocomplete_fields = ["parent"]
 
     def save_model(self, request, obj, form, change):
-        services.place_save(user=request.user, place=obj)
+        services.place_save(actor=request.user, place=obj)
 
 
 @admin.register(Building)

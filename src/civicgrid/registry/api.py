@@ -81,7 +81,7 @@ def create_place(request, payload: PlaceIn):
         parent=parent,
         boundary=payload.boundary,
     )
-    return Status(201, services.place_save(user=request.user, place=place))
+    return Status(201, services.place_save(actor=request.user, place=place))
 
 
 @router.patch("/places/{place_id}", response=PlaceDetail, tags=["places"])
@@ -89,7 +89,7 @@ def update_place(request, place_id: int, payload: PlacePatch):
     place = selectors.place_get(user=request.user, pk=place_id, action=CHANGE)
     for name, value in payload.dict(exclude_unset=True).items():
         setattr(place, name, value)
-    return services.place_save(user=request.user, place=place)
+    return services.place_save(actor=request.user, place=place)
 
 
 # Households ---------------------------------------------------------------
@@ -184,14 +184,14 @@ def get_household(request, household_id: int):
 @router.post("/households", response={201: HouseholdOut}, tags=["households"])
 def create_household(request, payload: HouseholdIn):
     fields = _household_fields(request.user, payload.dict())
-    return Status(201, services.household_create(user=request.user, **fields))
+    return Status(201, services.household_create(actor=request.user, **fields))
 
 
 @router.patch("/households/{household_id}", response=HouseholdOut, tags=["households"])
 def update_household(request, household_id: int, payload: HouseholdPatch):
     household = selectors.household_get(user=request.user, pk=household_id, action=CHANGE)
     fields = _household_fields(request.user, payload.dict(exclude_unset=True))
-    return services.household_update(user=request.user, household=household, **fields)
+    return services.household_update(actor=request.user, household=household, **fields)
 
 
 # Residents ----------------------------------------------------------------
@@ -298,7 +298,7 @@ def get_resident(request, resident_id: int):
 def create_resident(request, payload: ResidentIn):
     data = payload.dict()
     household = selectors.household_get(user=request.user, pk=data.pop("household_id"))
-    return Status(201, services.resident_create(user=request.user, household=household, **data))
+    return Status(201, services.resident_create(actor=request.user, household=household, **data))
 
 
 @router.patch("/residents/{resident_id}", response=ResidentOut, tags=["residents"])
@@ -307,12 +307,12 @@ def update_resident(request, resident_id: int, payload: ResidentPatch):
     data = payload.dict(exclude_unset=True)
     if "household_id" in data:
         data["household"] = selectors.household_get(user=request.user, pk=data.pop("household_id"))
-    return services.resident_update(user=request.user, resident=resident, **data)
+    return services.resident_update(actor=request.user, resident=resident, **data)
 
 
 @router.post("/residents/{resident_id}/reveal", response=RevealOut, tags=["residents"])
 def reveal_resident_field(request, resident_id: int, payload: RevealIn):
     """The clear ID number or phone, for roles allowed to see it; audited."""
     resident = selectors.resident_get(user=request.user, pk=resident_id)
-    value = services.resident_reveal(user=request.user, resident=resident, field=payload.field)
+    value = services.resident_reveal(actor=request.user, resident=resident, field=payload.field)
     return {"field": payload.field, "value": value}

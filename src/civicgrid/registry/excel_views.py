@@ -39,7 +39,7 @@ def register_import(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        result = import_register(user=request.user, file=upload, filename=upload.name)
+        result = import_register(actor=request.user, file=upload, filename=upload.name)
         status = 200 if result.ok else 400
     elif request.method == "POST":
         status = 400

@@ -2,7 +2,9 @@
 through the scope filter, so a figure never includes another community."""
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
+from civicgrid.lib.figures import STATE, Figure, register
 from civicgrid.registry.filters import group_q
 from civicgrid.registry.models import Household, Resident, ResidentTag, TargetGroup
 
@@ -59,3 +61,22 @@ def household_counts_by_place(*, user, places) -> dict[int, int]:
 
 def households_under(*, user, place) -> int:
     return Household.objects.for_user(user).filter(grid__code__startswith=place.code).count()
+
+
+# The catalogue (civicgrid.lib.figures) -------------------------------------
+
+
+def _for_catalogue(user, period, place) -> dict:
+    households = Household.objects.for_user(user)
+    residents = Resident.objects.for_user(user)
+    if place is not None:
+        households = households.filter(grid__code__startswith=place.code)
+        residents = residents.filter(household__grid__code__startswith=place.code)
+    return {"households": households.count(), "residents": residents.count()}
+
+
+register(
+    _for_catalogue,
+    Figure("registry.households", _("户数"), "count", _("当前登记的户数。"), STATE),
+    Figure("registry.residents", _("居民数"), "count", _("当前登记的居民数。"), STATE),
+)

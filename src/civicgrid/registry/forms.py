@@ -2,7 +2,6 @@
 validate the records and save them, so a form never saves a model itself."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -27,16 +26,6 @@ def place_options(user) -> list[tuple[str, str]]:
         (p.code, "\u3000" * indent[p.level] + p.name)
         for p in scope_places(user).filter(level__in=list(indent))
     ]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: at the field it names
-    when the form has that field, otherwise above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class HouseholdForm(forms.ModelForm):

@@ -14,8 +14,9 @@ from civicgrid.access.roles import (
     REGISTRY_EDITORS,
     REGISTRY_READERS,
 )
-from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet, ancestor_codes
+from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
 from civicgrid.lib.names import BilingualName
+from civicgrid.lib.placecodes import ancestor_codes
 
 
 def _ancestors_of_scope(path: str):

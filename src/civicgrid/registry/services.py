@@ -13,8 +13,8 @@ from shapely.geometry import shape
 from civicgrid.access import audit
 from civicgrid.access.crypto import blind_index, mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.roles import ID_NUMBER_REVEALERS, PHONE_REVEALERS
-from civicgrid.access.scoping import CHANGE, may, place_in_scope
+from civicgrid.access.roles import REVEALABLE
+from civicgrid.access.scoping import CHANGE, may, may_act_at, place_in_scope
 from civicgrid.registry import geo
 from civicgrid.registry.models import Household, Place, Resident, ResidentTag, TargetGroup
 from civicgrid.registry.validation import normalise_id_number, normalise_phone
@@ -78,14 +78,14 @@ def _restored_on_refusal(name: str):
 
 
 @transaction.atomic
-def household_create(*, user, number: str, grid: Place, address: str, **fields) -> Household:
+def household_create(*, actor, number: str, grid: Place, address: str, **fields) -> Household:
     _check_grid(grid)
-    _require(user, CHANGE, Household, grid)
+    _require(actor, CHANGE, Household, grid)
     household = Household(number=number.strip(), grid=grid, address=address.strip(), **fields)
     household.full_clean(exclude=["head"])
     household.save()
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.CREATE,
         obj=household,
         changes=audit.diff({}, audit.snapshot(household, HOUSEHOLD_AUDITED)),
@@ -95,11 +95,11 @@ def household_create(*, user, number: str, grid: Place, address: str, **fields) 
 
 @_restored_on_refusal("household")
 @transaction.atomic
-def household_update(*, user, household: Household, **changes) -> Household:
-    _require(user, CHANGE, Household, household.grid)
+def household_update(*, actor, household: Household, **changes) -> Household:
+    _require(actor, CHANGE, Household, household.grid)
     if "grid" in changes:
         _check_grid(changes["grid"])
-        _require(user, CHANGE, Household, changes["grid"])
+        _require(actor, CHANGE, Household, changes["grid"])
     head = changes.get("head")
     if head is not None and head.household_id != household.pk:
         raise ValidationError({"head": _("户主必须是本户成员。")})
@@ -111,7 +111,7 @@ def household_update(*, user, household: Household, **changes) -> Household:
     household.save()
     changed = audit.diff(before, audit.snapshot(household, HOUSEHOLD_AUDITED))
     if changed:
-        audit.record(user=user, action=AuditLog.Action.UPDATE, obj=household, changes=changed)
+        audit.record(user=actor, action=AuditLog.Action.UPDATE, obj=household, changes=changed)
     return household
 
 
@@ -158,7 +158,7 @@ def _check_birth_date(resident: Resident) -> None:
 @transaction.atomic
 def resident_create(
     *,
-    user,
+    actor,
     household: Household,
     name: str,
     gender: str,
@@ -169,7 +169,7 @@ def resident_create(
     note: str = "",
     tags: dict[str, int | None] | None = None,
 ) -> Resident:
-    _require(user, CHANGE, Resident, household.grid)
+    _require(actor, CHANGE, Resident, household.grid)
     resident = Resident(
         household=household,
         name=name.strip(),
@@ -189,7 +189,7 @@ def resident_create(
     if tags:
         _replace_tags(resident, tags)
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.CREATE,
         obj=resident,
         changes=audit.diff({}, audit.snapshot(resident, RESIDENT_AUDITED)),
@@ -201,16 +201,16 @@ def resident_create(
 @transaction.atomic
 def resident_update(
     *,
-    user,
+    actor,
     resident: Resident,
     id_number: str | None = None,
     phone: str | None = None,
     tags: dict[str, int | None] | None = None,
     **changes,
 ) -> Resident:
-    _require(user, CHANGE, Resident, resident.household.grid)
+    _require(actor, CHANGE, Resident, resident.household.grid)
     if "household" in changes:
-        _require(user, CHANGE, Resident, changes["household"].grid)
+        _require(actor, CHANGE, Resident, changes["household"].grid)
     before = audit.snapshot(resident, RESIDENT_AUDITED)
     before_tags = _tag_snapshot(resident)
     for name, value in changes.items():
@@ -228,7 +228,7 @@ def resident_update(
     if before_tags != after_tags:
         changed["tags"] = [before_tags, after_tags]
     if changed:
-        audit.record(user=user, action=AuditLog.Action.UPDATE, obj=resident, changes=changed)
+        audit.record(user=actor, action=AuditLog.Action.UPDATE, obj=resident, changes=changed)
     return resident
 
 
@@ -267,22 +267,19 @@ def _replace_tags(resident: Resident, tags: dict[str, int | None]) -> None:
         )
 
 
-REVEALABLE = {"id_number": ID_NUMBER_REVEALERS, "phone": PHONE_REVEALERS}
-
-
 def may_reveal(user, field: str) -> bool:
     return user.is_superuser or user.role in REVEALABLE.get(field, ())
 
 
 @transaction.atomic
-def resident_reveal(*, user, resident: Resident, field: str) -> str:
+def resident_reveal(*, actor, resident: Resident, field: str) -> str:
     """The clear value of a personal-data field, for a role allowed to see it.
     Every reveal is audited."""
     if field not in REVEALABLE:
         raise ValidationError(_("该字段不能查看。"))
-    if not may_reveal(user, field):
+    if not may_reveal(actor, field):
         raise PermissionDenied(_("您的角色不能查看完整的个人信息。"))
-    audit.record(user=user, action=AuditLog.Action.REVEAL, obj=resident, note=field)
+    audit.record(user=actor, action=AuditLog.Action.REVEAL, obj=resident, note=field)
     return getattr(resident, field)
 
 
@@ -323,18 +320,18 @@ def validate_place(place: Place) -> None:
 
 
 @transaction.atomic
-def place_save(*, user, place: Place) -> Place:
+def place_save(*, actor, place: Place) -> Place:
     """Create or update a place (district and street admins)."""
     creating = place.pk is None
     anchor = place.parent if creating and place.parent else place
-    if not may(user, CHANGE, Place) or not place_in_scope(user, anchor):
+    if not may_act_at(actor, CHANGE, Place, anchor):
         raise PermissionDenied(_("您不能修改该地点。"))
     validate_place(place)
     place.full_clean()
     place.save()
     geo.forget()
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
         obj=place,
         changes={"code": place.code, "name": place.name},

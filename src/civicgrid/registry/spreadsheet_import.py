@@ -105,10 +105,10 @@ class ImportResult:
         }
 
 
-def register_import(*, user, file, filename: str) -> ImportResult:
+def register_import(*, actor, file, filename: str) -> ImportResult:
     """Import a register file. Returns the counts, or every problem found
     (and then nothing has been written)."""
-    if not may(user, CHANGE, Household):
+    if not may(actor, CHANGE, Household):
         raise PermissionDenied(_("您的角色不能导入户籍台账。"))
     result = ImportResult(filename=filename)
     size = getattr(file, "size", None)
@@ -126,7 +126,7 @@ def register_import(*, user, file, filename: str) -> ImportResult:
         if rows is None:
             return result
         with transaction.atomic():
-            _Importer(user, rows, result).run()
+            _Importer(actor, rows, result).run()
     except TooManyIssues:
         result.errors.stop()
     except IntegrityError:

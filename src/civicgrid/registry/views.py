@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.access.decorators import role_may
-from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, place_in_scope
+from civicgrid.access.roles import REVEALABLE
+from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, may_act_at
+from civicgrid.lib.forms import add_service_errors
 from civicgrid.registry import figures, selectors, services
 from civicgrid.registry.filters import HouseholdFilter, ResidentFilter
 from civicgrid.registry.forms import (
     HouseholdForm,
     ResidentForm,
-    add_service_errors,
     place_options,
     scope_places,
 )
@@ -132,17 +133,11 @@ def household_detail(request, pk: int):
         }
         for r in selectors.household_members(household=household)
     ]
-    cared = (
-        selectors.household_list(user=user).filter(central_household=household)
-        if household.is_central_household
-        else None
-    )
     context = {
         "household": household,
         "ancestors": household.grid.ancestors(),
         "members": members,
-        "cared": cared,
-        "may_change": place_in_scope(user, household.grid) and may(user, CHANGE, Household),
+        "may_change": may_act_at(user, CHANGE, Household, household.grid),
     }
     return render(request, "registry/household_detail.html", context)
 
@@ -154,7 +149,7 @@ def household_new(request):
         form = HouseholdForm(request.POST, instance=Household(), user=user)
         if form.is_valid():
             try:
-                household = services.household_create(user=user, **form.service_fields())
+                household = services.household_create(actor=user, **form.service_fields())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -180,7 +175,7 @@ def household_edit(request, pk: int):
         form = HouseholdForm(request.POST, instance=copy.copy(household), user=user)
         if form.is_valid():
             try:
-                services.household_update(user=user, household=household, **form.service_fields())
+                services.household_update(actor=user, household=household, **form.service_fields())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -216,7 +211,7 @@ def _residentpage_of(request, resident, revealed: dict | None = None):
         "resident": resident,
         "groups": selectors.resident_groups(resident=resident),
         "personal": _personal_data(user, resident, revealed),
-        "may_change": place_in_scope(user, resident.household.grid) and may(user, CHANGE, Resident),
+        "may_change": may_act_at(user, CHANGE, Resident, resident.household.grid),
     }
     return render(request, "registry/resident_detail.html", context)
 
@@ -235,7 +230,7 @@ def resident_new(request, household_id: int):
         if form.is_valid():
             try:
                 resident = services.resident_create(
-                    user=user, household=household, **form.service_fields()
+                    actor=user, household=household, **form.service_fields()
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -255,7 +250,7 @@ def resident_edit(request, pk: int):
         form = ResidentForm(request.POST, instance=copy.copy(resident))
         if form.is_valid():
             try:
-                services.resident_update(user=user, resident=resident, **form.service_fields())
+                services.resident_update(actor=user, resident=resident, **form.service_fields())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -272,9 +267,9 @@ def resident_reveal(request, pk: int):
     user = request.user
     resident = selectors.resident_get(user=user, pk=pk)
     field = request.POST.get("field", "")
-    if field not in services.REVEALABLE:
+    if field not in REVEALABLE:
         return HttpResponseBadRequest(_("该字段不能查看。"))
-    value = services.resident_reveal(user=user, resident=resident, field=field)
+    value = services.resident_reveal(actor=user, resident=resident, field=field)
     if request.htmx:
         item = next(
             p for p in _personal_data(user, resident, {field: value}) if p["field"] == field

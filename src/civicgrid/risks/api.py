@@ -15,11 +15,13 @@ from ninja.pagination import paginate
 
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.cases.models import Category
+from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
 from civicgrid.registry import selectors as registry
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks import hazards, layers, selectors, visits
 from civicgrid.risks.forms import assignees
 from civicgrid.risks.models import Hazard, HazardEvent
+from civicgrid.web.extensions import MAP_LAYERS
 
 router = Router()
 A = HazardEvent.Action
@@ -90,10 +92,6 @@ class HazardIn(Schema):
     place_code: str | None = None
     lat: float | None = None
     lon: float | None = None
-
-
-class NoteIn(Schema):
-    note: str = ""
 
 
 class AssignIn(NoteIn):
@@ -176,7 +174,7 @@ def create_hazard(request, payload: HazardIn):
         else None
     )
     hazard = hazards.hazard_register(
-        user=user,
+        actor=user,
         household=household,
         place=place,
         kind=payload.kind,
@@ -188,55 +186,25 @@ def create_hazard(request, payload: HazardIn):
     return Status(201, hazard)
 
 
-def _move(request, hazard_id: int, action: str, **fields) -> Hazard:
-    hazard = selectors.hazard_get(user=request.user, pk=hazard_id)
-    return hazards.hazard_move(hazard=hazard, action=action, actor=request.user, **fields)
-
-
-@router.post("/hazards/{hazard_id}/assign", response=HazardDetail, tags=["hazards"])
-def hazard_assign(request, hazard_id: int, payload: AssignIn):
-    hazard = selectors.hazard_get(user=request.user, pk=hazard_id)
+def _assign_inputs(request, hazard, payload: AssignIn) -> tuple[str, dict]:
+    """交办: an assignee who may rectify here, and the deadline."""
     assignee = assignees(hazard.place_code).filter(pk=payload.assignee_id).first()
     if assignee is None:
         raise ValidationError({"assignee_id": _("该用户不能负责此处的整改。")})
-    return hazards.hazard_move(
-        hazard=hazard,
-        action=A.ASSIGN,
-        actor=request.user,
-        note=payload.note,
-        assignee=assignee,
-        due_on=payload.due_on,
-    )
+    return A.ASSIGN, {"note": payload.note, "assignee": assignee, "due_on": payload.due_on}
 
 
-@router.post("/hazards/{hazard_id}/start", response=HazardDetail, tags=["hazards"])
-def hazard_start(request, hazard_id: int, payload: NoteIn):
-    return _move(request, hazard_id, A.START, note=payload.note)
-
-
-@router.post("/hazards/{hazard_id}/rectify", response=HazardDetail, tags=["hazards"])
-def hazard_rectify(request, hazard_id: int, payload: NoteIn):
-    return _move(request, hazard_id, A.RECTIFY, note=payload.note)
-
-
-@router.post("/hazards/{hazard_id}/recheck-pass", response=HazardDetail, tags=["hazards"])
-def hazard_recheck_pass(request, hazard_id: int, payload: NoteIn):
-    return _move(request, hazard_id, A.RECHECK_PASS, note=payload.note)
-
-
-@router.post("/hazards/{hazard_id}/recheck-fail", response=HazardDetail, tags=["hazards"])
-def hazard_recheck_fail(request, hazard_id: int, payload: NoteIn):
-    return _move(request, hazard_id, A.RECHECK_FAIL, note=payload.note)
-
-
-@router.post("/hazards/{hazard_id}/close", response=HazardDetail, tags=["hazards"])
-def hazard_close(request, hazard_id: int, payload: NoteIn):
-    return _move(request, hazard_id, A.CLOSE, note=payload.note)
-
-
-@router.post("/hazards/{hazard_id}/promote", response=HazardDetail, tags=["hazards"])
-def hazard_promote(request, hazard_id: int, payload: NoteIn):
-    return _move(request, hazard_id, A.PROMOTE, note=payload.note)
+move_endpoints(
+    router,
+    flow=hazards.hazards,
+    path="/hazards/{hazard_id}",
+    fetch=lambda request, pk: selectors.hazard_get(user=request.user, pk=pk),
+    response=HazardDetail,
+    tags=["hazards"],
+    name="hazard",
+    module=__name__,
+    special=[ApiMove("assign", AssignIn, _assign_inputs, (A.ASSIGN,), _assign_inputs.__doc__)],
+)
 
 
 # Visits -------------------------------------------------------------------
@@ -259,7 +227,7 @@ def create_visit(request, payload: VisitIn):
         else None
     )
     visit = visits.visit_log(
-        user=user,
+        actor=user,
         household=household,
         at=payload.at,
         lat=payload.lat,
@@ -284,7 +252,9 @@ def household_colour(request, household_id: int):
 @router.get("/map/{layer}", tags=["map"])
 def map_layer(request, layer: str, bbox: str = "", level: str = "grid"):
     _require_view(request.user, Household)
-    if layer not in layers.LAYERS:
+    if layer not in MAP_LAYERS:
         raise HttpError(404, _("没有这个图层。"))
-    data = layers.layer(layer, user=request.user, bbox=layers.parse_bbox(bbox), level=level)
+    data = layers.layer(
+        layer, user=request.user, bbox=layers.parse_bbox(bbox), query={"level": level}
+    )
     return JsonResponse(data, content_type="application/geo+json")

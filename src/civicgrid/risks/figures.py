@@ -20,8 +20,10 @@ from datetime import date, datetime, time
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.scoping import VIEW
+from civicgrid.lib.figures import EVENTS, STATE, Figure, register
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks import visits
 from civicgrid.risks.models import OPEN_HAZARD_STAGES, Colour, Hazard, Visit
@@ -99,3 +101,35 @@ def household_figures(*, user, start: date, end: date, place_code: str = "", tod
     )
     counts["visits_done"] = done.count()
     return counts
+
+
+# The catalogue (civicgrid.lib.figures) -------------------------------------
+
+
+def _hazards_for_catalogue(user, period, place) -> dict:
+    code = place.code if place is not None else ""
+    return hazard_figures(user=user, start=period.first, end=period.end_date, place_code=code)
+
+
+def _households_for_catalogue(user, period, place) -> dict:
+    code = place.code if place is not None else ""
+    return household_figures(user=user, start=period.first, end=period.end_date, place_code=code)
+
+
+register(
+    _hazards_for_catalogue,
+    Figure("risks.found", _("排查隐患"), "count", _("期间内发现的隐患数。"), EVENTS),
+    Figure("risks.resolved", _("化解隐患"), "count", _("期间内发现且已复查通过的。"), EVENTS),
+    Figure("risks.open", _("未化解隐患"), "count", _("期间内发现且仍未化解的。"), EVENTS),
+    Figure("risks.overdue", _("超期隐患"), "count", _("期间内发现且已超过整改期限的。"), EVENTS),
+    Figure("risks.resolution_rate", _("化解率"), "rate", _("化解隐患 / 排查隐患。"), EVENTS),
+)
+register(
+    _households_for_catalogue,
+    Figure("risks.red", _("红色户"), "count", _("当前为红色的户数。"), STATE),
+    Figure("risks.yellow", _("黄色户"), "count", _("当前为黄色的户数。"), STATE),
+    Figure("risks.green", _("绿色户"), "count", _("当前为绿色的户数。"), STATE),
+    Figure("risks.visits_due", _("应走访户"), "count", _("今天应走访的户数。"), STATE),
+    Figure("risks.visits_overdue", _("走访超期"), "count", _("今天已超期未走访的户数。"), STATE),
+    Figure("risks.visits_done", _("走访次数"), "count", _("期间内的走访次数。"), EVENTS),
+)

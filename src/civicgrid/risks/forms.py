@@ -4,10 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.models import User
-from civicgrid.access.scoping import ancestor_codes
+from civicgrid.access.roles import RISK_WORKERS
 from civicgrid.cases.models import Category
 from civicgrid.lib.photos import PhotoField
-from civicgrid.risks.models import RISK_WORKERS, Colour, HazardKind, Severity
+from civicgrid.lib.placecodes import ancestor_codes
+from civicgrid.risks.models import Colour, HazardKind, Severity
 
 
 def assignees(place_code: str):

@@ -1,10 +1,10 @@
-"""The hazard state machine: one transition function, one table of moves.
+"""The hazard flow: one table of moves on the engine of ``lib.flow``.
 
 ``hazard_move`` locks the hazard, checks the move and the actor, applies it,
-writes the history row and recolours the household, in one transaction.
+writes the history row, recolours the household and tells the assignee or the
+community's staff, in one transaction.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,14 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.access import audit
-from civicgrid.access.models import AuditLog, User
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.models import User
+from civicgrid.access.scoping import CHANGE, may_act_at
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.services import case_report
-from civicgrid.lib.moves import by_system, require_note
-from civicgrid.lib.photos import PreparedPhoto, store
-from civicgrid.registry.geo import grid_at
+from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
+from civicgrid.lib.photos import store
+from civicgrid.notify import audiences, outbox
+from civicgrid.registry.geo import locate
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks.models import (
     Hazard,
@@ -40,17 +40,12 @@ PROMOTE_CATEGORY = "hazard_at_home"
 
 
 @dataclass
-class Move:
-    action: str
-    actor: User | None
-    note: str = ""
+class HazardMove(Move):
     assignee: User | None = None
     due_on: date | None = None
-    photos: tuple[PreparedPhoto, ...] = ()
-    now: object = None
 
 
-def _handler(hazard: Hazard, move: Move) -> bool:
+def is_handler(hazard: Hazard, move: Move) -> bool:
     """Admins, staff and grid workers whose scope holds the hazard."""
     actor = move.actor
     return (
@@ -58,9 +53,9 @@ def _handler(hazard: Hazard, move: Move) -> bool:
     )
 
 
-def _handler_or_assignee(hazard: Hazard, move: Move) -> bool:
+def is_handler_or_assignee(hazard: Hazard, move: Move) -> bool:
     actor = move.actor
-    return actor is not None and (actor.pk == hazard.assigned_to_id or _handler(hazard, move))
+    return actor is not None and (actor.pk == hazard.assigned_to_id or is_handler(hazard, move))
 
 
 def _assign(hazard, move):
@@ -138,46 +133,77 @@ def _promote(hazard, move):
     return hazard.stage
 
 
-@dataclass(frozen=True)
-class Rule:
-    sources: tuple[str, ...]
-    who: Callable[[Hazard, Move], bool]
-    effect: Callable[[Hazard, Move], str]
-
-
+ASSIGNEE, STAFF = "assignee", "staff"
 _OPEN = (S.FOUND, S.ASSIGNED, S.RECTIFYING, S.RECTIFIED, S.RECHECK_FAILED)
 RULES: dict[str, Rule] = {
-    A.ASSIGN: Rule((S.FOUND, S.ASSIGNED, S.RECHECK_FAILED), _handler, _assign),
-    A.START: Rule((S.ASSIGNED, S.RECHECK_FAILED), _handler_or_assignee, _start),
-    A.RECTIFY: Rule(
-        (S.FOUND, S.ASSIGNED, S.RECTIFYING, S.RECHECK_FAILED), _handler_or_assignee, _rectify
+    A.ASSIGN: Rule(
+        (S.FOUND, S.ASSIGNED, S.RECHECK_FAILED), is_handler, _assign, tell=frozenset({ASSIGNEE})
     ),
-    A.RECHECK_PASS: Rule((S.RECTIFIED,), _handler, _recheck_pass),
-    A.RECHECK_FAIL: Rule((S.RECTIFIED,), _handler, _recheck_fail),
-    A.CLOSE: Rule((S.RECHECKED,), _handler, _close),
-    A.OVERDUE: Rule((S.ASSIGNED, S.RECTIFYING, S.RECHECK_FAILED), by_system, _overdue),
-    A.PROMOTE: Rule(_OPEN, _handler, _promote),
+    A.START: Rule((S.ASSIGNED, S.RECHECK_FAILED), is_handler_or_assignee, _start),
+    A.RECTIFY: Rule(
+        (S.FOUND, S.ASSIGNED, S.RECTIFYING, S.RECHECK_FAILED),
+        is_handler_or_assignee,
+        _rectify,
+        tell=frozenset({STAFF}),
+    ),
+    A.RECHECK_PASS: Rule((S.RECTIFIED,), is_handler, _recheck_pass),
+    A.RECHECK_FAIL: Rule((S.RECTIFIED,), is_handler, _recheck_fail, tell=frozenset({ASSIGNEE})),
+    A.CLOSE: Rule((S.RECHECKED,), is_handler, _close),
+    A.OVERDUE: Rule(
+        (S.ASSIGNED, S.RECTIFYING, S.RECHECK_FAILED),
+        by_system,
+        _overdue,
+        tell=frozenset({ASSIGNEE, STAFF}),
+    ),
+    A.PROMOTE: Rule(_OPEN, is_handler, _promote, offered=lambda hazard, move: not hazard.case_id),
 }
+
+
+class HazardFlow(Flow):
+    model, history, move_class = Hazard, HazardEvent, HazardMove
+    rules = RULES
+    target = "hazard"
+    number_prefix = "YH"
+    refused = _("您不能对该隐患进行此操作。")
+    wrong_stage = _("隐患处于“%(stage)s”环节,不能%(action)s。")
+
+    def lock(self, hazard):
+        return Hazard.objects.select_for_update().select_related("place").get(pk=hazard.pk)
+
+    def check(self, move):
+        if len(move.photos) > MAX_PHOTOS:
+            raise ValidationError({"photos": _("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}})
+
+    def attach(self, hazard, event, photos, actor):
+        for item in photos:
+            photo = HazardPhoto(hazard=hazard, event=event)
+            store(item, stem=photo.key.hex, image=photo.image, thumbnail=photo.thumbnail)
+            photo.save()
+
+    def moved(self, hazard, move, rule, from_stage, before, events):
+        if hazard.household_id and from_stage != hazard.stage:
+            household_recolour(
+                household=hazard.household, reason_source=f"hazard:{hazard.pk}", actor=move.actor
+            )
+        message = _("隐患 %(number)s:%(action)s(%(stage)s)") % {
+            "number": hazard.number,
+            "action": self.action_label(move.action),
+            "stage": hazard.get_stage_display(),
+        }
+        if ASSIGNEE in rule.tell and hazard.assigned_to_id:
+            outbox.notice_send([hazard.assigned_to], about=hazard, message=message)
+        if STAFF in rule.tell:
+            outbox.notice_send(
+                audiences.local_staff(hazard.place_code), about=hazard, message=message
+            )
+
+
+hazards = HazardFlow()
 
 
 def allowed_actions(hazard: Hazard, actor) -> list[str]:
     """The moves this actor may offer on this hazard now (for buttons)."""
-    move = Move(action="", actor=actor)
-    return [
-        action
-        for action, rule in RULES.items()
-        if rule.who is not by_system
-        and hazard.stage in rule.sources
-        and not (action == A.PROMOTE and hazard.case_id)
-        and rule.who(hazard, move)
-    ]
-
-
-def _attach(hazard: Hazard, event: HazardEvent, photos) -> None:
-    for item in photos:
-        photo = HazardPhoto(hazard=hazard, event=event)
-        store(item, stem=photo.key.hex, image=photo.image, thumbnail=photo.thumbnail)
-        photo.save()
+    return hazards.allowed(hazard, actor)
 
 
 def hazard_move(
@@ -193,68 +219,21 @@ def hazard_move(
 ) -> Hazard:
     """Apply one move. Raises PermissionDenied or ValidationError and then
     changes nothing."""
-    rule = RULES.get(action)
-    if rule is None:
-        raise ValidationError(_("未知的操作:%(action)s") % {"action": action})
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationError({"photos": _("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}})
-    move = Move(
-        action=action,
+    return hazards.move(
+        hazard,
+        action,
         actor=actor,
-        note=(note or "").strip(),
+        note=note,
+        now=now,
         assignee=assignee,
         due_on=due_on,
         photos=tuple(photos),
-        now=now or timezone.now(),
     )
-    with transaction.atomic():
-        hazard = Hazard.objects.select_for_update().select_related("place").get(pk=hazard.pk)
-        if not rule.who(hazard, move):
-            raise PermissionDenied(_("您不能对该隐患进行此操作。"))
-        if hazard.stage not in rule.sources:
-            raise ValidationError(
-                _("隐患处于“%(stage)s”环节,不能%(action)s。")
-                % {"stage": hazard.get_stage_display(), "action": A(action).label}
-            )
-        from_stage = hazard.stage
-        hazard.stage = rule.effect(hazard, move)
-        hazard.save()
-        event = HazardEvent.objects.create(
-            hazard=hazard,
-            at=move.now,
-            actor=actor,
-            action=action,
-            from_stage=from_stage,
-            to_stage=hazard.stage,
-            note=move.note,
-        )
-        _attach(hazard, event, move.photos)
-        if hazard.household_id and from_stage != hazard.stage:
-            household_recolour(
-                household=hazard.household, reason_source=f"hazard:{hazard.pk}", user=actor
-            )
-    return hazard
-
-
-def _locate(household, place, lat, lon) -> Place:
-    given = lat is not None or lon is not None
-    if given and (lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180)):
-        raise ValidationError({"location": _("位置坐标无效。")})
-    if household is not None:
-        return household.grid
-    if place is not None:
-        return place
-    if lat is None:
-        raise ValidationError({"location": _("请选择户、网格,或在地图上选择位置。")})
-    found = grid_at(lat, lon)
-    if found is None:
-        raise ValidationError({"location": _("该位置不在本平台管辖的网格内。")})
-    return found
 
 
 def hazard_register(
     *,
-    user,
+    actor,
     kind: str,
     severity: str,
     description: str,
@@ -277,23 +256,26 @@ def hazard_register(
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}]
     try:
-        place = _locate(household, place, lat, lon)
+        place = locate(
+            household=household,
+            place=place,
+            lat=lat,
+            lon=lon,
+            missing=_("请选择户、网格,或在地图上选择位置。"),
+        )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     if place.level != Place.Level.GRID:
         raise ValidationError({"place": _("隐患应登记到网格。")})
-    if not (Hazard.scope.allows(user, CHANGE) or user.is_superuser) or not place_in_scope(
-        user, place
-    ):
+    if not may_act_at(actor, CHANGE, Hazard, place):
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
     now = now or timezone.now()
     if lat is None and household is not None:
         lat, lon = household.lat, household.lon
     with transaction.atomic():
         hazard = Hazard(
-            number=f"T{now.timestamp():.6f}"[:20],  # replaced below, once the id is known
             kind=kind,
             severity=severity,
             description=description[:4000],
@@ -302,29 +284,22 @@ def hazard_register(
             household=household,
             lat=lat,
             lon=lon,
-            found_by=user,
+            found_by=actor,
             found_at=now,
         )
-        hazard.save()
-        hazard.number = f"YH{timezone.localtime(now):%Y%m%d}{hazard.pk:06d}"
-        hazard.save(update_fields=["number"])
-        event = HazardEvent.objects.create(
-            hazard=hazard,
-            at=now,
-            actor=user,
+        hazards.open(
+            hazard,
+            actor=actor,
             action=A.REGISTER,
-            to_stage=S.FOUND,
             note=description[:500],
-        )
-        _attach(hazard, event, photos)
-        audit.record(
-            user=user,
-            action=AuditLog.Action.CREATE,
-            obj=hazard,
-            changes={"kind": kind, "severity": severity},
+            photos=photos,
+            now=now,
+            audit_changes={"kind": kind, "severity": severity},
         )
         if household is not None:
-            household_recolour(household=household, reason_source=f"hazard:{hazard.pk}", user=user)
+            household_recolour(
+                household=household, reason_source=f"hazard:{hazard.pk}", actor=actor
+            )
     return hazard
 
 

@@ -12,47 +12,13 @@ from django.utils.translation import gettext as _
 from shapely.geometry import box, mapping, shape
 
 from civicgrid.access.scoping import VIEW
-from civicgrid.care.models import OPEN_ALARM_STAGES, Device
-from civicgrid.cases.models import OPEN_STAGES, Case
+from civicgrid.lib.geojson import POINT_LIMIT, Bbox, collection, in_bbox, parse_bbox, point
 from civicgrid.registry.models import Household, Place
 from civicgrid.risks.models import OPEN_HAZARD_STAGES, Colour, Hazard
+from civicgrid.web.extensions import MAP_LAYERS
 
 CLUSTER_ABOVE = 2_000
-POINT_LIMIT = 5_000
-LAYERS = ("places", "households", "hazards", "cases", "devices")
-Bbox = tuple[float, float, float, float]
-
-
-def parse_bbox(text: str) -> Bbox | None:
-    """``west,south,east,north`` in degrees, or None when not given."""
-    if not text:
-        return None
-    try:
-        west, south, east, north = (float(part) for part in text.split(","))
-    except ValueError:
-        raise ValidationError({"bbox": _("bbox 应为 西,南,东,北 四个数。")}) from None
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValidationError({"bbox": _("bbox 范围无效。")})
-    return west, south, east, north
-
-
-def _in_bbox(queryset, bbox: Bbox | None, lat: str = "lat", lon: str = "lon"):
-    if bbox is None:
-        return queryset.filter(**{f"{lat}__isnull": False, f"{lon}__isnull": False})
-    west, south, east, north = bbox
-    return queryset.filter(**{f"{lat}__range": (south, north), f"{lon}__range": (west, east)})
-
-
-def _point(lon: float, lat: float, properties: dict) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": properties,
-    }
-
-
-def _collection(features: list[dict], **extra) -> dict:
-    return {"type": "FeatureCollection", "features": features, **extra}
+__all__ = ["layer", "parse_bbox"]
 
 
 def places_layer(*, user, bbox: Bbox | None = None, level: str = "grid") -> dict:
@@ -79,16 +45,16 @@ def places_layer(*, user, bbox: Bbox | None = None, level: str = "grid") -> dict
                 "properties": {"kind": "place", "id": pk, "code": code, "name": name},
             }
         )
-    return _collection(features)
+    return collection(features)
 
 
 def households_layer(*, user, bbox: Bbox | None = None) -> dict:
-    households = _in_bbox(Household.objects.for_user(user, VIEW), bbox)
+    households = in_bbox(Household.objects.for_user(user, VIEW), bbox)
     if households.count() > CLUSTER_ABOVE:
         return _grid_clusters(households)
     rows = households.values_list("pk", "number", "lat", "lon", "risk__colour", "risk__reason")
     features = [
-        _point(
+        point(
             lon,
             lat,
             {
@@ -101,7 +67,7 @@ def households_layer(*, user, bbox: Bbox | None = None) -> dict:
         )  # fmt: skip
         for pk, number, lat, lon, colour, reason in rows
     ]
-    return _collection(features, clustered=False)
+    return collection(features, clustered=False)
 
 
 def _grid_clusters(households) -> dict:
@@ -115,7 +81,7 @@ def _grid_clusters(households) -> dict:
         .order_by("grid_id")
     )
     features = [
-        _point(
+        point(
             row["grid__centroid_lon"],
             row["grid__centroid_lat"],
             {
@@ -128,15 +94,15 @@ def _grid_clusters(households) -> dict:
         )
         for row in rows
     ]
-    return _collection(features, clustered=True)
+    return collection(features, clustered=True)
 
 
 def hazards_layer(*, user, bbox: Bbox | None = None) -> dict:
-    hazards = _in_bbox(
+    hazards = in_bbox(
         Hazard.objects.for_user(user, VIEW).filter(stage__in=OPEN_HAZARD_STAGES), bbox
     ).order_by("-found_at")[:POINT_LIMIT]
     features = [
-        _point(
+        point(
             h.lon,
             h.lat,
             {
@@ -151,87 +117,15 @@ def hazards_layer(*, user, bbox: Bbox | None = None) -> dict:
         )
         for h in hazards
     ]
-    return _collection(features)
+    return collection(features)
 
 
-def cases_layer(*, user, bbox: Bbox | None = None) -> dict:
-    cases = (
-        _in_bbox(Case.objects.for_user(user, VIEW).filter(stage__in=OPEN_STAGES), bbox)
-        .select_related("category")
-        .order_by("-reported_at")[:POINT_LIMIT]
-    )
-    features = [
-        _point(
-            c.lon,
-            c.lat,
-            {
-                "kind": "case",
-                "id": c.pk,
-                "number": c.number,
-                "label": c.category.label,
-                "stage": c.get_stage_display(),
-                "household": c.household_id,
-            },
-        )
-        for c in cases
-    ]
-    return _collection(features)
-
-
-def devices_layer(*, user, bbox: Bbox | None = None) -> dict:
-    """Care devices where they are installed: at their resident's home, with
-    their state. Live positions (a child's above all) stay on the audited
-    alarm and position views, never on this map."""
-    devices = (
-        _in_bbox(
-            Device.objects.for_user(user, VIEW).filter(active=True, resident__isnull=False),
-            bbox,
-            lat="resident__household__lat",
-            lon="resident__household__lon",
-        )
-        .annotate(open_alarms=Count("alarms", filter=Q(alarms__stage__in=OPEN_ALARM_STAGES)))
-        .values(
-            "pk", "ident", "kind", "offline", "low_battery", "open_alarms",
-            "resident__household_id", "resident__household__lat", "resident__household__lon",
-        )
-        .order_by("ident")[:POINT_LIMIT]
-    )  # fmt: skip
-    kinds = dict(Device.Kind.choices)
-    features = [
-        _point(
-            d["resident__household__lon"],
-            d["resident__household__lat"],
-            {
-                "kind": "device",
-                "id": d["pk"],
-                "ident": d["ident"],
-                "label": str(kinds.get(d["kind"], d["kind"])),
-                "state": _device_state(d),
-                "household": d["resident__household_id"],
-            },
-        )
-        for d in devices
-    ]
-    return _collection(features)
-
-
-def _device_state(device: dict) -> str:
-    if device["open_alarms"]:
-        return "alarm"
-    if device["offline"]:
-        return "offline"
-    return "low_battery" if device["low_battery"] else "ok"
-
-
-def layer(name: str, *, user, bbox: Bbox | None = None, level: str = "grid") -> dict:
-    if name == "places":
-        return places_layer(user=user, bbox=bbox, level=level)
-    if name == "households":
-        return households_layer(user=user, bbox=bbox)
-    if name == "hazards":
-        return hazards_layer(user=user, bbox=bbox)
-    if name == "cases":
-        return cases_layer(user=user, bbox=bbox)
-    if name == "devices":
-        return devices_layer(user=user, bbox=bbox)
-    raise ValidationError({"layer": _("没有这个图层。")})
+def layer(name: str, *, user, bbox: Bbox | None = None, query=None) -> dict:
+    """A registered layer (web.extensions.map_layer) for the box, in the
+    user's scope (a layer the role may not see comes back empty)."""
+    found = MAP_LAYERS.get(name)
+    if found is None:
+        raise ValidationError({"layer": _("没有这个图层。")})
+    query = query or {}
+    params = {key: query[key] for key in found.params if query.get(key)}
+    return found.build(user=user, bbox=bbox, **params)

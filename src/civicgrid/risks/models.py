@@ -4,16 +4,13 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.access.roles import REGISTRY_READERS, Role
+from civicgrid.access.roles import COLOUR_OVERRIDERS, REGISTRY_READERS, RISK_WORKERS
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
-
-# Who finds, rectifies and re-checks hazards and visits households.
-RISK_WORKERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
-# Who may override a household's computed colour.
-COLOUR_OVERRIDERS = frozenset({Role.ADMIN, Role.STAFF})
+from civicgrid.lib.flow import StageGuarded, guarded
 
 
 class Colour(models.TextChoices):
@@ -67,7 +64,7 @@ def _own_hazards(user, action):
     return Q(found_by=user) | Q(assigned_to=user)
 
 
-class Hazard(models.Model):
+class Hazard(StageGuarded, models.Model):
     number = models.CharField(_("隐患编号"), max_length=20, unique=True)
     kind = models.CharField(_("类型"), max_length=16, choices=HazardKind.choices)
     severity = models.CharField(_("等级"), max_length=8, choices=Severity.choices)
@@ -125,7 +122,7 @@ class Hazard(models.Model):
         related_name="+",
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = guarded(ScopedQuerySet).as_manager()
     scope = Scope(
         path="place_code",
         roles={"view": RISK_WORKERS, "change": RISK_WORKERS, "export": RISK_WORKERS},
@@ -140,6 +137,9 @@ class Hazard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("risks:hazard", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

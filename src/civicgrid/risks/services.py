@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE
+from civicgrid.access.scoping import CHANGE, may
 from civicgrid.registry.models import Household, Resident
 from civicgrid.risks import rules
 from civicgrid.risks.models import Colour, ColourChange, HouseholdColour
@@ -25,7 +25,7 @@ def _effective(state: HouseholdColour, now) -> tuple[str, str]:
     return state.computed_colour, state.computed_reason
 
 
-def households_recolour(*, household_ids, reason_source: str, user=None, now=None) -> int:
+def households_recolour(*, household_ids, reason_source: str, actor=None, now=None) -> int:
     """Recompute the colour of these households; expired overrides lapse.
     Returns how many changed colour. One transaction, a fixed number of
     queries per batch."""
@@ -69,7 +69,7 @@ def households_recolour(*, household_ids, reason_source: str, user=None, now=Non
                             reason=state.reason,
                             source=reason_source[:64],
                             at=now,
-                            by=user if user is not None and user.is_authenticated else None,
+                            by=actor if actor is not None and actor.is_authenticated else None,
                         )
                     )
             HouseholdColour.objects.bulk_create(new, batch_size=BATCH)
@@ -93,8 +93,8 @@ def households_recolour(*, household_ids, reason_source: str, user=None, now=Non
     return changed
 
 
-def household_recolour(*, household: Household, reason_source: str, user=None) -> HouseholdColour:
-    households_recolour(household_ids=[household.pk], reason_source=reason_source, user=user)
+def household_recolour(*, household: Household, reason_source: str, actor=None) -> HouseholdColour:
+    households_recolour(household_ids=[household.pk], reason_source=reason_source, actor=actor)
     return HouseholdColour.objects.get(household=household)
 
 
@@ -122,7 +122,7 @@ def recolour_changed_households(now=None) -> int:
 
 
 def may_override(user, household: Household) -> bool:
-    return (user.is_superuser or HouseholdColour.scope.allows(user, CHANGE)) and (
+    return may(user, CHANGE, HouseholdColour) and (
         Household.objects.for_user(user, CHANGE).filter(pk=household.pk).exists()
     )
 
@@ -134,11 +134,11 @@ def _require_overrider(user, household: Household) -> None:
 
 @transaction.atomic
 def colour_override(
-    *, user, household: Household, colour: str, reason: str, until: datetime | None
+    *, actor, household: Household, colour: str, reason: str, until: datetime | None
 ) -> HouseholdColour:
     """Staff set a household's colour by hand, with a reason, until an expiry
     (after which the computed colour applies again)."""
-    _require_overrider(user, household)
+    _require_overrider(actor, household)
     errors = {}
     if colour not in Colour.values:
         errors["colour"] = [_("颜色应为红、黄或绿。")]
@@ -148,10 +148,10 @@ def colour_override(
         errors["until"] = [_("有效期应晚于现在。")]
     if errors:
         raise ValidationError(errors)
-    state = household_recolour(household=household, reason_source="override", user=user)
+    state = household_recolour(household=household, reason_source="override", actor=actor)
     before = state.colour
     state.override_colour, state.override_reason = colour, reason.strip()[:200]
-    state.override_until, state.override_by = until, user
+    state.override_until, state.override_by = until, actor
     state.colour, state.reason = _effective(state, timezone.now())
     state.save()
     if state.colour != before:
@@ -161,10 +161,10 @@ def colour_override(
             to_colour=state.colour,
             reason=state.reason,
             source="override",
-            by=user,
+            by=actor,
         )
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.UPDATE,
         obj=household,
         changes={"colour": [before, state.colour]},
@@ -174,11 +174,11 @@ def colour_override(
 
 
 @transaction.atomic
-def colour_override_clear(*, user, household: Household) -> HouseholdColour:
-    _require_overrider(user, household)
+def colour_override_clear(*, actor, household: Household) -> HouseholdColour:
+    _require_overrider(actor, household)
     HouseholdColour.objects.filter(household=household).update(
         override_colour="", override_reason="", override_until=None, override_by=None
     )
-    state = household_recolour(household=household, reason_source="override_cleared", user=user)
-    audit.record(user=user, action=AuditLog.Action.UPDATE, obj=household, note="colour override")
+    state = household_recolour(household=household, reason_source="override_cleared", actor=actor)
+    audit.record(user=actor, action=AuditLog.Action.UPDATE, obj=household, note="colour override")
     return state

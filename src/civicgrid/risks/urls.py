@@ -5,11 +5,7 @@ from civicgrid.risks import views
 app_name = "risks"
 urlpatterns = [
     path("map/", views.map_page, name="map"),
-    path("layers/places.geojson", views.places_layer, name="places_layer"),
-    path("layers/households.geojson", views.households_layer, name="households_layer"),
-    path("layers/hazards.geojson", views.hazards_layer, name="hazards_layer"),
-    path("layers/cases.geojson", views.cases_layer, name="cases_layer"),
-    path("layers/devices.geojson", views.devices_layer, name="devices_layer"),
+    path("layers/<slug:name>.geojson", views.layer_geojson, name="layer"),
     path("households/<int:household_id>/card/", views.household_card, name="household_card"),
     path("households/<int:household_id>/colour/", views.colour_override, name="override"),
     path("households/<int:household_id>/visit/", views.visit_new, name="visit_new"),

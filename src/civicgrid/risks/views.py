@@ -2,12 +2,10 @@
 visits and the printable grid map. Thin: parse, call a selector or a
 service, render. Objects come through selectors, which 404 outside scope."""
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,14 +14,15 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.access.decorators import role_may
 from civicgrid.access.scoping import CHANGE, VIEW, may
-from civicgrid.care.models import Device
-from civicgrid.cases.models import Case
+from civicgrid.lib.forms import add_service_errors
+from civicgrid.lib.period import Period
 from civicgrid.lib.photos import copy_response
 from civicgrid.registry import selectors as registry
 from civicgrid.registry.models import Household
 from civicgrid.risks import figures, hazards, layers, printmap, selectors, services, visits
 from civicgrid.risks.forms import HazardForm, MoveForm, OverrideForm, VisitForm
 from civicgrid.risks.models import Colour, Hazard, HazardEvent, HazardKind, HazardStage, Severity
+from civicgrid.web.extensions import MAP_LAYERS, layers_for
 from civicgrid.web.pages import page_of
 
 # Move buttons on a hazard's page, and what each asks for.
@@ -36,14 +35,6 @@ MOVE_FIELDS = {
     HazardEvent.Action.CLOSE: ("note",),
     HazardEvent.Action.PROMOTE: ("note",),
 }
-
-
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _photos(prepared) -> list:
@@ -62,57 +53,50 @@ def map_page(request):
         if place is not None and place.centroid_lat is not None
         else [29.65, 91.13]
     )
+    shown = layers_for(user)
     # Handed to map.js as JSON data blocks (json_script), never as script.
     config = {
         "centre": centre,
         "zoom": {"grid": 16, "community": 15, "street": 14}.get(place.level, 12) if place else 12,
         "tiles": settings.MAP_TILE_URL,
         "cardUrl": reverse("risks:household_card", args=[0]),
-        "showCases": may(user, VIEW, Case),
-        "showHazards": may(user, VIEW, Hazard),
-        "showDevices": may(user, VIEW, Device),
-    }
-    labels = {
-        "places": _("网格边界"),
-        "households": _("户(红黄绿)"),
-        "hazards": _("隐患"),
-        "cases": _("未结事件"),
-        "devices": _("关爱设备"),
-        "device_alarm": _("告警中"),
-        "device_offline": _("离线"),
-        "device_low_battery": _("低电量"),
-        "device_ok": _("正常"),
-        "households_in": _("户"),
+        "householdsIn": _("户"),
     }
     context = {
         "config": config,
-        "labels": labels,
-        "layer_urls": {name: reverse(f"risks:{name}_layer") for name in layers.LAYERS},
+        "layer_urls": {layer.name: reverse("risks:layer", args=[layer.name]) for layer in shown},
+        "layers": [
+            {
+                "name": layer.name,
+                "label": str(layer.label),
+                "on": layer.on_at_start,
+                "style": _plain(layer.style),
+            }
+            for layer in shown
+        ],
     }
     return render(request, "risks/map.html", context)
 
 
-def _layer_view(name: str):
-    @role_may(VIEW, Household)
-    def view(request):
-        try:
-            bbox = layers.parse_bbox(request.GET.get("bbox", ""))
-            data = layers.layer(
-                name, user=request.user, bbox=bbox, level=request.GET.get("level", "grid")
-            )
-        except ValidationError as error:
-            return JsonResponse({"detail": "; ".join(error.messages)}, status=400)
-        return JsonResponse(data, content_type="application/geo+json")
-
-    view.__name__ = f"{name}_layer"
-    return view
+def _plain(value):
+    """Lazy labels in a layer's style, made plain strings for json_script."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
-places_layer = _layer_view("places")
-households_layer = _layer_view("households")
-hazards_layer = _layer_view("hazards")
-cases_layer = _layer_view("cases")
-devices_layer = _layer_view("devices")
+@role_may(VIEW, Household)
+def layer_geojson(request, name: str):
+    if name not in MAP_LAYERS:
+        raise Http404
+    try:
+        bbox = layers.parse_bbox(request.GET.get("bbox", ""))
+        data = layers.layer(name, user=request.user, bbox=bbox, query=request.GET)
+    except ValidationError as error:
+        return JsonResponse({"detail": "; ".join(error.messages)}, status=400)
+    return JsonResponse(data, content_type="application/geo+json")
 
 
 def household_risk_context(user, household: Household) -> dict:
@@ -149,7 +133,7 @@ def colour_override(request, household_id: int):
     household = registry.household_get(user=user, pk=household_id)
     back = reverse("registry:household", args=[household.pk])
     if request.POST.get("clear"):
-        services.colour_override_clear(user=user, household=household)
+        services.colour_override_clear(actor=user, household=household)
         messages.success(request, _("已恢复按规则计算的颜色。"))
         return redirect(back)
     form = OverrideForm(request.POST)
@@ -157,7 +141,7 @@ def colour_override(request, household_id: int):
         messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
         return redirect(back)
     try:
-        services.colour_override(user=user, household=household, **form.cleaned_data)
+        services.colour_override(actor=user, household=household, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
     else:
@@ -166,11 +150,6 @@ def colour_override(request, household_id: int):
 
 
 # Hazards ------------------------------------------------------------------
-
-
-def _this_year() -> tuple[date, date]:
-    today = timezone.localdate()
-    return date(today.year, 1, 1), date(today.year + 1, 1, 1)
 
 
 @role_may(VIEW, Hazard)
@@ -182,7 +161,8 @@ def hazard_list(request):
         severity=request.GET.get("severity", ""),
         kind=request.GET.get("kind", ""),
     )
-    start, end = _this_year()
+    year = Period.year(timezone.localdate())
+    start, end = year.first, year.end_date
     context = {
         "page": page_of(request, found),
         "stages": [("open", _("未化解")), *HazardStage.choices],
@@ -219,7 +199,7 @@ def hazard_new(request):
         data = form.cleaned_data
         try:
             hazard = hazards.hazard_register(
-                user=user,
+                actor=user,
                 household=household,
                 place=_own_grid(user) if household is None else None,
                 kind=data["kind"],
@@ -230,7 +210,7 @@ def hazard_new(request):
                 photos=_photos(data["photo"]),
             )
         except ValidationError as error:
-            _errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("risks:hazard", pk=hazard.pk)
     context = {"form": form, "household": household}
@@ -321,7 +301,7 @@ def visit_new(request, household_id: int):
         data = form.cleaned_data
         try:
             visits.visit_log(
-                user=user,
+                actor=user,
                 household=household,
                 at=data["at"],
                 lat=data["lat"],
@@ -333,7 +313,7 @@ def visit_new(request, household_id: int):
                 case_category=data["case_category"],
             )
         except ValidationError as error:
-            _errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("走访已记录。"))
             return redirect("risks:today")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.scoping import CHANGE, may_act_at
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.services import case_report
 from civicgrid.lib.photos import PreparedPhoto, store
@@ -90,7 +90,7 @@ def walking_route(start: tuple[float, float] | None, households: list) -> list:
 
 def visit_log(
     *,
-    user,
+    actor,
     household: Household,
     at: datetime | None = None,
     lat: float | None = None,
@@ -104,9 +104,7 @@ def visit_log(
     """Log a visit; ``hazard`` (kind, severity, description) registers the
     hazard found there and ``case_category`` reports the needs as a case,
     in the same transaction."""
-    if not (Visit.scope.allows(user, CHANGE) or user.is_superuser) or not place_in_scope(
-        user, household.grid
-    ):
+    if not may_act_at(actor, CHANGE, Visit, household.grid):
         raise PermissionDenied(_("该户不在您的管辖范围内。"))
     now = timezone.now()
     at = at or now
@@ -127,7 +125,7 @@ def visit_log(
         visit = Visit(
             household=household,
             place_code=household.grid.code,
-            worker=user,
+            worker=actor,
             at=at,
             lat=lat,
             lon=lon,
@@ -138,7 +136,7 @@ def visit_log(
             store(photo, stem=f"{visit.at:%Y%m%d%H%M%S}", image=visit.photo)
         if hazard:
             visit.hazard = hazards.hazard_register(
-                user=user,
+                actor=actor,
                 household=household,
                 lat=lat,
                 lon=lon,
@@ -151,7 +149,7 @@ def visit_log(
                 channel=Channel.VISIT,
                 category=case_category,
                 description=visit.needs,
-                reporter=user,
+                reporter=actor,
                 place=household.grid,
                 lat=lat,
                 lon=lon,
@@ -162,8 +160,8 @@ def visit_log(
         visit.save()
         state = HouseholdColour.objects.filter(household=household).first()
         if state is None:
-            state = household_recolour(household=household, reason_source="visit", user=user)
+            state = household_recolour(household=household, reason_source="visit", actor=actor)
         if state.last_visit_at is None or state.last_visit_at < at:
             HouseholdColour.objects.filter(pk=state.pk).update(last_visit_at=at)
-        audit.record(user=user, action=AuditLog.Action.CREATE, obj=visit)
+        audit.record(user=actor, action=AuditLog.Action.CREATE, obj=visit)
     return visit

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.scoping import CHANGE, may_act_at
+from civicgrid.ledger.models import Transfer
+from civicgrid.lib.placecodes import community_code
 from civicgrid.registry.models import Organisation, Place
 from civicgrid.volunteers import ledger
 from civicgrid.volunteers.models import (
@@ -22,7 +24,6 @@ from civicgrid.volunteers.models import (
     Membership,
     PointRule,
     SignUp,
-    Transfer,
     Volunteer,
 )
 from civicgrid.volunteers.selectors import team_choices
@@ -35,9 +36,9 @@ EARLY_CHECK_IN = timedelta(minutes=30)
 
 
 def community_of(place: Place) -> Place:
-    return (
-        place if place.level == Place.Level.COMMUNITY else Place.objects.get(code=place.code[:12])
-    )
+    if place.level == Place.Level.COMMUNITY:
+        return place
+    return Place.objects.get(code=community_code(place.code))
 
 
 def may_manage(user, activity: Activity) -> bool:
@@ -54,7 +55,7 @@ def _leads(user, team: Organisation) -> bool:
 @transaction.atomic
 def activity_create(
     *,
-    user,
+    actor,
     title: str,
     place: Place,
     starts_at: datetime,
@@ -64,10 +65,8 @@ def activity_create(
     address: str = "",
     team: Organisation | None = None,
 ) -> Activity:
-    staff = (user.is_superuser or Activity.scope.allows(user, CHANGE)) and place_in_scope(
-        user, place
-    )
-    if not staff and not (team is not None and _leads(user, team)):
+    staff = may_act_at(actor, CHANGE, Activity, place)
+    if not staff and not (team is not None and _leads(actor, team)):
         raise PermissionDenied(_("只有社区工作者或队伍负责人可以发布活动。"))
     errors = {}
     if not title.strip():
@@ -80,7 +79,7 @@ def activity_create(
         errors["capacity"] = [_("人数上限至少为1。")]
     if team is not None and team.kind not in TEAM_KINDS:
         errors["team"] = [_("组织队伍应为服务队或自治品牌。")]
-    elif team is not None and not team_choices(user=user).filter(pk=team.pk).exists():
+    elif team is not None and not team_choices(user=actor).filter(pk=team.pk).exists():
         errors["team"] = [_("只能选择您管辖范围内的队伍。")]
     if errors:
         raise ValidationError(errors)
@@ -93,9 +92,9 @@ def activity_create(
         starts_at=starts_at,
         ends_at=ends_at,
         capacity=capacity,
-        created_by=user,
+        created_by=actor,
     )
-    audit.record(user=user, action=AuditLog.Action.CREATE, obj=activity)
+    audit.record(user=actor, action=AuditLog.Action.CREATE, obj=activity)
     return activity
 
 
@@ -110,9 +109,9 @@ def _locked(activity: Activity) -> Activity:
 
 
 @transaction.atomic
-def signup_create(*, activity: Activity, volunteer: Volunteer, user, now=None) -> SignUp:
+def signup_create(*, activity: Activity, volunteer: Volunteer, actor, now=None) -> SignUp:
     """Sign up; past capacity the volunteer joins the waiting list."""
-    if not _may_act_for(user, volunteer):
+    if not _may_act_for(actor, volunteer):
         raise PermissionDenied(_("只能为本人或本社区的志愿者报名。"))
     now = now or timezone.now()
     activity = _locked(activity)  # counts below must not race another sign-up
@@ -131,9 +130,9 @@ def signup_create(*, activity: Activity, volunteer: Volunteer, user, now=None) -
 
 
 @transaction.atomic
-def signup_cancel(*, signup: SignUp, user) -> SignUp:
+def signup_cancel(*, signup: SignUp, actor) -> SignUp:
     """Cancel; a freed place goes to the first on the waiting list."""
-    if not _may_act_for(user, signup.volunteer):
+    if not _may_act_for(actor, signup.volunteer):
         raise PermissionDenied(_("只能取消本人或本社区志愿者的报名。"))
     activity = _locked(signup.activity)
     signup = SignUp.objects.select_for_update().get(pk=signup.pk)
@@ -204,10 +203,10 @@ def _signup_for(activity: Activity, volunteer: Volunteer) -> SignUp:
 
 
 @transaction.atomic
-def check_in(*, activity: Activity, volunteer: Volunteer, user, code: str | None = None, now=None):
+def check_in(*, activity: Activity, volunteer: Volunteer, actor, code: str | None = None, now=None):
     """By the code on the activity's screen (``code``) or by its organiser."""
     now = now or timezone.now()
-    _authorise(activity, volunteer, user, code, now)
+    _authorise(activity, volunteer, actor, code, now)
     if not (activity.starts_at - EARLY_CHECK_IN <= now < activity.ends_at):
         raise ValidationError(_("不在活动签到时间内。"))
     signup = _signup_for(activity, volunteer)
@@ -231,12 +230,12 @@ def rule_for(activity: Activity) -> PointRule | None:
 
 @transaction.atomic
 def check_out(
-    *, activity: Activity, volunteer: Volunteer, user, code: str | None = None, now=None
+    *, activity: Activity, volunteer: Volunteer, actor, code: str | None = None, now=None
 ) -> SignUp:
     """Record the time served (capped at the activity's length) and issue its
     points from the community's issuing account, once per activity and volunteer."""
     now = now or timezone.now()
-    _authorise(activity, volunteer, user, code, now)
+    _authorise(activity, volunteer, actor, code, now)
     signup = _signup_for(activity, volunteer)
     if signup.checked_in_at is None:
         raise ValidationError(_("请先签到再签退。"))
@@ -255,7 +254,7 @@ def check_out(
             kind=Transfer.Kind.EARN,
             reason=_("参加活动:%(title)s") % {"title": activity.title},
             key=f"earn:activity:{activity.pk}:volunteer:{volunteer.pk}",
-            user=user,
+            actor=actor,
         )
     signup.save(update_fields=["checked_out_at", "minutes", "points", "transfer"])
     return signup

@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from civicgrid.lib.api import Conflict, Error
+from civicgrid.lib.idempotency import request_key
 from civicgrid.volunteers import activities, exchange, ledger, selectors
 from civicgrid.volunteers.ledger import Refused
 from civicgrid.volunteers.models import Item, SignUp, Volunteer
@@ -215,7 +216,7 @@ def activity_signup(request, activity_id: int, payload: SignUpIn):
     except Refused as exc:
         return _conflict(exc)
     return Status(
-        201, activities.signup_create(activity=activity, volunteer=volunteer, user=request.user)
+        201, activities.signup_create(activity=activity, volunteer=volunteer, actor=request.user)
     )
 
 
@@ -227,7 +228,7 @@ def activity_cancel(request, activity_id: int, payload: SignUpIn):
     except Refused as exc:
         return _conflict(exc)
     signup = get_object_or_404(SignUp, activity=activity, volunteer=volunteer)
-    return activities.signup_cancel(signup=signup, user=request.user)
+    return activities.signup_cancel(signup=signup, actor=request.user)
 
 
 @router.post("/activities/{activity_id}/checkin", response={200: SignUpOut, 409: Error})
@@ -239,7 +240,7 @@ def activity_checkin(request, activity_id: int, payload: CheckIn):
     except Refused as exc:
         return _conflict(exc)
     return activities.check_in(
-        activity=activity, volunteer=volunteer, user=request.user, code=payload.code
+        activity=activity, volunteer=volunteer, actor=request.user, code=payload.code
     )
 
 
@@ -251,7 +252,7 @@ def activity_checkout(request, activity_id: int, payload: CheckIn):
     except Refused as exc:
         return _conflict(exc)
     return activities.check_out(
-        activity=activity, volunteer=volunteer, user=request.user, code=payload.code
+        activity=activity, volunteer=volunteer, actor=request.user, code=payload.code
     )
 
 
@@ -273,7 +274,7 @@ def redemption_code(request):
         volunteer = _volunteer(request, None)
     except Refused as exc:
         return _conflict(exc)
-    code, record = exchange.redemption_code_issue(volunteer=volunteer, user=request.user)
+    code, record = exchange.redemption_code_issue(volunteer=volunteer, actor=request.user)
     return Status(201, {"code": code, "expires_at": record.expires_at})
 
 
@@ -292,9 +293,9 @@ def redemption_create(request, payload: RedemptionIn):
             volunteer=volunteer,
             item=Item.objects.get(pk=item.pk),
             quantity=payload.quantity,
-            user=request.user,
+            actor=request.user,
             code=payload.code,
-            key=request.headers.get("Idempotency-Key", ""),
+            key=request_key(request),
         )
     except Refused as exc:
         return _conflict(exc)
@@ -310,5 +311,5 @@ def redemption_detail(request, redemption_id: int):
 def redemption_cancel(request, redemption_id: int, payload: CancelIn):
     redemption = selectors.redemption_get(user=request.user, pk=redemption_id)
     return exchange.redemption_cancel(
-        redemption=redemption, user=request.user, reason=payload.reason
+        redemption=redemption, actor=request.user, reason=payload.reason
     )

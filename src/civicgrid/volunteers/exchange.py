@@ -4,11 +4,12 @@ Points are spent only with the volunteer's consent: a short-lived code from
 their own page ("my volunteering"), typed at the counter with their number.
 Without it a counter finds only the volunteers of its own community.
 
-One transaction locks the volunteer's account row, then the item's row
-(always in that order, so two counters cannot deadlock), checks points and
-stock, debits the points by a ledger transfer and takes the stock with a
-conditional UPDATE. Whatever the number of counters pressing at once, a
-balance is never overspent and stock never oversold.
+One transaction locks the volunteer's points account row, then the item's
+shelf account row (always in that order, so two counters cannot deadlock),
+and books two ledger transfers: the points from the volunteer to the
+counter's till, the goods from the shelf to the item's redeemed account; each
+checks its balance under the lock. Whatever the number of counters pressing
+at once, a balance is never overspent and stock never oversold.
 """
 
 import hmac
@@ -26,30 +27,17 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog, key_digest
 from civicgrid.access.scoping import CHANGE
-from civicgrid.volunteers import ledger
-from civicgrid.volunteers.ledger import Refused
-from civicgrid.volunteers.models import (
-    Account,
-    Counter,
-    Item,
-    Redemption,
-    RedemptionCode,
-    Transfer,
-    Volunteer,
-)
+from civicgrid.ledger import books
+from civicgrid.ledger.models import Account, Transfer
+from civicgrid.lib.idempotency import scoped_key
+from civicgrid.lib.numbers import save_numbered
+from civicgrid.volunteers import ledger, stock
+from civicgrid.volunteers.models import Counter, Item, Redemption, RedemptionCode, Volunteer
 
 CODE_DIGITS = 6
 # Wrong codes tried for one volunteer before their code stops working: a
 # guesser gets this many of a million chances.
 MAX_CODE_FAILURES = 5
-
-
-def counter_account(counter: Counter) -> Account:
-    account, _created = Account.objects.get_or_create(
-        counter=counter,
-        defaults={"kind": Account.Kind.COUNTER, "name": counter.name, "place_id": counter.place_id},
-    )
-    return account
 
 
 def may_operate(user, counter: Counter) -> bool:
@@ -61,10 +49,10 @@ def _code_hash(volunteer: Volunteer, code: str) -> str:
 
 
 @transaction.atomic
-def redemption_code_issue(*, volunteer: Volunteer, user) -> tuple[str, RedemptionCode]:
+def redemption_code_issue(*, volunteer: Volunteer, actor) -> tuple[str, RedemptionCode]:
     """A new consent code for the volunteer's own account (the old one ends).
     Returns the clear code, shown once on the volunteer's page, and its row."""
-    if volunteer.user_id is None or volunteer.user_id != user.pk:
+    if volunteer.user_id is None or volunteer.user_id != actor.pk:
         raise PermissionDenied(_("只有志愿者本人可以生成兑换码。"))
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     expires_at = timezone.now() + timedelta(minutes=settings.REDEMPTION_CODE_MINUTES)
@@ -76,7 +64,7 @@ def redemption_code_issue(*, volunteer: Volunteer, user) -> tuple[str, Redemptio
             "failures": 0,
         },
     )
-    audit.record(user=user, action=AuditLog.Action.CREATE, obj=volunteer, note="redemption code")
+    audit.record(user=actor, action=AuditLog.Action.CREATE, obj=volunteer, note="redemption code")
     return code, record
 
 
@@ -124,24 +112,20 @@ def volunteer_at_counter(*, counter: Counter, number: str, code: str = "") -> Vo
     return None
 
 
-def _key(user, key: str) -> str | None:
-    return f"u{user.pk}:{key.strip()[:100]}" if key and key.strip() else None
-
-
 def redemption_create(
     *,
     counter: Counter,
     volunteer: Volunteer,
     item: Item,
     quantity: int,
-    user,
+    actor,
     code: str,
     key: str = "",
 ) -> tuple[Redemption, bool]:
     """Redeem ``quantity`` of ``item`` for the volunteer, who consents with
     their live ``code``. Returns (redemption, created); a retry with the same
     ``key`` returns the first redemption."""
-    if not may_operate(user, counter):
+    if not may_operate(actor, counter):
         raise PermissionDenied(_("您不是该兑换点的值守人员。"))
     if item.counter_id != counter.pk or not item.active:
         raise ValidationError({"item_id": _("该兑换点没有此物品。")})
@@ -149,64 +133,62 @@ def redemption_create(
         raise ValidationError({"quantity": _("数量应为1到1000之间的整数。")})
     if not volunteer.active:
         raise ValidationError({"volunteer_id": _("该志愿者已不在册。")})
-    rkey = _key(user, key)
+    rkey = scoped_key(f"u{actor.pk}", key=key)
     if rkey and (existing := Redemption.objects.filter(key=rkey).first()):
         return existing, False
     consent_check(volunteer=volunteer, code=code)
     account = ledger.volunteer_account(volunteer)
-    till = counter_account(counter)
+    till = ledger.counter_account(counter)
+    shelf, handed_out = stock.shelf_account(item), stock.redeemed_account(item)
     try:
         with transaction.atomic():
             Account.objects.select_for_update().get(pk=account.pk)
-            locked = Item.objects.select_for_update().get(pk=item.pk)
+            Account.objects.select_for_update().get(pk=shelf.pk)
             if rkey and (existing := Redemption.objects.filter(key=rkey).first()):
                 return existing, False
-            points = locked.price * quantity
-            available = ledger.balance(account)
-            if available < points:
-                raise Refused(
-                    _("积分不足:余额 %(balance)d,需要 %(points)d")
-                    % {"balance": available, "points": points},
-                    code="points",
-                )
-            taken = Item.objects.filter(pk=item.pk, stock__gte=quantity).update(
-                stock=F("stock") - quantity
-            )
-            if not taken:
-                raise Refused(
-                    _("库存不足:%(item)s 剩余 %(stock)d")
-                    % {"item": locked.name, "stock": locked.stock},
-                    code="stock",
-                )
-            now = timezone.now()
+            points = item.price * quantity
+            once = rkey or uuid.uuid4().hex
             transfer = ledger.points_transfer(
                 from_account=account,
                 to_account=till,
                 amount=points,
                 kind=Transfer.Kind.REDEEM,
-                reason=_("兑换 %(item)s × %(n)d") % {"item": locked.name, "n": quantity},
-                key=f"redeem:{rkey or uuid.uuid4().hex}",
-                user=user,
+                reason=_("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity},
+                key=f"redeem:{once}",
+                actor=actor,
             )
-            redemption = Redemption.objects.create(
-                number=f"T{transfer.pk}",  # replaced below, once the id is known
+            goods = books.transfer(
+                from_account=shelf,
+                to_account=handed_out,
+                amount=quantity,
+                kind=Transfer.Kind.REDEEM,
+                reason=_("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity},
+                key=f"redeem-goods:{once}",
+                actor=actor,
+                refusal=lambda left, _wanted: (
+                    _("库存不足:%(item)s 剩余 %(stock)d") % {"item": item.name, "stock": left}
+                ),
+                refusal_code="stock",
+            )
+            now = timezone.now()
+            redemption = Redemption(
                 counter=counter,
                 volunteer=volunteer,
-                item=locked,
+                item=item,
                 quantity=quantity,
                 points=points,
                 transfer=transfer,
+                goods_transfer=goods,
                 key=rkey,
-                created_by=user,
+                created_by=actor,
                 at=now,
             )
-            redemption.number = f"DH{timezone.localtime(now):%Y%m%d}{redemption.pk:06d}"
-            redemption.save(update_fields=["number"])
+            save_numbered(redemption, prefix="DH", at=now)
             audit.record(
-                user=user,
+                user=actor,
                 action=AuditLog.Action.CREATE,
                 obj=redemption,
-                changes={"item": locked.name, "quantity": quantity, "points": points},
+                changes={"item": item.name, "quantity": quantity, "points": points},
             )
             return redemption, True
     except IntegrityError:
@@ -217,28 +199,28 @@ def redemption_create(
 
 
 @transaction.atomic
-def redemption_cancel(*, redemption: Redemption, user, reason: str) -> Redemption:
+def redemption_cancel(*, redemption: Redemption, actor, reason: str) -> Redemption:
     """Give the points back by a reversing transfer and the goods back to stock."""
-    if not may_operate(user, redemption.counter):
+    if not may_operate(actor, redemption.counter):
         raise PermissionDenied(_("您不是该兑换点的值守人员。"))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写撤销原因。")})
     redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
     if redemption.status == Redemption.Status.CANCELLED:
         return redemption
-    ledger.transfer_reverse(
-        transfer=redemption.transfer,
-        reason=_("撤销兑换 %(number)s:%(reason)s")
-        % {"number": redemption.number, "reason": reason.strip()},
-        user=user,
-    )
-    Item.objects.filter(pk=redemption.item_id).update(stock=F("stock") + redemption.quantity)
+    why = _("撤销兑换 %(number)s:%(reason)s") % {
+        "number": redemption.number,
+        "reason": reason.strip(),
+    }
+    ledger.transfer_reverse(transfer=redemption.transfer, reason=why, actor=actor)
+    if redemption.goods_transfer_id:
+        books.reverse(original=redemption.goods_transfer, reason=why, actor=actor)
     redemption.status = Redemption.Status.CANCELLED
     redemption.cancelled_at = timezone.now()
     redemption.cancel_reason = reason.strip()[:200]
     redemption.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.UPDATE,
         obj=redemption,
         changes={"status": [Redemption.Status.DONE, Redemption.Status.CANCELLED]},

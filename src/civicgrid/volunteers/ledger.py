@@ -1,54 +1,59 @@
-"""The points ledger: double entry, balances derived from entries.
-
-Every change of points is one ``Transfer`` with two ``Entry`` rows that sum
-to zero. A balance is the sum of an account's entries; nothing stores it.
-``points_transfer`` locks the paying account's row (``select_for_update``;
-on SQLite the IMMEDIATE transaction already serializes writers), so two
-transfers from one account cannot both pass the balance check.
+"""Volunteers' points on the foundation ledger (``civicgrid.ledger``): the
+accounts (a volunteer's, a community's issuing account, a counter's till),
+transfers in the unit ``points`` and staff adjustments. Balances are sums of
+entries; nothing stores them.
 """
 
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Sum, Window
-from django.db.models.functions import Coalesce
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, place_in_scope
-from civicgrid.volunteers.models import Account, Entry, Transfer, Volunteer
+from civicgrid.access.scoping import CHANGE, may, place_in_scope
+from civicgrid.ledger import books
+from civicgrid.ledger.books import Refused, balance, statement
+from civicgrid.ledger.models import Account, Transfer
+from civicgrid.volunteers.models import Volunteer
+
+POINTS = "points"
+VOLUNTEER, COUNTER = "volunteer", "counter"
+
+__all__ = ["Refused", "balance", "statement"]
 
 
-class Refused(ValidationError):
-    """A request that conflicts with the current state (too few points, too
-    little stock); the API answers 409."""
+def _short_of_points(available: int, amount: int) -> str:
+    return _("积分不足:余额 %(balance)d,需要 %(amount)d") % {
+        "balance": available,
+        "amount": amount,
+    }
 
 
-def balance(account: Account) -> int:
-    return account.entries.aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+POINTS_REFUSAL = {"refusal": _short_of_points, "refusal_code": "points"}
 
 
 def volunteer_account(volunteer: Volunteer) -> Account:
-    account, _created = Account.objects.get_or_create(
-        volunteer=volunteer,
-        defaults={
-            "kind": Account.Kind.VOLUNTEER,
-            "name": volunteer.name,
-            "place_id": volunteer.community_id,
-        },
+    return books.account_for(
+        volunteer, unit=POINTS, kind=VOLUNTEER, place=volunteer.community, name=volunteer.name
     )
-    return account
 
 
 def issuing_account(community) -> Account:
-    account, _created = Account.objects.get_or_create(
+    return books.account_for(
+        community,
+        unit=POINTS,
         kind=Account.Kind.ISSUING,
         place=community,
-        defaults={"name": _("%(place)s积分发放账户") % {"place": community.name}},
+        name=_("%(place)s积分发放账户") % {"place": community.name},
     )
-    return account
+
+
+def counter_account(counter) -> Account:
+    return books.account_for(
+        counter, unit=POINTS, kind=COUNTER, place=counter.place, name=counter.name
+    )
 
 
 def points_transfer(
@@ -59,73 +64,39 @@ def points_transfer(
     kind: str,
     reason: str,
     key: str,
-    user=None,
+    actor=None,
     reverses: Transfer | None = None,
 ) -> Transfer:
     """Move ``amount`` points. A replay of ``key`` returns the first transfer
     unchanged. Refuses to take an account other than an issuing one below zero."""
     if amount <= 0:
         raise ValidationError({"amount": _("积分必须为正整数。")})
-    if from_account.pk == to_account.pk:
-        raise ValidationError(_("转出与转入账户不能相同。"))
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写事由。")})
-    try:
-        with transaction.atomic():
-            payer = Account.objects.select_for_update().get(pk=from_account.pk)
-            existing = Transfer.objects.filter(key=key).first()
-            if existing is not None:
-                return existing
-            if not payer.may_go_negative:
-                available = balance(payer)
-                if available < amount:
-                    raise Refused(
-                        _("积分不足:余额 %(balance)d,需要 %(amount)d")
-                        % {"balance": available, "amount": amount},
-                        code="points",
-                    )
-            transfer = Transfer.objects.create(
-                kind=kind, reason=reason.strip()[:200], key=key, created_by=user, reverses=reverses
-            )
-            Entry.objects.bulk_create(
-                [
-                    Entry(transfer=transfer, account=payer, amount=-amount),
-                    Entry(transfer=transfer, account_id=to_account.pk, amount=amount),
-                ]
-            )
-            return transfer
-    except IntegrityError:
-        # The same key raced in through another payer; the first one won.
-        if existing := Transfer.objects.filter(key=key).first():
-            return existing
-        raise
-
-
-def transfer_reverse(*, transfer: Transfer, reason: str, user=None) -> Transfer:
-    """Undo a transfer with the opposite one (the rows stay: a ledger is never edited)."""
-    entries = list(transfer.entries.all())
-    paid = next(e for e in entries if e.amount < 0)
-    received = next(e for e in entries if e.amount > 0)
-    return points_transfer(
-        from_account=received.account,
-        to_account=paid.account,
-        amount=received.amount,
-        kind=Transfer.Kind.REVERSAL,
+    return books.transfer(
+        from_account=from_account,
+        to_account=to_account,
+        amount=amount,
+        kind=kind,
         reason=reason,
-        key=f"reversal:{transfer.pk}",
-        user=user,
-        reverses=transfer,
+        key=key,
+        actor=actor,
+        reverses=reverses,
+        **POINTS_REFUSAL,
     )
 
 
+def transfer_reverse(*, transfer: Transfer, reason: str, actor=None) -> Transfer:
+    """Undo a transfer with the opposite one (the rows stay: a ledger is never edited)."""
+    return books.reverse(original=transfer, reason=reason, actor=actor, **POINTS_REFUSAL)
+
+
 @transaction.atomic
-def points_adjust(*, volunteer: Volunteer, amount: int, reason: str, user) -> Transfer:
+def points_adjust(*, volunteer: Volunteer, amount: int, reason: str, actor) -> Transfer:
     """Correct a volunteer's points by staff, with a reason and an audit row.
     A positive amount comes from the community's issuing account, a negative
     one goes back to it."""
-    if not (user.is_superuser or Volunteer.scope.allows(user, CHANGE)):
+    if not may(actor, CHANGE, Volunteer):
         raise PermissionDenied(_("您的角色不能调整积分。"))
-    if not place_in_scope(user, volunteer.community):
+    if not place_in_scope(actor, volunteer.community):
         raise PermissionDenied(_("该志愿者不在您的管辖范围内。"))
     if not reason.strip():
         raise ValidationError({"reason": _("调整积分必须填写原因。")})
@@ -140,10 +111,10 @@ def points_adjust(*, volunteer: Volunteer, amount: int, reason: str, user) -> Tr
         kind=Transfer.Kind.ADJUST,
         reason=reason,
         key=f"adjust:{volunteer.pk}:{uuid.uuid4().hex}",
-        user=user,
+        actor=actor,
     )
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.UPDATE,
         obj=volunteer,
         changes={"points": [None, amount]},
@@ -154,20 +125,8 @@ def points_adjust(*, volunteer: Volunteer, amount: int, reason: str, user) -> Tr
 
 def volunteer_balance(volunteer: Volunteer) -> int:
     """A read that never creates the account (a volunteer without one has 0)."""
-    rows = Entry.objects.filter(account__volunteer=volunteer)
-    return rows.aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+    return books.balance_of(volunteer, unit=POINTS, kind=VOLUNTEER)
 
 
 def volunteer_statement(volunteer: Volunteer):
-    return statement(Entry.objects.filter(account__volunteer=volunteer))
-
-
-def statement(entries):
-    """Entries, oldest first, each with the balance after it (a window sum)."""
-    return (
-        entries.select_related("transfer")
-        .annotate(
-            running=Window(Sum("amount"), order_by=["transfer__at", "transfer_id", "id"]),
-        )
-        .order_by("transfer__at", "transfer_id", "id")
-    )
+    return statement(books.entries_of(volunteer, unit=POINTS, kind=VOLUNTEER))

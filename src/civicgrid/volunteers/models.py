@@ -8,13 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
-from civicgrid.access.roles import ALL_ROLES, Role
+from civicgrid.access.roles import (
+    ALL_BUT_DEPARTMENTS,
+    COUNTER_STAFF,
+    VOLUNTEER_MANAGERS,
+    VOLUNTEER_READERS,
+)
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
+from civicgrid.volunteers.stock import item_stock, stock_count
 
-# Community staff and admins run volunteering; grid workers may look.
-MANAGERS = frozenset({Role.ADMIN, Role.STAFF})
-READERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
-COUNTER_STAFF = frozenset({Role.ADMIN, Role.STAFF, Role.OPERATOR})
 TEAM_KINDS = ("brand", "team")
 
 
@@ -86,7 +88,11 @@ class Volunteer(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="community__code",
-        roles={"view": READERS, "change": MANAGERS, "export": MANAGERS},
+        roles={
+            "view": VOLUNTEER_READERS,
+            "change": VOLUNTEER_MANAGERS,
+            "export": VOLUNTEER_MANAGERS,
+        },
         assigned=_own("Volunteer", "user"),
     )
 
@@ -126,104 +132,6 @@ class Membership(models.Model):
 
 
 # The points ledger ----------------------------------------------------------
-
-
-class Account(models.Model):
-    """Where points are held. Volunteers' and counters' accounts never go
-    below zero; a community's issuing account goes negative by what it issued."""
-
-    class Kind(models.TextChoices):
-        VOLUNTEER = "volunteer", _("志愿者")
-        TEAM = "team", _("队伍")
-        ISSUING = "issuing", _("社区发放账户")
-        COUNTER = "counter", _("兑换点")
-
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("名称"), max_length=100)
-    place = models.ForeignKey(
-        "registry.Place", verbose_name=_("所属地点"), on_delete=models.PROTECT, related_name="+"
-    )
-    volunteer = models.OneToOneField(
-        Volunteer, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
-    )
-    team = models.OneToOneField(
-        "registry.Organisation",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="points_account",
-    )
-    counter = models.OneToOneField(
-        "Counter", null=True, blank=True, on_delete=models.PROTECT, related_name="account"
-    )
-
-    objects = ScopedQuerySet.as_manager()
-    scope = Scope(
-        path="place__code",
-        roles={"view": READERS, "change": MANAGERS},
-        assigned=_own("Account", "volunteer__user"),
-    )
-
-    class Meta:
-        verbose_name = _("积分账户")
-        verbose_name_plural = _("积分账户")
-        constraints = [
-            # One issuing account per community.
-            models.UniqueConstraint(
-                fields=["place"], condition=Q(kind="issuing"), name="one_issuing_account"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def may_go_negative(self) -> bool:
-        return self.kind == self.Kind.ISSUING
-
-
-class Transfer(models.Model):
-    class Kind(models.TextChoices):
-        EARN = "earn", _("服务获得")
-        REDEEM = "redeem", _("兑换")
-        ADJUST = "adjust", _("调整")
-        REVERSAL = "reversal", _("冲正")
-
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    reason = models.CharField(_("事由"), max_length=200)
-    # Every transfer has one; a replay with the same key changes nothing.
-    key = models.CharField(max_length=200, unique=True)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
-    created_by = models.ForeignKey(
-        "access.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("积分转账")
-        verbose_name_plural = _("积分转账")
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.reason}"
-
-
-class Entry(models.Model):
-    """One side of a transfer; a transfer's entries sum to zero."""
-
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
-    amount = models.BigIntegerField(_("积分"))
-
-    class Meta:
-        verbose_name = _("积分分录")
-        verbose_name_plural = _("积分分录")
-        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_not_zero")]
-
-    def __str__(self) -> str:
-        return f"{self.account} {self.amount:+d}"
 
 
 class PointRule(models.Model):
@@ -294,7 +202,7 @@ class Activity(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="place__code",
-        roles={"view": ALL_ROLES - {Role.DEPARTMENT}, "change": MANAGERS},
+        roles={"view": ALL_BUT_DEPARTMENTS, "change": VOLUNTEER_MANAGERS},
         assigned=_own("Activity", "signups__volunteer__user"),
     )
 
@@ -329,13 +237,13 @@ class SignUp(models.Model):
     minutes = models.PositiveIntegerField(_("服务时长(分钟)"), null=True, blank=True)
     points = models.PositiveIntegerField(_("获得积分"), null=True, blank=True)
     transfer = models.OneToOneField(
-        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="activity__place__code",
-        roles={"view": READERS, "change": MANAGERS},
+        roles={"view": VOLUNTEER_READERS, "change": VOLUNTEER_MANAGERS},
         assigned=_own("SignUp", "volunteer__user"),
     )
 
@@ -371,7 +279,7 @@ class Counter(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="place__code",
-        roles={"view": ALL_ROLES - {Role.DEPARTMENT}, "change": COUNTER_STAFF},
+        roles={"view": ALL_BUT_DEPARTMENTS, "change": COUNTER_STAFF},
         assigned=_own("Counter", "operators", change=True),
     )
 
@@ -385,16 +293,19 @@ class Counter(models.Model):
 
 
 class Item(models.Model):
+    """A good at a counter. Its stock is the balance of its shelf account in
+    the ledger (unit ``item:<id>``): received from the item's issuing
+    account, handed out to its redeemed account."""
+
     counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="items")
     name = models.CharField(_("物品"), max_length=100)
     price = models.PositiveIntegerField(_("所需积分"))
-    stock = models.PositiveIntegerField(_("库存"))
     active = models.BooleanField(_("上架"), default=True)
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="counter__place__code",
-        roles={"view": ALL_ROLES - {Role.DEPARTMENT}, "change": COUNTER_STAFF},
+        roles={"view": ALL_BUT_DEPARTMENTS, "change": COUNTER_STAFF},
         assigned=_own("Item", "counter__operators", change=True),
     )
 
@@ -403,12 +314,29 @@ class Item(models.Model):
         verbose_name_plural = _("兑换物品")
         ordering = ["counter", "price", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(stock__gte=0), name="stock_not_negative"),
             models.CheckConstraint(condition=Q(price__gt=0), name="price_positive"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        counted = self.__dict__.pop("_counted_stock", None)
+        super().save(*args, **kwargs)
+        if counted is not None:
+            stock_count(item=self, quantity=counted, actor=None)
+
+    @property
+    def stock(self) -> int:
+        """Pieces on the shelf: annotated by ``selectors.item_list``, else read."""
+        if "shelf_stock" in self.__dict__:
+            return self.__dict__["shelf_stock"]
+        return item_stock(self)
+
+    @stock.setter
+    def stock(self, quantity: int) -> None:
+        """``Item(stock=10)`` or ``item.stock = 12``: a count, booked on save."""
+        self.__dict__["_counted_stock"] = quantity
 
 
 class Redemption(models.Model):
@@ -429,7 +357,11 @@ class Redemption(models.Model):
     quantity = models.PositiveIntegerField(_("数量"))
     points = models.PositiveIntegerField(_("积分"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default="done")
-    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, related_name="+")
+    transfer = models.OneToOneField("ledger.Transfer", on_delete=models.PROTECT, related_name="+")
+    # The goods leaving the shelf (a ledger transfer in the item's unit).
+    goods_transfer = models.OneToOneField(
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         "access.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -547,7 +479,7 @@ class Need(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope = Scope(
         path="neighbour__grid__code",
-        roles={"view": READERS, "change": READERS},
+        roles={"view": VOLUNTEER_READERS, "change": VOLUNTEER_READERS},
         assigned=_own("Need", "central__keepers__user", change=True),
     )
 

@@ -28,11 +28,11 @@ def _may_write_for(user, central: Household) -> bool:
 
 
 @transaction.atomic
-def need_record(*, user, neighbour: Household, text: str, category: str) -> Need:
+def need_record(*, actor, neighbour: Household, text: str, category: str) -> Need:
     central = neighbour.central_household
     if central is None or not central.is_central_household:
         raise ValidationError({"neighbour": _("该户不是党员中心户的联系户。")})
-    if not _may_write_for(user, central):
+    if not _may_write_for(actor, central):
         raise PermissionDenied(_("只能为本中心户联系的住户记录民情。"))
     errors = {}
     if not text.strip():
@@ -46,9 +46,9 @@ def need_record(*, user, neighbour: Household, text: str, category: str) -> Need
         neighbour=neighbour,
         text=text.strip()[:2000],
         category=category,
-        recorded_by=user,
+        recorded_by=actor,
     )
-    audit.record(user=user, action=AuditLog.Action.CREATE, obj=need)
+    audit.record(user=actor, action=AuditLog.Action.CREATE, obj=need)
     return need
 
 
@@ -60,9 +60,9 @@ def _open_for(user, need: Need) -> Need:
 
 
 @transaction.atomic
-def need_resolve(*, need: Need, user, resolution: str) -> Need:
+def need_resolve(*, need: Need, actor, resolution: str) -> Need:
     """Resolved on the spot, saying what was done."""
-    need = _open_for(user, need)
+    need = _open_for(actor, need)
     if need.status != Need.Status.OPEN:
         raise ValidationError(_("这条民情已经处理过了。"))
     if not resolution.strip():
@@ -71,16 +71,19 @@ def need_resolve(*, need: Need, user, resolution: str) -> Need:
     need.closed_at = timezone.now()
     need.save(update_fields=["status", "resolution", "closed_at"])
     audit.record(
-        user=user, action=AuditLog.Action.UPDATE, obj=need, changes={"status": ["open", "resolved"]}
+        user=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=need,
+        changes={"status": ["open", "resolved"]},
     )
     return need
 
 
 @transaction.atomic
-def need_to_case(*, need: Need, user, category: Category) -> Need:
+def need_to_case(*, need: Need, actor, category: Category) -> Need:
     """Report the need as a case at the neighbour's home, in one action. A
     repeated press finds the case already made (keyed by the need)."""
-    need = _open_for(user, need)
+    need = _open_for(actor, need)
     if need.status == Need.Status.CASE:
         return need
     if need.status != Need.Status.OPEN:
@@ -90,7 +93,7 @@ def need_to_case(*, need: Need, user, category: Category) -> Need:
         channel=Channel.NOTEBOOK,
         category=category,
         description=need.text,
-        reporter=user,
+        reporter=actor,
         household=neighbour,
         place=neighbour.grid,
         lat=neighbour.lat,
@@ -102,7 +105,7 @@ def need_to_case(*, need: Need, user, category: Category) -> Need:
     need.case, need.status = case, Need.Status.CASE
     need.save(update_fields=["case", "status"])
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.UPDATE,
         obj=need,
         changes={"status": ["open", "turned_into_case"], "case": [None, case.number]},

@@ -6,33 +6,26 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 
 from civicgrid.access.scoping import VIEW, get_for_user
-from civicgrid.registry.models import Organisation
+from civicgrid.ledger import books
+from civicgrid.ledger.models import Entry, Transfer
+from civicgrid.registry.models import Household, Organisation
+from civicgrid.volunteers.ledger import POINTS, VOLUNTEER
 from civicgrid.volunteers.models import (
     TEAM_KINDS,
     Activity,
     Counter,
-    Entry,
     Item,
     Membership,
     Need,
     Redemption,
     SignUp,
-    Transfer,
     Volunteer,
 )
+from civicgrid.volunteers.stock import stock_subquery
 
 
 def _balance_subquery():
-    return Coalesce(
-        Subquery(
-            Entry.objects.filter(account__volunteer=OuterRef("pk"))
-            .values("account")
-            .annotate(total=Sum("amount"))
-            .values("total")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+    return books.balance_subquery("volunteers.volunteer", unit=POINTS, kind=VOLUNTEER)
 
 
 def volunteer_list(*, user, q: str = "", kind: str = "", team: int | None = None, place: str = ""):
@@ -102,7 +95,12 @@ def counter_get(*, user, pk: int, action: str = VIEW) -> Counter:
 
 
 def item_list(*, user, counter: Counter | None = None):
-    rows = Item.objects.for_user(user).filter(active=True).select_related("counter")
+    rows = (
+        Item.objects.for_user(user)
+        .filter(active=True)
+        .select_related("counter")
+        .annotate(shelf_stock=stock_subquery())
+    )
     return rows.filter(counter=counter) if counter is not None else rows
 
 
@@ -161,11 +159,20 @@ def figures(*, user, start: datetime, end: datetime, place: str = "") -> dict:
 
 def leaderboard(*, user, start: datetime, end: datetime, team: int | None = None, place: str = ""):
     """Top 10 volunteers by points earned in [start, end), in a community or a team."""
-    earned = Q(
-        account__entries__amount__gt=0,
-        account__entries__transfer__kind=Transfer.Kind.EARN,
-        account__entries__transfer__at__gte=start,
-        account__entries__transfer__at__lt=end,
+    earned = (
+        Entry.objects.filter(
+            account__holder_type="volunteers.volunteer",
+            account__holder_id=OuterRef("pk"),
+            account__unit=POINTS,
+            account__kind=VOLUNTEER,
+            amount__gt=0,
+            transfer__kind=Transfer.Kind.EARN,
+            transfer__at__gte=start,
+            transfer__at__lt=end,
+        )
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values("total")[:1]
     )
     rows = Volunteer.objects.for_user(user)
     if place:
@@ -173,7 +180,7 @@ def leaderboard(*, user, start: datetime, end: datetime, team: int | None = None
     if team:
         rows = rows.filter(pk__in=Volunteer.objects.filter(memberships__team_id=team).values("pk"))
     return (
-        rows.annotate(earned=Coalesce(Sum("account__entries__amount", filter=earned), 0))
+        rows.annotate(earned=Coalesce(Subquery(earned, output_field=IntegerField()), Value(0)))
         .filter(earned__gt=0)
         .select_related("community")
         .order_by("-earned", "name")[:10]
@@ -202,7 +209,11 @@ def household_links(*, user, household) -> dict:
     recorded about the household (or, for a central one, its neighbours)."""
     needs = Need.objects.for_user(user).order_by("-recorded_at", "-id")
     if household.is_central_household:
-        cared = list(household.cared_households.order_by("number")[:40])
+        cared = list(
+            Household.objects.for_user(user)
+            .filter(central_household=household)
+            .order_by("number")[:40]
+        )
         needs = needs.filter(central=household)
     else:
         cared = []

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, place_in_scope
+from civicgrid.access.scoping import CHANGE, may, place_in_scope
 from civicgrid.registry.models import Organisation, Place
 from civicgrid.registry.validation import normalise_phone
 from civicgrid.volunteers import ledger
@@ -20,7 +20,7 @@ AUDITED = ["name", "kind", "community", "user", "resident", "phone_masked", "ski
 
 def require_manager(user, place: Place) -> None:
     """Staff or an admin whose scope holds ``place``."""
-    if not (user.is_superuser or Volunteer.scope.allows(user, CHANGE)):
+    if not may(user, CHANGE, Volunteer):
         raise PermissionDenied(_("您的角色不能进行此操作。"))
     if not place_in_scope(user, place):
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
@@ -29,7 +29,7 @@ def require_manager(user, place: Place) -> None:
 @transaction.atomic
 def volunteer_register(
     *,
-    user,
+    actor,
     name: str,
     community: Place,
     kind: str = Volunteer.Kind.RESIDENT,
@@ -41,7 +41,7 @@ def volunteer_register(
     resident=None,
     teams: tuple[Organisation, ...] = (),
 ) -> Volunteer:
-    require_manager(user, community)
+    require_manager(actor, community)
     errors = {}
     if community.level != Place.Level.COMMUNITY:
         errors["community"] = [_("请选择志愿者报到的社区。")]
@@ -60,7 +60,7 @@ def volunteer_register(
     if any(team.kind not in TEAM_KINDS for team in teams):
         errors["teams"] = [_("只能加入服务队或自治品牌。")]
     elif teams and not {t.pk for t in teams} <= set(
-        team_choices(user=user).values_list("pk", flat=True)
+        team_choices(user=actor).values_list("pk", flat=True)
     ):
         errors["teams"] = [_("只能加入您管辖范围内的队伍。")]
     if errors:
@@ -80,7 +80,7 @@ def volunteer_register(
     Membership.objects.bulk_create([Membership(volunteer=volunteer, team=t) for t in teams])
     ledger.volunteer_account(volunteer)
     audit.record(
-        user=user,
+        user=actor,
         action=AuditLog.Action.CREATE,
         obj=volunteer,
         changes=audit.diff({}, audit.snapshot(volunteer, AUDITED)),

@@ -2,7 +2,7 @@
 Every object is looked up through a selector (404 outside the user's scope)."""
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import segno
 from django.contrib import messages
@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.access.scoping import CHANGE, may
+from civicgrid.lib.forms import add_service_errors
+from civicgrid.lib.period import MAX_DAYS, Period
 from civicgrid.registry.models import Household, Organisation
 from civicgrid.volunteers import activities, exchange, ledger, notebook, selectors, services
 from civicgrid.volunteers.forms import ActivityForm, NeedForm, VolunteerForm, case_categories
@@ -67,7 +69,7 @@ def volunteer_new(request):
         data = form.cleaned_data
         try:
             volunteer = services.volunteer_register(
-                user=request.user,
+                actor=request.user,
                 name=data["name"],
                 kind=data["kind"],
                 community=data["community"],
@@ -78,8 +80,7 @@ def volunteer_new(request):
                 teams=tuple(data["teams"]),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记志愿者 %(name)s。") % {"name": volunteer.name})
             return redirect("volunteers:detail", volunteer.pk)
@@ -117,7 +118,7 @@ def me(request):
     context = _volunteer_context(volunteer)
     if request.method == "POST":
         context["new_code"], live = exchange.redemption_code_issue(
-            volunteer=volunteer, user=request.user
+            volunteer=volunteer, actor=request.user
         )
     else:
         live = exchange.redemption_code_live(volunteer)
@@ -135,7 +136,7 @@ def volunteer_adjust(request, pk: int):
             volunteer=volunteer,
             amount=amount,
             reason=request.POST.get("reason", ""),
-            user=request.user,
+            actor=request.user,
         )
     except ValueError:
         messages.error(request, _("调整积分应为整数。"))
@@ -173,10 +174,9 @@ def activity_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            activity = activities.activity_create(user=request.user, **data)
+            activity = activities.activity_create(actor=request.user, **data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             return redirect("volunteers:activity", activity.pk)
     return render(request, "volunteers/form.html", {"form": form, "title": _("发布活动")})
@@ -206,7 +206,7 @@ def activity_signup(request, pk: int):
     if me is None:
         raise Http404
     try:
-        signup = activities.signup_create(activity=activity, volunteer=me, user=request.user)
+        signup = activities.signup_create(activity=activity, volunteer=me, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -226,7 +226,7 @@ def activity_cancel(request, pk: int):
         volunteer = selectors.volunteer_get(user=request.user, pk=int(request.POST["volunteer"]))
     signup = get_object_or_404(SignUp, activity=activity, volunteer=volunteer)
     try:
-        activities.signup_cancel(signup=signup, user=request.user)
+        activities.signup_cancel(signup=signup, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -260,7 +260,7 @@ def activity_scan(request, pk: int):
     if request.method == "POST" and me is not None:
         step = activities.check_out if mine and mine.checked_in_at else activities.check_in
         try:
-            mine = step(activity=activity, volunteer=me, user=request.user, code=code)
+            mine = step(activity=activity, volunteer=me, actor=request.user, code=code)
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -373,7 +373,7 @@ def counter_redeem(request, pk: int):
             volunteer=volunteer,
             item=item,
             quantity=quantity,
-            user=request.user,
+            actor=request.user,
             code=code,
             key=request.POST.get("key", ""),
         )
@@ -403,7 +403,7 @@ def receipt_cancel(request, pk: int):
     redemption = selectors.redemption_get(user=request.user, pk=pk)
     try:
         exchange.redemption_cancel(
-            redemption=redemption, user=request.user, reason=request.POST.get("reason", "")
+            redemption=redemption, actor=request.user, reason=request.POST.get("reason", "")
         )
     except ValidationError as exc:
         _errors(request, exc)
@@ -446,7 +446,7 @@ def need_record(request):
     form = NeedForm(request.POST, neighbours=neighbours)
     if form.is_valid():
         try:
-            notebook.need_record(user=request.user, **form.cleaned_data)
+            notebook.need_record(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -466,7 +466,7 @@ def need_resolve(request, pk: int):
     need = _need(request, pk)
     try:
         notebook.need_resolve(
-            need=need, user=request.user, resolution=request.POST.get("resolution", "")
+            need=need, actor=request.user, resolution=request.POST.get("resolution", "")
         )
     except ValidationError as exc:
         _errors(request, exc)
@@ -484,7 +484,7 @@ def need_to_case(request, pk: int):
         messages.error(request, _("请选择事件类别。"))
         return redirect("volunteers:notebook")
     try:
-        need = notebook.need_to_case(need=need, user=request.user, category=category)
+        need = notebook.need_to_case(need=need, actor=request.user, category=category)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -498,10 +498,11 @@ def need_to_case(request, pk: int):
 
 
 def _period(request) -> tuple[datetime, datetime, str]:
+    """The last ``days`` days (30 unless asked), today included."""
     days = request.GET.get("days", "30")
-    days = int(days) if days.isdigit() and 0 < int(days) <= 3660 else 30
-    end = timezone.now()
-    return end - timedelta(days=days), end, str(days)
+    days = int(days) if days.isdigit() and 0 < int(days) <= MAX_DAYS else 30
+    period = Period.last_days(days)
+    return period.start, period.end, str(days)
 
 
 @login_required

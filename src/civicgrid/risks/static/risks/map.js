@@ -12,9 +12,8 @@
 
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const urls = JSON.parse(document.getElementById("layer-urls").textContent);
-  const labels = JSON.parse(document.getElementById("map-labels").textContent);
+  const registered = JSON.parse(document.getElementById("map-layers").textContent);
   const colours = { red: "#d32f2f", yellow: "#f9a825", green: "#2e7d32", "": "#9e9e9e" };
-  const deviceColours = { alarm: "#d50000", offline: "#757575", low_battery: "#ff9800", ok: "#ab47bc" };
   const card = document.getElementById("card");
   const map = L.map("map").setView(config.centre, config.zoom);
   if (config.tiles) {
@@ -67,7 +66,7 @@
       onEachFeature: (f, layer) => {
         const p = f.properties;
         if (p.kind === "cluster") {
-          layer.bindTooltip(text(p.name + " · " + labels.households_in + " " + p.total +
+          layer.bindTooltip(text(p.name + " · " + config.householdsIn + " " + p.total +
             " (" + p.red + "/" + p.yellow + "/" + p.green + ")"));
           layer.on("click", () => map.setView(layer.getLatLng(), Math.max(map.getZoom() + 2, 16)));
         } else {
@@ -76,45 +75,44 @@
         }
       },
     }),
-    hazards: L.geoJSON(null, {
-      pointToLayer: (f, latlng) => L.circleMarker(latlng, {
-        radius: 6, color: "#000", weight: 2, fillOpacity: 1, className: "hazard",
-        fillColor: f.properties.severity === "major" ? "#7f0000" : "#ff6f00",
-      }),
-      onEachFeature: (f, layer) => {
-        const p = f.properties;
-        layer.bindTooltip(text(p.number + " · " + p.label + " · " + p.stage));
-        if (p.household) layer.on("click", () => showCard(p.household));
-      },
-    }),
-    cases: L.geoJSON(null, {
-      pointToLayer: (f, latlng) => L.circleMarker(latlng, {
-        radius: 5, color: "#0d47a1", weight: 2, fillColor: "#42a5f5", fillOpacity: 0.9,
-        className: "case",
-      }),
-      onEachFeature: (f, layer) => {
-        const p = f.properties;
-        layer.bindTooltip(text(p.number + " · " + p.label + " · " + p.stage));
-        if (p.household) layer.on("click", () => showCard(p.household));
-      },
-    }),
-    devices: L.geoJSON(null, {
-      pointToLayer: (f, latlng) => L.circleMarker(latlng, {
-        radius: 5, weight: 2, fillOpacity: 1, className: "device device-" + f.properties.state,
-        color: "#4a148c", fillColor: deviceColours[f.properties.state] || "#9e9e9e",
-      }),
-      onEachFeature: (f, layer) => {
-        const p = f.properties;
-        layer.bindTooltip(text(p.ident + " · " + p.label + " · " + (labels["device_" + p.state] || p.state)));
-        if (p.household) layer.on("click", () => showCard(p.household));
-      },
-    }),
   };
-  const shown = ["places", "households"];
-  if (config.showHazards) shown.push("hazards"); else delete overlays.hazards;
-  if (config.showCases) shown.push("cases"); else delete overlays.cases;
-  // Devices start hidden (switch them on in the layer control) to keep the map calm.
-  if (!config.showDevices) delete overlays.devices;
+
+  // Every other layer is a package's point layer, drawn from its registered
+  // style: fixed circle options, a fill colour and a class by one property,
+  // and a tooltip of properties (text only: Leaflet escapes nothing).
+  function pointLayer(style) {
+    const fill = style.fillBy || null;
+    return L.geoJSON(null, {
+      pointToLayer: (f, latlng) => {
+        const p = f.properties;
+        const options = {};
+        for (const key of ["radius", "color", "weight", "fillColor", "fillOpacity"]) {
+          if (key in style) options[key] = style[key];
+        }
+        if (fill) options.fillColor = fill.colours[p[fill.property]] || fill.other;
+        options.className = style.className || "";
+        if (style.classBy) options.className += " " + style.className + "-" + p[style.classBy];
+        return L.circleMarker(latlng, options);
+      },
+      onEachFeature: (f, layer) => {
+        const p = f.properties;
+        const states = style.stateLabels || {};
+        const parts = (style.tooltip || []).map((key) => (key === "state" && states[p[key]]) || p[key]);
+        layer.bindTooltip(text(parts.join(" · ")));
+        if (p.household) layer.on("click", () => showCard(p.household));
+      },
+    });
+  }
+  const labels = {};
+  const shown = [];
+  for (const item of registered) {
+    labels[item.name] = item.label;
+    if (!overlays[item.name]) overlays[item.name] = pointLayer(item.style);
+    if (item.on) shown.push(item.name);
+  }
+  for (const name of Object.keys(overlays)) {
+    if (!(name in labels)) delete overlays[name];
+  }
 
   const sequence = {};
   function load(name) {

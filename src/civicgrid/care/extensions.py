@@ -1,0 +1,65 @@
+"""Care on the shared pages (web.extensions): navigation for the duty
+console, reminders and devices, and the devices' map layer."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from civicgrid.access.roles import CONSOLE_WATCHERS, Role
+from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.care import layers
+from civicgrid.care.models import Device
+from civicgrid.web import extensions as ext
+
+ext.nav(
+    order=150,
+    url="care:console",
+    label=_("值班台"),
+    shown=lambda user: user.role in CONSOLE_WATCHERS or user.is_superuser,
+)
+ext.nav(
+    order=160,
+    url="care:reminders",
+    label=_("健康提醒"),
+    shown=lambda user: user.role == Role.DOCTOR,
+)
+ext.nav(
+    order=170,
+    url="care:devices",
+    label=pgettext_lazy("navigation", "设备"),
+    shown=lambda user: may(user, CHANGE, Device),
+)
+
+ext.map_layer(
+    order=50,
+    name="devices",
+    label=_("关爱设备"),
+    build=layers.devices_layer,
+    shown=lambda user: may(user, VIEW, Device),
+    # Devices start hidden (switched on in the layer control) to keep the map calm.
+    on_at_start=False,
+    style={
+        "radius": 5,
+        "weight": 2,
+        "fillOpacity": 1,
+        "color": "#4a148c",
+        "className": "device",
+        "classBy": "state",
+        "fillBy": {
+            "property": "state",
+            "colours": {
+                "alarm": "#d50000",
+                "offline": "#757575",
+                "low_battery": "#ff9800",
+                "ok": "#ab47bc",
+            },
+            "other": "#9e9e9e",
+        },
+        "tooltip": ["ident", "label", "state"],
+        "stateLabels": {
+            "alarm": _("告警中"),
+            "offline": _("离线"),
+            "low_battery": _("低电量"),
+            "ok": _("正常"),
+        },
+    },
+)

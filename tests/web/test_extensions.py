@@ -1,0 +1,102 @@
+"""Features plug into the shared pages through web.extensions: a package's
+navigation entry, home card, household panel and map layer appear without
+any edit to web, registry or risks, which import no feature."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+import civicgrid
+from civicgrid.web import extensions as ext
+
+PACKAGE = Path(civicgrid.__file__).resolve().parent
+FEATURES = {"cases", "risks", "care", "volunteers"}
+
+
+@pytest.fixture
+def plugged(settings):
+    """A make-believe package's registrations, removed after the test."""
+    engine = settings.TEMPLATES[0]
+    own = Path(__file__).parent / "templates"
+    settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], own]}, *settings.TEMPLATES[1:]]
+    kept = [list(ext.NAVIGATION), list(ext.HOME_CARDS), list(ext.PANELS), dict(ext.MAP_LAYERS)]
+    ext.nav(order=125, url="/wishes/", label="微心愿", shown=lambda user: user.role == "staff")
+    ext.home_card(
+        order=35,
+        key="wishes",
+        template="test_card.html",
+        context=lambda request: {"text": "待认领心愿 3"},
+    )
+    ext.panel(
+        on="household",
+        order=30,
+        template="test_card.html",
+        context=lambda request, household: {"text": f"心愿面板 {household.number}"},
+    )
+    ext.panel(on="household", order=40, template="test_card.html", context=lambda r, h: None)
+    ext.map_layer(
+        order=60,
+        name="wishes",
+        label="微心愿",
+        build=lambda *, user, bbox: {"type": "FeatureCollection", "features": []},
+        shown=lambda user: user.role == "staff",
+        style={"className": "wish", "tooltip": ["number"]},
+    )
+    yield
+    ext.NAVIGATION[:], ext.HOME_CARDS[:], ext.PANELS[:] = kept[:3]
+    ext.MAP_LAYERS.clear()
+    ext.MAP_LAYERS.update(kept[3])
+
+
+def test_a_package_plugs_into_navigation_home_household_and_map(
+    plugged, personas, registry, client_for
+):
+    staff = client_for(personas["staff_a"])
+    home = staff.get(reverse("home")).content.decode()
+    assert 'href="/wishes/"' in home and "待认领心愿 3" in home
+    household = registry["household_a"]
+    page = staff.get(reverse("registry:household", args=[household.pk])).content.decode()
+    assert f"心愿面板 {household.number}" in page and page.count("test-card") == 1
+    map_page = staff.get(reverse("risks:map")).content.decode()
+    assert '"name": "wishes"' in map_page and "/risks/layers/wishes.geojson" in map_page
+    layer = staff.get("/risks/layers/wishes.geojson")
+    assert layer.status_code == 200 and layer.json()["features"] == []
+    grid = client_for(personas["grid_a"])
+    assert 'href="/wishes/"' not in grid.get(reverse("home")).content.decode()
+    assert "/risks/layers/wishes.geojson" not in grid.get(reverse("risks:map")).content.decode()
+
+
+def test_an_unknown_layer_is_not_found(personas, client_for):
+    assert client_for(personas["staff_a"]).get("/risks/layers/nothing.geojson").status_code == 404
+
+
+def _imported(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("web", FEATURES),
+        ("registry", FEATURES),
+        # Features may use cases (DESIGN.md); risks uses no other feature.
+        ("risks", FEATURES - {"risks", "cases"}),
+    ],
+)
+def test_the_centre_imports_no_feature(package, forbidden):
+    reaching = {
+        f"{path.relative_to(PACKAGE)}: {module}"
+        for path in (PACKAGE / package).rglob("*.py")
+        if "migrations" not in path.parts
+        for module in _imported(path)
+        if module.split(".")[:2] in [["civicgrid", name] for name in forbidden]
+    }
+    assert not reaching
