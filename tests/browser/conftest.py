@@ -75,7 +75,8 @@ def log_in(context, username: str):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "pw")
     page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    # "**/" would match /login/ itself: wait until the login has gone through.
+    page.wait_for_url(lambda url: "/login/" not in url)
     return page
 
 

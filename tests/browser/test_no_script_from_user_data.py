@@ -276,9 +276,10 @@ def test_no_stored_payload_runs_on_any_page_or_map(
     # The case list's map: pins with popups, grids with tooltips.
     admin.goto("/cases/")
     admin.locator("details.casemap summary").click()
-    admin.wait_for_selector(".casemap path.leaflet-interactive")
+    # Grids are drawn at once, pins when their fetch answers: wait for a pin.
+    admin.wait_for_selector(".casemap path.case-pin")
     _hover_everything(admin)
-    admin.locator(".casemap path.leaflet-interactive").last.click(force=True)
+    admin.locator(".casemap path.case-pin").last.click(force=True)
     admin.locator(".leaflet-popup-content a").wait_for()
     _check(admin, "the case map", ran)
 

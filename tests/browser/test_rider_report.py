@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from civicgrid.cases.models import Case
 from tests.browser.conftest import log_in
@@ -35,13 +36,15 @@ def test_rider_report_to_department_check_in(phone, personas, fire_lane, rider, 
     )
     page = log_in(context, "rider")
     page.get_by_role("navigation").get_by_role("link", name="随手拍").click()
+    page.wait_for_url("**/cases/report/")
     page.wait_for_selector(".leaflet-container")
     page.get_by_text("消防通道占用", exact=True).click()
     page.get_by_label("车辆").check()  # the category's required question, fetched by htmx
     page.fill("textarea[name=description]", "小区北门消防通道被私家车占用")
     page.set_input_files("input[name=photos]", str(photo))
     page.get_by_role("button", name="使用当前位置").click()
-    page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
+    # Not wait_for_function: its polling evaluates a string, which the CSP forbids.
+    expect(page.locator("input[name=lat]")).not_to_have_value("")
     assert float(page.input_value("input[name=lat]")) == pytest.approx(29.65)
     shot = tmp_path / "mobile-report.png"
     page.screenshot(path=str(shot), full_page=True)

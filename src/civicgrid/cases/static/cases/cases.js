@@ -43,8 +43,10 @@
     return map;
   }
 
-  function dot(latlng, colour) {
-    return L.circleMarker(latlng, { radius: 9, color: "#fff", weight: 2, fillColor: colour || "#b3261e", fillOpacity: 1 });
+  function dot(latlng, colour, className) {
+    var options = { radius: 9, color: "#fff", weight: 2, fillColor: colour || "#b3261e", fillOpacity: 1 };
+    if (className) options.className = className;
+    return L.circleMarker(latlng, options);
   }
 
   /* A map that sets hidden lat/lon inputs: by a tap, or by the phone's position. */
@@ -101,7 +103,7 @@
           var link = document.createElement("a");
           link.href = p.url;
           link.textContent = p.number + " " + p.category + " · " + p.stage;
-          dot([c[1], c[0]], p.overdue ? "#b3261e" : "#1e5fb3").bindPopup(link).addTo(pins);
+          dot([c[1], c[0]], p.overdue ? "#b3261e" : "#1e5fb3", "case-pin").bindPopup(link).addTo(pins);
         });
         if (note) note.hidden = !data.truncated;
       });
