@@ -1,7 +1,7 @@
 """Households' colours: recomputed from the rules, overridden by staff, and
 every change of colour kept in ``ColourChange`` with its reason."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,6 +17,10 @@ from civicgrid.risks import rules
 from civicgrid.risks.models import Colour, ColourChange, HouseholdColour
 
 BATCH = 2_000
+
+
+# Earlier than any record: a colour computed then is older than every change.
+STALE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _effective(state: HouseholdColour, now) -> tuple[str, str]:
@@ -182,3 +186,9 @@ def colour_override_clear(*, actor, household: Household) -> HouseholdColour:
     state = household_recolour(household=household, reason_source="override_cleared", actor=actor)
     audit.record(user=actor, action=AuditLog.Action.UPDATE, obj=household, note="colour override")
     return state
+
+
+def colour_rules_changed(rule=None, actor=None) -> int:
+    """After a colour rule changes, every household's colour is stale: the
+    periodic recolouring (every few minutes) computes them again."""
+    return HouseholdColour.objects.update(computed_at=STALE)

@@ -1,0 +1,116 @@
+"""The set-up pages: what data drives is changed from pages, in scope, each
+change audited, bad input refused with nothing changed."""
+
+import pytest
+
+from civicgrid.access.models import AuditLog
+from civicgrid.risks.models import ColourRule, HouseholdColour, VisitInterval
+from civicgrid.risks.services import STALE, recolour_changed_households
+from civicgrid.volunteers.models import Counter, Item, PointRule
+from civicgrid.volunteers.stock import item_stock
+
+pytestmark = pytest.mark.django_db
+
+
+def audits(object_type: str):
+    return AuditLog.objects.filter(object_type=object_type)
+
+
+def test_the_hub_lists_what_the_user_may_set_up(client_for, personas):
+    admin = client_for(personas["admin"]).get("/setup/")
+    assert admin.status_code == 200
+    keys = {page.key for pages in admin.context["groups"].values() for page in pages}
+    assert {"colour-rules", "visit-intervals", "point-rules", "counters", "exchange-goods"} <= keys
+    resident = client_for(personas["resident"])
+    assert resident.get("/setup/").context["groups"] == {}
+    assert resident.get("/setup/colour-rules/").status_code == 404
+    assert client_for(personas["admin"]).get("/setup/nothing-here/").status_code == 404
+
+
+def test_a_district_admin_changes_a_colour_rule_and_every_household_is_recoloured(
+    client_for, personas, registry
+):
+    recolour_changed_households()
+    rule = ColourRule.objects.create(condition="living_alone_elderly", colour="yellow")
+    response = client_for(personas["admin"]).post(
+        f"/setup/colour-rules/{rule.pk}/",
+        {"condition": "living_alone_elderly", "colour": "red", "priority": 5, "active": "on"},
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.colour == "red" and rule.priority == 5
+    change = audits("risks.colourrule").get()
+    assert change.changes["colour"] == ["yellow", "red"]
+    assert set(HouseholdColour.objects.values_list("computed_at", flat=True)) == {STALE}
+
+
+def test_community_staff_read_the_district_rules_but_cannot_change_them(client_for, personas):
+    rule = ColourRule.objects.create(condition="living_alone_elderly", colour="yellow")
+    staff = client_for(personas["staff_a"])
+    listed = staff.get("/setup/colour-rules/")
+    assert listed.status_code == 200 and not listed.context["may_create"]
+    refused = staff.post(f"/setup/colour-rules/{rule.pk}/", {"colour": "red"})
+    assert refused.status_code == 403
+    rule.refresh_from_db()
+    assert rule.colour == "yellow" and not audits("risks.colourrule").exists()
+
+
+def test_a_visit_interval_of_no_days_is_refused(client_for, personas):
+    interval, _ = VisitInterval.objects.update_or_create(colour="red", defaults={"days": 1})
+    page = client_for(personas["admin"]).post(
+        f"/setup/visit-intervals/{interval.pk}/", {"colour": "red", "days": 0}
+    )
+    assert page.status_code == 200 and "days" in page.context["form"].errors
+    interval.refresh_from_db()
+    assert interval.days == 1
+
+
+def test_a_counter_is_opened_only_in_the_staff_members_own_community(client_for, personas, places):
+    staff = client_for(personas["staff_a"])
+    elsewhere = staff.post(
+        "/setup/counters/new/", {"name": "别处", "place": places["community_b"].pk}
+    )
+    assert elsewhere.status_code == 200 and "place" in elsewhere.context["form"].errors
+    assert not Counter.objects.exists()
+    created = staff.post(
+        "/setup/counters/new/", {"name": "鲁固兑换点", "place": places["community_a"].pk}
+    )
+    assert created.status_code == 302
+    counter = Counter.objects.get()
+    assert counter.place == places["community_a"] and audits("volunteers.counter").count() == 1
+    # Staff of the other community neither see it nor reach its page.
+    other = client_for(personas["staff_b"])
+    assert other.get(f"/setup/counters/{counter.pk}/").status_code == 404
+
+
+def test_goods_are_priced_and_restocked_through_the_ledger(client_for, personas, places):
+    counter = Counter.objects.create(name="兑换点", place=places["community_a"])
+    staff = client_for(personas["staff_a"])
+    fields = {"counter": counter.pk, "name": "洗衣液", "price": 30, "active": "on"}
+    assert staff.post("/setup/exchange-goods/new/", {**fields, "restock": 10}).status_code == 302
+    item = Item.objects.get()
+    assert item_stock(item) == 10
+    assert (
+        staff.post(f"/setup/exchange-goods/{item.pk}/", {**fields, "restock": 5}).status_code == 302
+    )
+    assert item_stock(item) == 15
+    negative = staff.post(f"/setup/exchange-goods/{item.pk}/", {**fields, "restock": -3})
+    assert "restock" in negative.context["form"].errors and item_stock(item) == 15
+    assert (
+        staff.post(f"/setup/exchange-goods/{item.pk}/", {**fields, "price": 0}).status_code == 200
+    )
+    item.refresh_from_db()
+    assert item.price == 30
+
+
+def test_community_staff_set_their_own_points_rule_not_the_districts(client_for, personas, places):
+    staff = client_for(personas["staff_a"])
+    rule = {"name": "鲁固社区规则", "points_per_hour": 12, "points_per_activity": 2,
+            "valid_from": "2026-12-01T00:00", "published": "on"}  # fmt: skip
+    district = staff.post("/setup/point-rules/new/", rule)
+    assert district.status_code == 200 and district.context["form"].non_field_errors()
+    assert not PointRule.objects.exists()
+    own = staff.post("/setup/point-rules/new/", {**rule, "community": places["community_a"].pk})
+    assert own.status_code == 302
+    assert PointRule.objects.get().community == places["community_a"]
+    assert audits("volunteers.pointrule").count() == 1
