@@ -114,3 +114,46 @@ def test_community_staff_set_their_own_points_rule_not_the_districts(client_for,
     assert own.status_code == 302
     assert PointRule.objects.get().community == places["community_a"]
     assert audits("volunteers.pointrule").count() == 1
+
+
+def test_a_keeper_is_linked_to_a_central_household_in_scope(client_for, personas, registry):
+    from civicgrid.access.models import User
+    from civicgrid.registry.services import household_update
+    from civicgrid.volunteers.models import CentralHouseholdKeeper
+
+    household = registry["household_a"]
+    household_update(actor=personas["staff_a"], household=household, is_central_household=True)
+    household.refresh_from_db()
+    assert household.central_since is not None  # designated today
+    keeper = User.objects.create(
+        username="keeper", role="central_household", scope_place=household.grid
+    )
+    staff = client_for(personas["staff_a"])
+    form = {"household": household.number, "user": keeper.pk}
+    assert staff.post("/setup/central-household-keepers/new/", form).status_code == 302
+    assert CentralHouseholdKeeper.objects.get().household == household
+    assert audits("volunteers.centralhouseholdkeeper").count() == 1
+    # Staff of another community cannot pick it: not among their choices.
+    other = client_for(personas["staff_b"]).post("/setup/central-household-keepers/new/", form)
+    assert other.status_code == 200 and "household" in other.context["form"].errors
+    # No longer central: no designation date.
+    household_update(actor=personas["staff_a"], household=household, is_central_household=False)
+    household.refresh_from_db()
+    assert household.central_since is None
+
+
+def test_new_central_households_are_counted_by_their_designation_date(personas, registry):
+    from datetime import date
+
+    from civicgrid.lib.figures import values
+    from civicgrid.lib.period import Period
+
+    household = registry["household_a"]
+    household.is_central_household, household.central_since = True, date(2026, 3, 9)
+    household.save()
+    keys = ["registry.central_households_new", "registry.central_households"]
+    march = values(keys, user=personas["admin"], period=Period.month(date(2026, 3, 1)))
+    april = values(keys, user=personas["admin"], period=Period.month(date(2026, 4, 1)))
+    assert march["registry.central_households_new"] == 1
+    assert april["registry.central_households_new"] == 0
+    assert april["registry.central_households"] == 1

@@ -1,10 +1,10 @@
 """Counts of what a user's scope holds, for the home page. Every count goes
 through the scope filter, so a figure never includes another community."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.lib.figures import STATE, Figure, register
+from civicgrid.lib.figures import EVENTS, STATE, Figure, register
 from civicgrid.registry.filters import group_q
 from civicgrid.registry.models import Household, Resident, ResidentTag, TargetGroup
 
@@ -79,4 +79,35 @@ register(
     _for_catalogue,
     Figure("registry.households", _("户数"), "count", _("当前登记的户数。"), STATE),
     Figure("registry.residents", _("居民数"), "count", _("当前登记的居民数。"), STATE),
+)
+
+
+def _central_households(user, period, place) -> dict:
+    central = Household.objects.for_user(user).filter(is_central_household=True)
+    if place is not None:
+        central = central.filter(grid__code__startswith=place.code)
+    return central.aggregate(
+        central_households=Count("id"),
+        central_households_new=Count(
+            "id", filter=Q(central_since__gte=period.first, central_since__lte=period.last)
+        ),
+    )
+
+
+register(
+    _central_households,
+    Figure(
+        "registry.central_households",
+        _("党员中心户"),
+        "count",
+        _("当前的党员中心户数。"),
+        STATE,
+    ),
+    Figure(
+        "registry.central_households_new",
+        _("新设党员中心户"),
+        "count",
+        _("期间内设为党员中心户的户数(按设立日期)。"),
+        EVENTS,
+    ),
 )

@@ -37,12 +37,17 @@ class HouseholdForm(forms.ModelForm):
             "address",
             "head",
             "is_central_household",
+            "central_since",
             "central_household",
             "lat",
             "lon",
             "note",
         ]
-        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "note": forms.Textarea(attrs={"rows": 3}),
+            "central_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {"central_since": _("留空则为今天。")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

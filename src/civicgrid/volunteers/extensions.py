@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.roles import VOLUNTEER_MANAGERS, Role
 from civicgrid.access.scoping import CHANGE, VIEW, is_district_admin, may, place_in_scope
+from civicgrid.registry.models import Household
 from civicgrid.volunteers import selectors
-from civicgrid.volunteers.models import Counter, Item, PointRule, Volunteer
-from civicgrid.volunteers.setup_forms import CounterForm, ItemForm, PointRuleForm
+from civicgrid.volunteers.models import CentralHouseholdKeeper, Counter, Item, PointRule, Volunteer
+from civicgrid.volunteers.setup_forms import CounterForm, ItemForm, KeeperForm, PointRuleForm
 from civicgrid.volunteers.stock import stock_receive
 from civicgrid.web import extensions as ext
 
@@ -132,4 +133,33 @@ ext.setup_page(
         (_("上架"), "active"),
     ),
     saved=_restocked,
+)
+
+
+def _keeper_rows(user):
+    if not may(user, CHANGE, Household):
+        return None
+    keepers = CentralHouseholdKeeper.objects.select_related("household", "user")
+    if user.is_superuser:
+        return keepers
+    return keepers.filter(household__grid__code__startswith=user.scope_code)
+
+
+def _may_change_keeper(user, keeper) -> bool:
+    if user.role not in VOLUNTEER_MANAGERS and not user.is_superuser:
+        return False
+    return keeper is None or place_in_scope(user, keeper.household.grid)
+
+
+ext.setup_page(
+    key="central-household-keepers",
+    order=60,
+    group=_("志愿服务与积分"),
+    label=_("党员中心户联系人"),
+    help=_("把党员中心户与记民情笔记的账号关联起来。设立党员中心户及其日期在户的编辑页。"),
+    model=CentralHouseholdKeeper,
+    form=KeeperForm,
+    rows=_keeper_rows,
+    may_change=_may_change_keeper,
+    columns=((_("党员中心户"), "household"), (_("账号"), "user")),
 )

@@ -3,13 +3,17 @@ rules, exchange counters and their goods. Choices are limited to the user's
 scope; the set-up service checks the saved object again."""
 
 from django import forms
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.models import User
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE
+from civicgrid.lib.search_select import searchable
+from civicgrid.registry.models import Household
 from civicgrid.volunteers.forms import _places
-from civicgrid.volunteers.models import Counter, Item, PointRule
+from civicgrid.volunteers.models import CentralHouseholdKeeper, Counter, Item, PointRule
 
 
 class PointRuleForm(forms.ModelForm):
@@ -70,3 +74,30 @@ class ItemForm(forms.ModelForm):
         item = super().save(commit=commit)
         item.restock = self.cleaned_data.get("restock") or 0
         return item
+
+
+class KeeperForm(forms.ModelForm):
+    """Links a central household's keeper (an account with the
+    central-household role) to the household whose notebook they keep."""
+
+    class Meta:
+        model = CentralHouseholdKeeper
+        fields = ["household", "user"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        household = self.fields["household"]
+        household.queryset = Household.objects.for_user(user, CHANGE).filter(
+            is_central_household=True
+        )
+        household.to_field_name = "number"
+        household.label_from_instance = lambda h: f"{h.address} · {h.number}"
+        searchable(
+            household,
+            search_url=format_lazy("{}?central=1", reverse_lazy("registry:household_search")),
+        )
+        accounts = User.objects.filter(is_active=True, role=Role.CENTRAL_HOUSEHOLD)
+        if not user.is_superuser:
+            accounts = accounts.filter(scope_place__code__startswith=user.scope_code)
+        self.fields["user"].queryset = accounts.order_by("username")
+        self.fields["user"].label = _("账号")
