@@ -157,3 +157,46 @@ def test_new_central_households_are_counted_by_their_designation_date(personas, 
     assert march["registry.central_households_new"] == 1
     assert april["registry.central_households_new"] == 0
     assert april["registry.central_households"] == 1
+
+
+def test_the_district_sets_up_a_category_and_its_time_limits(client_for, personas, fire):
+    admin = client_for(personas["admin"])
+    category = {"code": "fire-lane", "name": "消防通道占用", "group": "安全", "sort": 1,
+                "default_priority": "normal", "departments": [fire.pk], "active": "on"}  # fmt: skip
+    assert admin.post("/setup/case-categories/new/", category).status_code == 302
+    from civicgrid.cases.models import Category, Deadline
+
+    made = Category.objects.get(code="fire-lane")
+    assert list(made.departments.all()) == [fire] and not made.public
+    # Its code stays what cases and Open311 clients know.
+    admin.post(f"/setup/case-categories/{made.pk}/", {**category, "code": "other", "public": "on"})
+    made.refresh_from_db()
+    assert made.code == "fire-lane" and made.public
+    limits = {"category": made.pk, "priority": "normal", "checkin_hours": 2,
+              "handle_hours": 24, "close_hours": 12}  # fmt: skip
+    backwards = admin.post("/setup/case-deadlines/new/", limits)
+    assert backwards.status_code == 200 and not Deadline.objects.exists()
+    assert (
+        admin.post("/setup/case-deadlines/new/", {**limits, "close_hours": 48}).status_code == 302
+    )
+    assert Deadline.objects.get().close_hours == 48
+    assert audits("cases.category").count() == 2 and audits("cases.deadline").count() == 1
+    # Community staff read them, and change nothing.
+    staff = client_for(personas["staff_a"])
+    assert staff.get("/setup/case-categories/").status_code == 200
+    assert staff.post("/setup/case-categories/new/", {**category, "code": "x"}).status_code == 403
+
+
+def test_a_target_group_is_added_by_the_district(client_for, personas):
+    from civicgrid.registry.models import TargetGroup
+
+    admin = client_for(personas["admin"])
+    group = {"code": "veteran", "name": "退役军人", "name_en": "Veterans", "sort": 9}
+    assert admin.post("/setup/target-groups/new/", group).status_code == 302
+    assert TargetGroup.objects.get(code="veteran").name == "退役军人"
+    assert (
+        client_for(personas["staff_a"])
+        .post("/setup/target-groups/new/", {**group, "code": "x"})
+        .status_code
+        == 403
+    )
