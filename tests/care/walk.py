@@ -9,7 +9,7 @@ from civicgrid.access.roles import Role
 from civicgrid.care import services
 from civicgrid.care.models import Alarm, ReminderTask, Responder
 from civicgrid.care.pipeline import handle_message
-from tests.factories import POINT, SQUARE_A, SQUARE_B, user
+from tests.factories import POINT, SQUARE_A, SQUARE_B, make_user
 
 
 def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
@@ -34,7 +34,7 @@ def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
         received_at=now,
     )
     alarm = Alarm.objects.get(device=device)
-    doctor = user(f"walk_doctor_{side}", Role.DOCTOR, scope_place=places[f"community_{side}"])
+    doctor = make_user(f"walk_doctor_{side}", Role.DOCTOR, scope_place=places[f"community_{side}"])
     reminder = services.reminder_create(
         actor=None,
         resident=resident,

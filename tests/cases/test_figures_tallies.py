@@ -28,8 +28,7 @@ from civicgrid.cases.services import case_report
 from civicgrid.cases.tallies import COUNTS, tally_differences, tally_rebuild
 from civicgrid.cases.workflow import case_move
 from civicgrid.lib.photos import prepare
-from tests.cases.conftest import jpeg_with_gps
-from tests.conftest import _user
+from tests.factories import jpeg_with_gps, make_user
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 1, 20, 9, tzinfo=TZ)
@@ -63,7 +62,7 @@ def world(places, personas, fire, power, fire_lane, sanitation, rider):
         "departments": {"fire": fire, "power": power},
         "department_staff": {
             "fire": personas["department"],
-            "power": _user("power", Role.DEPARTMENT, organisation=power),
+            "power": make_user("power", Role.DEPARTMENT, organisation=power),
         },
         "categories": [fire_lane, sanitation],
         "rider": rider,

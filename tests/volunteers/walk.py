@@ -12,7 +12,7 @@ from civicgrid.registry.models import Household
 from civicgrid.volunteers import exchange, ledger, notebook
 from civicgrid.volunteers.activities import activity_create
 from civicgrid.volunteers.models import CentralHouseholdKeeper, Counter, Item, Volunteer
-from tests.factories import user
+from tests.factories import make_user
 
 
 def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
@@ -22,7 +22,7 @@ def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
         name="尼玛",
         kind=Volunteer.Kind.PARTY_MEMBER,
         community=community,
-        user=user(f"walk_volunteer_{side}", Role.VOLUNTEER, scope_place=community),
+        user=make_user(f"walk_volunteer_{side}", Role.VOLUNTEER, scope_place=community),
     )
     ledger.points_transfer(
         from_account=ledger.issuing_account(community),
@@ -75,7 +75,7 @@ def _need(side: str, central: Household, grid):
     """A need a central household's keeper wrote down for a neighbour."""
     central.is_central_household = True
     central.save()
-    keeper = user(f"walk_keeper_{side}", Role.CENTRAL_HOUSEHOLD, scope_place=grid)
+    keeper = make_user(f"walk_keeper_{side}", Role.CENTRAL_HOUSEHOLD, scope_place=grid)
     CentralHouseholdKeeper.objects.create(user=keeper, household=central)
     neighbour = Household.objects.create(
         number=f"{grid.code}0099",
