@@ -227,7 +227,7 @@ def _tallies(user, start, end, place_code="", department=None, *, group_length=0
     Rows come from the one level of the tree that is at or below the user's
     scope, the place asked for and the places grouped by (``group_length``:
     the length of their codes), so each case counts once."""
-    if not _whole_months(start, end):
+    if not _are_whole_months(start, end):
         return None
     scope = _tally_scope(user, department)
     if scope is None:
@@ -250,16 +250,16 @@ def _tallies(user, start, end, place_code="", department=None, *, group_length=0
     return rows.order_by()
 
 
-def _month_start(moment: datetime) -> bool:
+def _is_month_start(moment: datetime) -> bool:
     local = timezone.localtime(moment, timezone.get_default_timezone())
     return local.day == 1 and local.time() == time.min
 
 
-def _whole_months(start: datetime, end: datetime) -> bool:
+def _are_whole_months(start: datetime, end: datetime) -> bool:
     """Tallies are per month in the platform's time zone; the period must
     start and end on such a month's first moment (and be shown in it)."""
     same_zone = timezone.get_current_timezone_name() == timezone.get_default_timezone_name()
-    return same_zone and _month_start(start) and _month_start(end)
+    return same_zone and _is_month_start(start) and _is_month_start(end)
 
 
 def _in_months(start: datetime, end: datetime) -> Q:
