@@ -307,6 +307,25 @@ def _sums(condition: Q | None = None) -> dict:
 def _grid_from_cases(user, start, end, place_code, length, codes, department) -> dict:
     """(place, category id, "YYYY-MM") -> counts, from the cases: one grouped
     query per date column, each count in the month of its own date."""
+    counts: dict[tuple, dict] = {}
+    for rows, column, category, condition, metrics in _buckets(
+        user, place_code, length, codes, department
+    ):
+        grouped = (
+            rows.filter(condition, **{f"{column}__gte": start, f"{column}__lt": end})
+            .annotate(month=TruncMonth(column))
+            .values("part", category, "month")
+            .annotate(**metrics)
+        )
+        for row in grouped:
+            key = (row.pop("part"), row.pop(category), f"{row.pop('month'):%Y-%m}")
+            counts.setdefault(key, {}).update(row)
+    return counts
+
+
+def _buckets(user, place_code, length, codes, department) -> list[tuple]:
+    """(rows, date column, category path, condition, counts): each figure is
+    counted in the month of its own date column."""
     cases = (
         _cases(user, place_code, department)
         .annotate(part=Substr("place_code", 1, length))
@@ -315,7 +334,7 @@ def _grid_from_cases(user, start, end, place_code, length, codes, department) ->
     counted = ~Q(stage=Stage.REJECTED) & Q(merged_into__isnull=True)
     closed = Q(closed_at__isnull=False)
     rated_well = Q(rating__gte=4)
-    buckets = [
+    return [
         (cases, "reported_at", "category", Q(), {"cases": Count("id")}),
         (
             cases,
@@ -362,18 +381,6 @@ def _grid_from_cases(user, start, end, place_code, length, codes, department) ->
             },
         ),
     ]
-    counts: dict[tuple, dict] = {}
-    for rows, column, category, condition, metrics in buckets:
-        grouped = (
-            rows.filter(condition, **{f"{column}__gte": start, f"{column}__lt": end})
-            .annotate(month=TruncMonth(column))
-            .values("part", category, "month")
-            .annotate(**metrics)
-        )
-        for row in grouped:
-            key = (row.pop("part"), row.pop(category), f"{row.pop('month'):%Y-%m}")
-            counts.setdefault(key, {}).update(row)
-    return counts
 
 
 # Building blocks ----------------------------------------------------------

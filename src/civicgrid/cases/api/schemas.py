@@ -56,7 +56,7 @@ class CaseOut(Schema):
     merged_into_id: int | None
 
     @staticmethod
-    def resolve_stagelabel(obj):
+    def resolve_stage_label(obj):
         return label(Stage, obj.stage)
 
     @staticmethod
@@ -85,7 +85,7 @@ class DispatchOut(Schema):
     handle_overdue: bool
 
     @staticmethod
-    def resolve_statuslabel(obj):
+    def resolve_status_label(obj):
         return label(Dispatch.Status, obj.status)
 
 
