@@ -1,8 +1,9 @@
 """Walk every route: anonymous users are sent to log in (pages) or get 401
 (API); the insider (staff of community A) gets the page for an object of A
-and a 404 for the same kind of object in community B. A new route is covered
-the day it is added, and a route whose arguments the walk cannot fill fails
-(as cisagov's SAMPLE_KWARGS walk does): it is never skipped.
+and a 404 for the same kind of object in community B, which B's staff gets.
+A new route is covered the day it is added, and a route whose arguments the
+walk cannot fill fails (as cisagov's SAMPLE_KWARGS walk does): it is never
+skipped.
 
 Objects come from each package's ``tests/<pkg>/walk.py``:
 ``objects(side, registry, places) -> dict`` creates one object of each of the
@@ -54,7 +55,7 @@ PUBLIC = {
 REVERSE_ONLY = {"api:api-root"}
 # Django's admin gates itself with is_staff; it is walked anonymously only.
 ADMIN_PREFIX = "admin/"
-# Who walks: the insider of side a, whose objects of side b are another community's.
+# Who walks: the insider of each side; side b's objects are another community's to a.
 INSIDER = "staff_{side}"
 # Routes whose GET sends the insider on by design: (route name, where to).
 REDIRECTS = {}
@@ -236,11 +237,12 @@ def test_anonymous_is_sent_to_login(every_route):
 
 
 def test_insider_gets_the_page_and_an_outsider_object_is_404(every_route, client_for, api_for):
+    """A's insider gets A's object and a 404 for B's, which B's insider gets."""
     special = insiders()
     clients = {}
 
-    def client(route: Route) -> Client:
-        username = special.get(route.name, INSIDER).format(side="a")
+    def client(route: Route, side: str = "a") -> Client:
+        username = special.get(route.name, INSIDER).format(side=side)
         if (username, route.is_api) not in clients:
             user = User.objects.get(username=username)
             make = api_for if route.is_api else client_for
@@ -258,6 +260,12 @@ def test_insider_gets_the_page_and_an_outsider_object_is_404(every_route, client
             assert inside.status_code in {200, 405}, (route, inside.status_code)
         if route.url_b == route.url_a:
             continue  # no object of a community in this URL
+        # B's object is real: B's insider gets it (so A's 404 is the scope's).
+        own = client(route, "b").get(route.url_b)
+        if route.name in REDIRECTS:
+            assert own.status_code == 302, (route.url_b, own.status_code)
+        else:
+            assert own.status_code in {200, 405}, (route.url_b, own.status_code)
         outside = client(route).get(route.url_b)
         assert outside.status_code in {404, 405}, (route.url_b, outside.status_code)
         if outside.status_code == 405:
