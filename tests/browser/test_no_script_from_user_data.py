@@ -36,7 +36,7 @@ from civicgrid.volunteers.models import (
     Volunteer,
 )
 from tests.browser.conftest import log_in
-from tests.volunteers.conftest import give
+from tests.factories import give
 
 pytestmark = [
     pytest.mark.browser,

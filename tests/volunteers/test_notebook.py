@@ -10,7 +10,7 @@ from civicgrid.cases.models import Case, Category, Channel, Deadline
 from civicgrid.registry.models import Household
 from civicgrid.volunteers import notebook
 from civicgrid.volunteers.models import CentralHouseholdKeeper, Need
-from tests.conftest import _user
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def keeper(places, registry):
     central = registry["household_a"]
     central.is_central_household = True
     central.save()
-    user = _user("keeper", Role.CENTRAL_HOUSEHOLD, scope_place=places["grid_a"])
+    user = make_user("keeper", Role.CENTRAL_HOUSEHOLD, scope_place=places["grid_a"])
     CentralHouseholdKeeper.objects.create(user=user, household=central)
     return user
 

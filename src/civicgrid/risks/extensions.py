@@ -18,7 +18,7 @@ def _sees_households(user) -> bool:
     return may(user, VIEW, Household)
 
 
-def _handles_hazards(user) -> bool:
+def _may_handle_hazards(user) -> bool:
     return may(user, CHANGE, Hazard)
 
 
@@ -27,9 +27,9 @@ ext.nav(
     order=80,
     url="risks:hazards",
     label=pgettext_lazy("navigation", "隐患"),
-    shown=_handles_hazards,
+    shown=_may_handle_hazards,
 )
-ext.nav(order=90, url="risks:today", label=_("今日走访"), shown=_handles_hazards)
+ext.nav(order=90, url="risks:today", label=_("今日走访"), shown=_may_handle_hazards)
 
 ext.panel(
     on="household",
