@@ -65,4 +65,5 @@ def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
         "care:geofence_deactivate": {"pk": device.pk, "fence_pk": fence.pk},
         "care:responder_change": {"pk": device.pk, "responder_pk": responder.pk},
         "care:reminder_done": {"pk": task.pk},
+        "reminder_id": reminder.pk,
     }
