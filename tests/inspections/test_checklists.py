@@ -8,9 +8,10 @@ from civicgrid.inspections import checklists as shipped
 from civicgrid.inspections import inspecting, services, xlsform
 from civicgrid.inspections.models import Checklist, ChecklistVersion
 
+CHOICES = (("list_name", "name", "label"), ("result", "pass", "合格"), ("result", "fail", "不合格"))
 
-def workbook(rows, choices=(("list_name", "name", "label"), ("result", "pass", "合格"),
-                            ("result", "fail", "不合格")), form_id="food_safety") -> bytes:  # fmt: skip
+
+def workbook(rows, choices=CHOICES, form_id="food_safety") -> bytes:
     book = Workbook()
     survey = book.active
     survey.title = "survey"
