@@ -5,7 +5,7 @@ Everything is read through ``for_user``: another place's rows are a 404."""
 
 from datetime import date, datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from civicgrid.access.scoping import get_for_user
@@ -196,7 +196,7 @@ def business_detail(request, business_id: int):
 @router.get("/equipment", response=list[EquipmentOut])
 @paginate
 def equipment_list(
-    request, overdue: bool = False, due_within_days: int | None = Field(None, ge=0, le=3660)
+    request, overdue: bool = False, due_within_days: int | None = Query(None, ge=0, le=3660)
 ):
     return selectors.equipment(user=request.user, overdue=overdue, due_within_days=due_within_days)
 
@@ -240,7 +240,7 @@ def campaign_figures(request, campaign_id: int):
 
 @router.get("/inspections", response=InspectionPage)
 def inspection_list(
-    request, campaign: int | None = None, limit: int = Field(50, ge=1, le=200), cursor: str = ""
+    request, campaign: int | None = None, limit: int = Query(50, ge=1, le=200), cursor: str = ""
 ):
     rows = selectors.inspections(user=request.user)
     if campaign is not None:
@@ -257,7 +257,7 @@ def inspection_detail(request, inspection_id: int):
 
 
 @router.get("/orders", response=OrderPage)
-def order_list(request, stage: str = "", limit: int = Field(50, ge=1, le=200), cursor: str = ""):
+def order_list(request, stage: str = "", limit: int = Query(50, ge=1, le=200), cursor: str = ""):
     rows = selectors.orders(user=request.user)
     if stage:
         rows = rows.filter(stage=stage)

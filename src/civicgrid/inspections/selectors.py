@@ -1,5 +1,7 @@
 """Reads, always through the user's scope (``for_user``)."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -37,9 +39,7 @@ def equipment(*, user, overdue: bool = False, due_within_days: int | None = None
     if overdue:
         rows = rows.filter(next_verification_on__lt=today)
     elif due_within_days is not None:
-        rows = rows.filter(
-            next_verification_on__lte=today + timezone.timedelta(days=due_within_days)
-        )
+        rows = rows.filter(next_verification_on__lte=today + timedelta(days=due_within_days))
     return rows.order_by("next_verification_on", "id")
 
 

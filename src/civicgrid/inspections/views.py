@@ -18,6 +18,7 @@ from civicgrid.access.models import AuditLog
 from civicgrid.access.roles import INSPECTORS, Role
 from civicgrid.access.scoping import CHANGE, EXPORT, may
 from civicgrid.inspections import businesses as business_services
+from civicgrid.inspections import checklists as shipped
 from civicgrid.inspections import documents, draws, inspecting, orders, reports, selectors
 from civicgrid.inspections import services as checklist_services
 from civicgrid.inspections.forms import (
@@ -260,8 +261,21 @@ def checklist_upload(request):
 
 
 @login_required
-def checklist_download(request, version_id: int):
-    version = get_object_or_404(ChecklistVersion, pk=version_id)
+def checklist_download(request):
+    """A checklist version's file (?version=id), or without one a shipped
+    checklist to start authoring from: checklists are shared templates, not
+    place data."""
+    wanted = request.GET.get("version", "")
+    version = ChecklistVersion.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+    if wanted and version is None:
+        raise Http404
+    if version is None:
+        return _download(
+            shipped.workbook("food_safety"),
+            _("检查表模板") + ".xlsx",
+            xlsx.CONTENT_TYPE,
+            "checklist.xlsx",
+        )
     return _download(
         bytes(version.source),
         f"{version.title}-v{version.number}.xlsx",
