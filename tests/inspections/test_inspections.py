@@ -215,3 +215,24 @@ def test_orders_past_their_deadline_are_flagged_once(drawn, campaign, checklists
     assert figures["orders_overdue"] == 1
     told = {n.user_id for n in Notice.objects.filter(target_type="inspections.order")}
     assert {drawn.inspector_a_id, drawn.inspector_b_id} <= told
+
+
+def test_the_figures_are_in_the_catalogue(drawn, campaign, checklists, shop_a, places):
+    from civicgrid.lib import figures as catalogue
+    from civicgrid.lib.period import Period
+
+    _ordered(drawn, campaign, checklists, shop_a)
+    keys = [key for key in catalogue.discover() if key.startswith("inspections.")]
+    assert len(keys) == 9
+    with time_machine.travel("2026-10-01 12:00 +08:00", tick=False):
+        values = catalogue.values(
+            keys, user=drawn.inspector_a, period=Period.year(date(2026, 1, 1)),
+            place=places["community_a"],
+        )  # fmt: skip
+        elsewhere = catalogue.values(
+            keys, user=drawn.inspector_a, period=Period.year(date(2026, 1, 1)),
+            place=places["community_b"],
+        )  # fmt: skip
+    assert values["inspections.inspected"] == 1 and values["inspections.problems"] == 1
+    assert values["inspections.orders_issued"] == 1 and values["inspections.orders_overdue"] == 0
+    assert not any(elsewhere.values())
