@@ -187,3 +187,8 @@ def test_api_recheck_moves_the_order(drawn, campaign, checklists, shop_a, api_fo
     page = api.get("/api/v1/inspections").json()
     assert page["items"][0]["checklist"] == "food_safety"
     assert page["items"][0]["checklist_version"] == 1
+
+
+def test_an_inspectors_home_lists_what_is_drawn_and_to_recheck(drawn, shop_a, client_for):
+    home = client_for(drawn.inspector_a).get("/").content.decode()
+    assert "待检查" in home and shop_a.name in home and "没有待复查的整改通知书" in home

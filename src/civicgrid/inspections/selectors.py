@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from civicgrid.access.scoping import get_for_user
@@ -10,6 +10,7 @@ from civicgrid.inspections.models import (
     Business,
     Campaign,
     Checklist,
+    Draw,
     Equipment,
     Finding,
     Inspection,
@@ -45,6 +46,20 @@ def equipment(*, user, overdue: bool = False, due_within_days: int | None = None
 
 def equipment_get(*, user, pk: int) -> Equipment:
     return get_for_user(Equipment.objects.select_related("business"), user, pk=pk)
+
+
+def drawn_for(*, user):
+    """Draws naming ``user`` whose business has no completed inspection in
+    that campaign yet, soonest campaign end first."""
+    done = Inspection.objects.filter(
+        campaign=OuterRef("campaign"), business=OuterRef("business"), stage=Inspection.Stage.DONE
+    )
+    return (
+        Draw.objects.filter(Q(inspector_a=user) | Q(inspector_b=user))
+        .filter(~Exists(done))
+        .select_related("business", "campaign")
+        .order_by("campaign__ends_on", "order")
+    )
 
 
 def campaigns(*, user):
