@@ -87,9 +87,11 @@ def test_the_campaign_summary_exports_and_is_audited(drawn, campaign, client_for
     assert AuditLog.objects.filter(action="export", object_type="inspections.campaign").exists()
 
 
-def test_figures_page_and_export(personas, client_for, checklists):
+def test_figures_page_and_export(personas, client_for, checklists, places):
     client = client_for(personas["admin"])
     assert "检查统计" in client.get("/inspections/figures/").content.decode()
+    page = client.get(f"/inspections/figures/?place={places['community_a'].pk}").content.decode()
+    assert f'value="{places["community_a"].pk}" selected' in page
     export = client.get("/inspections/figures/?format=xlsx&first=2026-01-01&last=2026-12-31")
     assert load_workbook(io.BytesIO(export.content)).sheetnames == ["检查统计"]
 
@@ -158,6 +160,8 @@ def test_api_businesses_campaigns_and_orders(drawn, campaign, checklists, shop_a
     assert all(item["overdue"] for item in overdue["items"])
     figures = api.get(f"/api/v1/campaigns/{campaign.pk}/figures").json()
     assert figures["inspected"] == 0
+    overall = api.get("/api/v1/inspection-figures?start=2026-01-01&end=2026-12-31&kind=restaurant")
+    assert overall.status_code == 200 and overall.json()["orders_issued"] == 0
     assert api.get("/api/v1/orders").json() == {"items": [], "next": None, "next_cursor": None}
 
 

@@ -5,6 +5,7 @@ Everything is read through ``for_user``: another place's rows are a 404."""
 
 from datetime import date, datetime
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -14,6 +15,7 @@ from civicgrid.inspections.orders import A as OrderAction
 from civicgrid.inspections.orders import orders
 from civicgrid.lib.flow_api import ApiMove, move_endpoints
 from civicgrid.lib.keyset import Keyset, next_url
+from civicgrid.lib.period import Period, from_dates
 from civicgrid.registry.models import Place
 
 router = Router(tags=["inspections"])
@@ -236,6 +238,24 @@ def campaign_draw(request, campaign_id: int, payload: DrawIn):
 def campaign_figures(request, campaign_id: int):
     campaign = selectors.campaign_get(user=request.user, pk=campaign_id)
     return selectors.figures(user=request.user, campaign=campaign)
+
+
+@router.get("/inspection-figures", response=FiguresOut)
+def inspection_figures(
+    request,
+    start: date | None = None,
+    end: date | None = None,
+    place: str = "",
+    kind: str = "",
+    campaign: int | None = None,
+):
+    """The inspection figures for inclusive dates (this year by default), a
+    place code, a business type and a campaign, through the caller's scope."""
+    period = from_dates(start, end, default=Period.year(timezone.localdate()))
+    chosen = selectors.campaign_get(user=request.user, pk=campaign) if campaign else None
+    return selectors.figures(
+        user=request.user, period=period, place_code=place, campaign=chosen, kind=kind
+    )
 
 
 @router.get("/inspections", response=InspectionPage)

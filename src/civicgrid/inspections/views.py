@@ -596,6 +596,9 @@ def figures_page(request):
         "kind": kind,
         "kinds": BusinessType.choices,
         "place": place,
+        "places": Place.objects.for_user(request.user)
+        .filter(level__in=[Place.Level.STREET, Place.Level.COMMUNITY])
+        .order_by("code")[:200],
         "figures": selectors.figures(
             user=request.user, period=period, place_code=place.code if place else "", kind=kind
         ),
