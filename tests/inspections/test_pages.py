@@ -196,3 +196,17 @@ def test_api_recheck_moves_the_order(drawn, campaign, checklists, shop_a, api_fo
 def test_an_inspectors_home_lists_what_is_drawn_and_to_recheck(drawn, shop_a, client_for):
     home = client_for(drawn.inspector_a).get("/").content.decode()
     assert "待检查" in home and shop_a.name in home and "没有待复查的整改通知书" in home
+
+
+def test_a_new_verification_moves_the_due_date(personas, shop_a, client_for):
+    scale = shop_a.equipment.get(serial="SC-1")
+    client = client_for(personas["staff_a"])
+    url = f"/inspections/equipment/{scale.pk}/verified/"
+    with time_machine.travel("2026-06-05 09:00 +08:00", tick=False):
+        client.post(url, {"next_verification_on": "2026-06-01"})
+        scale.refresh_from_db()
+        assert scale.next_verification_on == date(2026, 6, 1)
+        client.post(url, {"next_verification_on": "2027-06-01"})
+    scale.refresh_from_db()
+    assert scale.next_verification_on == date(2027, 6, 1)
+    assert client_for(personas["staff_b"]).post(url, {}).status_code == 404

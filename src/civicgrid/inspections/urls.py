@@ -15,6 +15,7 @@ urlpatterns = [
     path("businesses/<int:business_id>/conflict/", views.conflict_declare, name="conflict"),
     path("businesses/<int:business_id>/inspect/", views.inspection_start, name="start"),
     path("equipment/", views.equipment_list, name="equipment"),
+    path("equipment/<int:equipment_id>/verified/", views.equipment_verified, name="verified"),
     path("checklists/", views.checklist_list, name="checklists"),
     path("checklists/upload/", views.checklist_upload, name="checklist_upload"),
     path("checklists/download/", views.checklist_download, name="checklist_file"),

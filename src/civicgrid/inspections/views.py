@@ -216,6 +216,26 @@ def business_template(request):
 
 
 @login_required
+@require_POST
+def equipment_verified(request, equipment_id: int):
+    """A new verification certificate: the next due date moves on."""
+    item = selectors.equipment_get(user=request.user, pk=equipment_id)
+    try:
+        due = date.fromisoformat(request.POST.get("next_verification_on", ""))
+    except ValueError:
+        messages.error(request, _("日期格式不正确。"))
+        return redirect(item.business)
+    if due <= timezone.localdate():
+        messages.error(request, _("下次检定日期应晚于今天。"))
+        return redirect(item.business)
+    business_services.equipment_verified(
+        actor=request.user, equipment=item, next_verification_on=due
+    )
+    messages.success(request, _("已登记检定,下次检定日期为 %(due)s。") % {"due": due})
+    return redirect(item.business)
+
+
+@login_required
 def equipment_list(request):
     overdue = request.GET.get("overdue") == "1"
     rows = selectors.equipment(user=request.user, overdue=overdue, due_within_days=None)
