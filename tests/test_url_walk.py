@@ -50,6 +50,8 @@ PUBLIC = {
     "open311:media",
     # Trackers (and the Traccar Client phone app) post positions without a login.
     "ingest_osmand",
+    # A drawn campaign's published results (一公开), without personal data.
+    "inspections:public",
 }
 # Names that exist only to be reversed (ninja's root has no view).
 REVERSE_ONLY = {"api:api-root"}

@@ -53,3 +53,9 @@ VOLUNTEER_READERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
 COUNTER_STAFF = frozenset({Role.ADMIN, Role.STAFF, Role.OPERATOR})
 # Everyone but department staff (who see only what is whistled to them).
 ALL_BUT_DEPARTMENTS = ALL_ROLES - {Role.DEPARTMENT}
+# Market-supervision inspections: community staff keep the business register
+# of their place and may look; inspectors (and admins) run campaigns, inspect
+# and issue rectification orders.
+INSPECTION_READERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.INSPECTOR})
+BUSINESS_EDITORS = frozenset({Role.ADMIN, Role.STAFF, Role.INSPECTOR})
+INSPECTORS = frozenset({Role.ADMIN, Role.INSPECTOR})

@@ -51,7 +51,7 @@ _ROW_TAG_MAX = 512
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d{1,9})["\']')
 # The parts of a workbook that hold sheets (xl/worksheets/sheet1.xml).
 _SHEET_PART = re.compile(r"(?i)worksheets/[^/]+\.xml$")
-_UNREADABLE = (
+UNREADABLE = (
     InvalidFileException,
     zipfile.BadZipFile,
     zlib.error,
@@ -146,7 +146,7 @@ def _too_many_rows(errors) -> None:
     errors.append(ImportIssue(None, "", _("文件超过 %(n)d 行,请分批导入。") % {"n": limit}))
 
 
-def _measure(file) -> str | None:
+def measure_sheet(file) -> str | None:
     """Why the file is refused unread, or None. Its real size comes from the
     zip's directory (zipfile never inflates a part past the size recorded
     there) and from the rows in its sheets' raw XML, counted before openpyxl
@@ -169,7 +169,7 @@ def _measure(file) -> str | None:
                 if last > last_line:
                     message = _("第%(line)d行超出了%(n)d行的上限;请删除表格末尾多余的行后再导入。")
                     return message % {"line": last, "n": last_line}
-    except _UNREADABLE:
+    except UNREADABLE:
         return None  # not a zip: load_workbook says so in its words
     finally:
         file.seek(0)
@@ -194,16 +194,16 @@ def _sheet_extent(xml) -> tuple[int, int]:
 
 def _read_rows(file, result: ImportResult) -> list[ParsedRow] | None:
     """Every data row parsed; None if the file or its header cannot be used.
-    The work is bounded before parsing (``_measure``) and while parsing (rows
+    The work is bounded before parsing (``measure_sheet``) and while parsing (rows
     read, the sheet's width, problems found)."""
     errors = result.errors
-    refused = _measure(file)
+    refused = measure_sheet(file)
     if refused is not None:
         errors.append(ImportIssue(None, "", refused))
         return None
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except _UNREADABLE:
+    except UNREADABLE:
         _unreadable(errors)
         return None
     last_line = settings.IMPORT_MAX_ROWS + _HEADER_SEARCH_ROWS
@@ -231,7 +231,7 @@ def _read_rows(file, result: ImportResult) -> list[ParsedRow] | None:
                 _too_many_rows(errors)
                 return None
             rows.append(parser.parse(line, values))
-    except _UNREADABLE:
+    except UNREADABLE:
         _unreadable(errors)
         return None
     finally:
