@@ -6,6 +6,7 @@ from civicgrid.access.api import router as auth_router
 from civicgrid.care.api import router as care_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.lib.api import CivicgridAPI
+from civicgrid.mediation.api import router as mediation_router
 from civicgrid.notify.api import router as notify_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.risks.api import router as risks_router
@@ -28,3 +29,4 @@ api.add_router("/", risks_router)
 api.add_router("/", volunteers_router)
 api.add_router("/", care_router)
 api.add_router("/", notify_router)
+api.add_router("/", mediation_router)
