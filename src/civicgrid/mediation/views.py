@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicgrid.access.scoping import CHANGE, get_for_user
+from civicgrid.access.scoping import CHANGE, get_for_user, may
 from civicgrid.cases.models import Case
 from civicgrid.lib.forms import add_service_errors
 from civicgrid.lib.period import Period
@@ -58,7 +58,7 @@ def dispute_list(request):
 
 @login_required
 def dispute_new(request):
-    if not rooms_to_open_in(request.user).exists():
+    if not (may(request.user, CHANGE, Dispute) or rooms_to_open_in(request.user).exists()):
         raise PermissionDenied(_("您不能受理纠纷。"))
     form = DisputeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
