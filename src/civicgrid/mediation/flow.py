@@ -158,7 +158,7 @@ class DisputeFlow(Flow):
     wrong_stage = gettext_lazy("调解案件处于“%(stage)s”环节,不能%(action)s。")
 
     def lock(self, dispute):
-        return Dispute.objects.select_for_update().select_related("room", "case").get(pk=dispute.pk)
+        return Dispute.objects.select_for_update().select_related("room").get(pk=dispute.pk)
 
     def moved(self, dispute, move, rule, from_stage, before, events):
         if dispute.stage in ENDED and from_stage not in ENDED:
