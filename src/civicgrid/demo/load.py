@@ -24,6 +24,7 @@ from civicgrid.demo.accounts import save_accounts
 from civicgrid.demo.care import load_care
 from civicgrid.demo.cases import CATEGORIES, load_cases
 from civicgrid.demo.geography import CITY, PlaceSpec, build_tree
+from civicgrid.demo.mediation import load_mediation
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
 from civicgrid.demo.risks import load_risks
 from civicgrid.demo.volunteers import load_volunteers
@@ -82,6 +83,8 @@ def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = N
         say("created care devices, responders and safe zones")
         counts["volunteers"] = load_volunteers()
         say("created volunteers, activities, points and the exchange point")
+        counts["mediation"] = load_mediation()
+        say("created mediation rooms, disputes, agreements and follow-ups")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,

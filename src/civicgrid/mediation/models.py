@@ -154,12 +154,13 @@ class Dispute(StageGuarded, models.Model):
     place_code = models.CharField(max_length=15, db_index=True)
     kind = models.CharField(_("纠纷类型"), max_length=16, choices=Kind.choices)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    # The dispute is a file of its own: it outlives the case or need it came from.
     case = models.OneToOneField(
         "cases.Case",
         verbose_name=_("来源事件"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="dispute",
     )
     need = models.OneToOneField(
@@ -167,7 +168,7 @@ class Dispute(StageGuarded, models.Model):
         verbose_name=_("来源民情"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="dispute",
     )
     summary = models.TextField(_("纠纷简要情况"))
