@@ -346,3 +346,22 @@ def test_the_api_hands_a_case_over(dispute_case, personas, room, mediator, api_f
         == 404
     )
     assert CaseEvent.objects.filter(case=dispute_case, action="mediate").count() == 1
+
+
+def test_pages_in_english_and_the_mediators_home(dispute, mediator, personas, client_for):
+    from civicgrid.notify.models import Notice
+
+    client = client_for(mediator)
+    home = client.get("/")
+    assert home.status_code == 200 and reverse("mediation:list") in home.content.decode()
+    english = client.get(
+        reverse("mediation:detail", args=[dispute.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Session minutes" in english and "Parties" in english
+    # A grid worker sees no mediation entry and hears of no dispute.
+    assert reverse("mediation:list") not in client_for(personas["grid_a"]).get("/").content.decode()
+    from civicgrid.mediation.flow import A, disputes
+
+    disputes.move(dispute, A.FAIL, actor=mediator, note="不成", referral="court")
+    told = set(Notice.objects.values_list("user__username", flat=True))
+    assert told == {"staff_a", "mediator_a"}

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicgrid.access.models import User
+from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE
 from civicgrid.cases.models import CaseEvent
 from civicgrid.cases.models import Stage as CaseStage
@@ -163,8 +165,14 @@ class DisputeFlow(Flow):
     def moved(self, dispute, move, rule, from_stage, before, events):
         if dispute.stage in ENDED and from_stage not in ENDED:
             _end_case(dispute, move)
+            # Community staff and the room's mediators: grid workers may not
+            # open a mediation file, so they are not told of one.
+            staff = audiences.local_staff(dispute.place_code).filter(role=Role.STAFF)
+            mediators = User.objects.filter(
+                mediator_seats__room=dispute.room_id, mediator_seats__active=True
+            )
             outbox.notice_send(
-                audiences.local_staff(dispute.place_code),
+                [*staff, *mediators],
                 about=dispute,
                 message=_("调解案件 %(number)s:%(stage)s")
                 % {
