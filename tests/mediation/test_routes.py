@@ -365,3 +365,20 @@ def test_pages_in_english_and_the_mediators_home(dispute, mediator, personas, cl
     disputes.move(dispute, A.FAIL, actor=mediator, note="不成", referral="court")
     told = set(Notice.objects.values_list("user__username", flat=True))
     assert told == {"staff_a", "mediator_a"}
+
+
+def test_lists_are_for_mediation_readers_only(dispute, mediator, personas, client_for):
+    for name in ("grid_a", "doctor_a", "resident", "department"):
+        client = client_for(personas[name])
+        for url in (
+            reverse("mediation:list"),
+            reverse("mediation:rooms"),
+            reverse("mediation:new"),
+        ):
+            assert client.get(url).status_code == 403, (name, url)
+    listed = client_for(mediator).get(reverse("mediation:list"))
+    assert listed.status_code == 200 and dispute.number in listed.content.decode()
+    assert (
+        dispute.number
+        not in client_for(personas["staff_b"]).get(reverse("mediation:list")).content.decode()
+    )

@@ -466,3 +466,21 @@ def test_counts_per_room_community_and_month(personas, places, room, mediator):
             selectors.counts(personas["staff_b"], start=year.start, end=year.end)["received"] == 0
         )
         assert timezone.now().year == 2026
+
+
+def test_mediators_are_appointed_by_staff_in_scope(personas, places, room):
+    from civicgrid.access.roles import Role
+    from civicgrid.mediation.models import Mediator
+    from tests.conftest import _user
+
+    lawyer = _user("lawyer", Role.MEDIATOR, scope_place=places["community_a"])
+    for outsider in (personas["staff_b"], personas["grid_a"]):
+        with pytest.raises(PermissionDenied):
+            services.mediator_appoint(actor=outsider, room=room, user=lawyer, kind="lawyer")
+    with pytest.raises(ValidationError):
+        services.mediator_appoint(actor=personas["staff_a"], room=room, user=lawyer, kind="x")
+    seat = services.mediator_appoint(
+        actor=personas["staff_a"], room=room, user=lawyer, kind="lawyer"
+    )
+    assert seat.active and Mediator.objects.filter(room=room, user=lawyer).count() == 1
+    assert AuditLog.objects.filter(object_type="mediation.mediator").exists()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicgrid.access.scoping import CHANGE, get_for_user, may
+from civicgrid.access.scoping import CHANGE, VIEW, get_for_user, may
 from civicgrid.cases.models import Case
 from civicgrid.lib.forms import add_service_errors
 from civicgrid.lib.period import Period
@@ -28,7 +28,7 @@ from civicgrid.mediation.forms import (
     HandOverForm,
     rooms_to_open_in,
 )
-from civicgrid.mediation.models import ENDED, Dispute, Stage
+from civicgrid.mediation.models import ENDED, Dispute, Mediator, Stage
 from civicgrid.volunteers.models import Need
 from civicgrid.web.pages import full_or_partial, page_of
 
@@ -38,8 +38,16 @@ def _errors(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _reader(request) -> None:
+    """Staff of the roles that read mediation, and mediators; nobody else."""
+    user = request.user
+    if not (may(user, VIEW, Dispute) or Mediator.objects.filter(user=user, active=True).exists()):
+        raise PermissionDenied(_("您的角色不能使用此页面。"))
+
+
 @login_required
 def dispute_list(request):
+    _reader(request)
     stage = request.GET.get("stage", "")
     stage = stage if stage in (*Stage.values, "open") else ""
     room = request.GET.get("room", "")
@@ -246,6 +254,7 @@ def agreement_docx(request, agreement_id: int):
 
 @login_required
 def rooms(request):
+    _reader(request)
     asked = request.GET.get("year", "")
     year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else None
     year = year or timezone.localdate().year
