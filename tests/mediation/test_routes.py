@@ -5,10 +5,11 @@ pagination, and nothing of a dispute on Open311 or on anonymous pages."""
 
 import io
 import json
+import zipfile
 
 import pytest
+from defusedxml.ElementTree import fromstring
 from django.urls import reverse
-from docx import Document
 
 from civicgrid.access.models import AuditLog
 from civicgrid.cases.models import CaseEvent
@@ -19,6 +20,18 @@ from tests.conftest import _user
 from tests.mediation import walk
 from tests.mediation.conftest import APPLICANT, RESPONDENT
 from tests.test_url_walk import concrete, routes
+
+
+def docx_text(content: bytes) -> str:
+    """The paragraphs of a .docx, one a line (our own output: parsed with the
+    standard library)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert {"[Content_Types].xml", "_rels/.rels", "word/document.xml"} <= set(
+            archive.namelist()
+        )
+        root = fromstring(archive.read("word/document.xml"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    return "\n".join("".join(t.text or "" for t in p.iter(f"{w}t")) for p in root.iter(f"{w}p"))
 
 
 def _mine(route: str, name: str) -> bool:
@@ -169,7 +182,7 @@ def test_the_journey_from_a_case_through_the_pages(
     agreement = dispute.agreements.get()
     printed = client.get(reverse("mediation:docx", args=[agreement.pk]))
     assert printed.status_code == 200
-    text = "\n".join(p.text for p in Document(io.BytesIO(printed.content)).paragraphs)
+    text = docx_text(printed.content)
     assert "人民调解协议书" in text and agreement.number in text
     assert "扎西" in text and "次仁" in text and "修好水管,赔偿200元" in text
     assert "申请人(签名)" in text and "调解员(签名)" in text
@@ -382,3 +395,24 @@ def test_lists_are_for_mediation_readers_only(dispute, mediator, personas, clien
         dispute.number
         not in client_for(personas["staff_b"]).get(reverse("mediation:list")).content.decode()
     )
+
+
+def test_the_printed_agreement_keeps_hostile_text_as_text(personas, places, room, mediator):
+    from civicgrid.mediation.documents import agreement_docx
+    from civicgrid.mediation.flow import A, disputes
+
+    hostile = services.PartyIn(role="applicant", name="<w:t>&amp;\x07扎西")
+    dispute = services.dispute_open(
+        actor=mediator,
+        room=room,
+        place=places["grid_a"],
+        kind="debt",
+        summary="欠款",
+        parties=[hostile, RESPONDENT],
+    )
+    disputes.move(dispute, A.SESSION, actor=mediator, note="笔录")
+    agreement = services.agreement_draft(
+        actor=mediator, dispute=dispute, facts="第一行\n第二行", terms="]]><x/> & 还款"
+    )
+    text = docx_text(agreement_docx(agreement))
+    assert "<w:t>&amp;扎西" in text and "]]><x/> & 还款" in text and "第一行" in text
