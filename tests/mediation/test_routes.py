@@ -416,3 +416,10 @@ def test_the_printed_agreement_keeps_hostile_text_as_text(personas, places, room
     )
     text = docx_text(agreement_docx(agreement))
     assert "<w:t>&amp;扎西" in text and "]]><x/> & 还款" in text and "第一行" in text
+
+
+def test_the_home_card_shows_open_disputes_to_their_readers(
+    dispute, mediator, personas, client_for
+):
+    assert "调解中的纠纷" in client_for(mediator).get("/").content.decode()
+    assert "调解中的纠纷" not in client_for(personas["staff_b"]).get("/").content.decode()

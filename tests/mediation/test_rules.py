@@ -484,3 +484,21 @@ def test_mediators_are_appointed_by_staff_in_scope(personas, places, room):
     )
     assert seat.active and Mediator.objects.filter(room=room, user=lawyer).count() == 1
     assert AuditLog.objects.filter(object_type="mediation.mediator").exists()
+
+
+def test_brand_credit_and_home_counts(dispute, mediator, personas, brand):
+    from datetime import date
+
+    from civicgrid.lib.period import Period
+
+    assert selectors.home_counts(mediator, now=timezone.now()) == {"open": 1, "follow_ups_due": 0}
+    _agree(dispute, mediator)
+    later = timezone.now() + timedelta(days=20)
+    assert selectors.home_counts(mediator, now=later) == {"open": 0, "follow_ups_due": 1}
+    disputes.move(dispute, A.FOLLOW_UP, actor=mediator, performed="yes")
+    assert selectors.home_counts(mediator, now=later)["follow_ups_due"] == 0
+    today = timezone.localdate()
+    year = Period(date(today.year, 1, 1), date(today.year, 12, 31))
+    credit = selectors.solved_by_brand(personas["admin"], start=year.start, end=year.end)
+    assert credit == {brand.pk: 1}
+    assert selectors.solved_by_brand(personas["staff_b"], start=year.start, end=year.end) == {}

@@ -2,6 +2,7 @@
 staff and mediators, and on a case's page the hand-over to a room (or the
 dispute it became), for those who may see it."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.roles import Role
@@ -36,4 +37,13 @@ def _case_panel(request, case):
     return {"case": case, "dispute": dispute, "may_hand_over": may_hand_over}
 
 
+def _home(request):
+    user = request.user
+    if not (may(user, VIEW, Dispute) or user.mediator_seats.filter(active=True).exists()):
+        return None
+    counts = selectors.home_counts(user, now=timezone.now())
+    return {"mediation": counts} if any(counts.values()) else None
+
+
+ext.home_card(order=36, key="mediation", template="mediation/_home_card.html", context=_home)
 ext.panel(on="case", order=10, template="mediation/_case_panel.html", context=_case_panel)

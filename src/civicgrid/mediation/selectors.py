@@ -61,6 +61,38 @@ def dispute_of_case(*, user, case) -> Dispute | None:
     return Dispute.objects.for_user(user, VIEW).filter(case=case).first()
 
 
+def home_counts(user, *, now, follow_up_after_days: int = 15) -> dict:
+    """For the home card: disputes still open, and agreements older than
+    ``follow_up_after_days`` that nobody has visited yet (回访 due)."""
+    disputes = Dispute.objects.for_user(user, VIEW)
+    return {
+        "open": disputes.exclude(stage__in=ENDED).count(),
+        "follow_ups_due": disputes.filter(
+            stage__in=SUCCEEDED,
+            ended_at__lt=now - timedelta(days=follow_up_after_days),
+            follow_ups__isnull=True,
+        ).count(),
+    }
+
+
+def solved_by_brand(user, *, start, end, place_code: str = "") -> dict[int, int]:
+    """Disputes ended in an agreement in [start, end), per self-governance
+    brand of the room that solved them: what mediation credits to the brands."""
+    disputes, _visits = _scoped(user, place_code)
+    rows = (
+        disputes.filter(
+            stage__in=SUCCEEDED,
+            ended_at__gte=start,
+            ended_at__lt=end,
+            solved_by__brand__isnull=False,
+        )
+        .order_by()
+        .values("solved_by__brand")
+        .annotate(n=Count("pk"))
+    )
+    return {row["solved_by__brand"]: row["n"] for row in rows}
+
+
 def _scoped(user, place_code: str):
     disputes = Dispute.objects.for_user(user, VIEW)
     if place_code:
