@@ -502,3 +502,44 @@ def test_brand_credit_and_home_counts(dispute, mediator, personas, brand):
     credit = selectors.solved_by_brand(personas["admin"], start=year.start, end=year.end)
     assert credit == {brand.pk: 1}
     assert selectors.solved_by_brand(personas["staff_b"], start=year.start, end=year.end) == {}
+
+
+def test_a_repeated_hand_over_tells_outsiders_nothing(dispute_case, personas, room, mediator):
+    staff = personas["staff_a"]
+    dispute = services.dispute_from_case(
+        actor=staff, case=dispute_case, room=room, parties=[APPLICANT, RESPONDENT]
+    )
+    # A grid worker may change the case but may not receive disputes, let
+    # alone read this one.
+    with pytest.raises(PermissionDenied):
+        services.dispute_from_case(
+            actor=personas["grid_a"], case=dispute_case, room=room, parties=[APPLICANT]
+        )
+    # Whoever may read the dispute finds it again.
+    again = services.dispute_from_case(
+        actor=personas["admin"], case=dispute_case, room=room, parties=[APPLICANT, RESPONDENT]
+    )
+    assert again == dispute
+
+
+def test_staff_receive_only_what_arose_in_their_scope(personas, places, room, mediator):
+    # 卓玛调解室 takes its street's disputes; community A's staff receive only A's.
+    with pytest.raises(ValidationError) as error:
+        services.dispute_open(
+            actor=personas["staff_a"],
+            room=room,
+            place=places["grid_b"],
+            kind=Kind.NEIGHBOURS,
+            summary="纠纷",
+            parties=[APPLICANT, RESPONDENT],
+        )
+    assert "place" in error.value.message_dict
+    made = services.dispute_open(
+        actor=mediator,
+        room=room,
+        place=places["grid_b"],
+        kind=Kind.NEIGHBOURS,
+        summary="纠纷",
+        parties=[APPLICANT, RESPONDENT],
+    )
+    assert Dispute.objects.for_user(personas["staff_b"]).filter(pk=made.pk).exists()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
-from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.access.scoping import CHANGE, VIEW, may, place_in_scope
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.cases.workflow import cases as case_flow
 from civicgrid.mediation.flow import A, disputes
@@ -47,11 +47,15 @@ class PartyIn:
     resident: object | None = None
 
 
+def _sits_in(user, room: Room) -> bool:
+    return Mediator.objects.filter(room=room, user=user, active=True).exists()
+
+
 def may_open_in(user, room: Room) -> bool:
     """Staff whose scope holds the room, or a mediator of the room."""
     if Room.objects.for_user(user, CHANGE).filter(pk=room.pk).exists():
         return True
-    return Mediator.objects.filter(room=room, user=user, active=True).exists()
+    return _sits_in(user, room)
 
 
 def _check_room(actor, room: Room) -> None:
@@ -107,6 +111,9 @@ def _open(*, actor, room, place, kind, summary, parties, source, now, case=None,
     elif not place.code.startswith(room.place.code[:9]):
         # A room takes the disputes of its own street.
         errors["place"] = [_("该调解室不受理本街道以外的纠纷。")]
+    elif not (place_in_scope(actor, place) or _sits_in(actor, room)):
+        # Staff receive what arose in their own scope (and can then read it).
+        errors["place"] = [_("只能受理您管辖范围内发生的纠纷。")]
     if errors:
         raise ValidationError(errors)
     rows = _check_parties(parties)
@@ -150,6 +157,16 @@ def dispute_open(*, actor, room: Room, place: Place, kind: str, summary: str, pa
     )
 
 
+def _handed_over(actor, dispute: Dispute | None) -> Dispute | None:
+    """A repeated hand-over finds its dispute, for those who may read it; to
+    anyone else it says no more than that the record was handed over."""
+    if dispute is None:
+        return None
+    if not Dispute.objects.for_user(actor, VIEW).filter(pk=dispute.pk).exists():
+        raise ValidationError(_("已移交调解。"))
+    return dispute
+
+
 @transaction.atomic
 def dispute_from_case(
     *, actor, case: Case, room: Room, kind: str = Kind.NEIGHBOURS, parties, summary="", now=None
@@ -158,11 +175,12 @@ def dispute_from_case(
     MEDIATING for its outcome, in one transaction. A repeated hand-over finds
     the dispute already made."""
     now = now or timezone.now()
-    existing = Dispute.objects.filter(case=case).first()
-    if existing is not None:
-        return existing
     if not Case.objects.for_user(actor, CHANGE).filter(pk=case.pk).exists():
         raise PermissionDenied(_("只能移交您管辖范围内的事件。"))
+    _check_room(actor, room)
+    existing = _handed_over(actor, Dispute.objects.filter(case=case).first())
+    if existing is not None:
+        return existing
     dispute = _open(
         actor=actor,
         room=room,
@@ -195,7 +213,8 @@ def dispute_from_need(
     """A neighbour's need in a central household's notebook taken up by a
     room; the need is marked resolved by the hand-over (volunteers' service)."""
     now = now or timezone.now()
-    existing = Dispute.objects.filter(need=need).first()
+    _check_room(actor, room)
+    existing = _handed_over(actor, Dispute.objects.filter(need=need).first())
     if existing is not None:
         return existing
     if need.status != Need.Status.OPEN:
