@@ -423,3 +423,26 @@ def test_the_home_card_shows_open_disputes_to_their_readers(
 ):
     assert "调解中的纠纷" in client_for(mediator).get("/").content.decode()
     assert "调解中的纠纷" not in client_for(personas["staff_b"]).get("/").content.decode()
+
+
+def test_the_api_hands_a_need_over(personas, registry, room, api_for):
+    from civicgrid.volunteers.models import Need
+
+    household = registry["household_a"]
+    household.is_central_household = True
+    household.central_household = household
+    household.save()
+    need = Need.objects.create(
+        central=household, neighbour=household, text="噪音扰民", category="dispute"
+    )
+    body = {
+        "room_id": room.pk,
+        "parties": [{"role": "applicant", "name": "甲"}, {"role": "respondent", "name": "乙"}],
+    }
+    url = f"/api/v1/notebook/needs/{need.pk}/mediation"
+    outsider = api_for(personas["staff_b"]).post(url, body, content_type="application/json")
+    assert outsider.status_code == 404
+    response = api_for(personas["staff_a"]).post(url, body, content_type="application/json")
+    assert response.status_code == 201 and response.json()["source"] == "need"
+    need.refresh_from_db()
+    assert need.status == Need.Status.RESOLVED
