@@ -7,6 +7,7 @@ from civicgrid.care.api import router as care_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.inspections.api import router as inspections_router
 from civicgrid.lib.api import CivicgridAPI
+from civicgrid.mediation.api import router as mediation_router
 from civicgrid.notify.api import router as notify_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.risks.api import router as risks_router
@@ -30,3 +31,4 @@ api.add_router("/", volunteers_router)
 api.add_router("/", care_router)
 api.add_router("/", notify_router)
 api.add_router("/", inspections_router)
+api.add_router("/", mediation_router)

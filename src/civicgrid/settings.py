@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "civicgrid.volunteers",
     "civicgrid.care",
     "civicgrid.inspections",
+    "civicgrid.mediation",
     "civicgrid.web",
     "civicgrid.ops",
 ]

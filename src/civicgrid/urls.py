@@ -16,6 +16,7 @@ urlpatterns = [
     path("volunteers/", include("civicgrid.volunteers.urls")),
     path("care/", include("civicgrid.care.urls")),
     path("inspections/", include("civicgrid.inspections.urls")),
+    path("mediation/", include("civicgrid.mediation.urls")),
     path("ops/", include("civicgrid.ops.urls")),
     path("ingest/osmand", osmand_ingest, name="ingest_osmand"),
     path("api/v1/", api.urls),

@@ -66,6 +66,7 @@ def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
         "volunteers:redeem": {"pk": counter.pk},
         "volunteers:receipt": {"pk": redemption.pk},
         "volunteers:receipt_cancel": {"pk": redemption.pk},
+        "need_id": need.pk,
         "volunteers:need_case": {"pk": need.pk},
         "volunteers:need_resolve": {"pk": need.pk},
     }

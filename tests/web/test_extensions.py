@@ -12,7 +12,7 @@ import civicgrid
 from civicgrid.web import extensions as ext
 
 PACKAGE = Path(civicgrid.__file__).resolve().parent
-FEATURES = {"cases", "risks", "care", "volunteers", "inspections"}
+FEATURES = {"cases", "risks", "care", "volunteers", "inspections", "mediation"}
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     PAIRED_UNIT = "paired_unit", _("驻地单位")
     OPERATOR = "operator", _("服务点运营")
     INSPECTOR = "inspector", _("执法人员")
+    MEDIATOR = "mediator", _("调解员")
     RESIDENT = "resident", _("居民")
 
 
@@ -59,3 +60,7 @@ ALL_BUT_DEPARTMENTS = ALL_ROLES - {Role.DEPARTMENT}
 INSPECTION_READERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.INSPECTOR})
 BUSINESS_EDITORS = frozenset({Role.ADMIN, Role.STAFF, Role.INSPECTOR})
 INSPECTORS = frozenset({Role.ADMIN, Role.INSPECTOR})
+# Mediation records are confidential: community and street leadership in
+# scope read and act; a room's mediators see their own room's disputes
+# through the room (civicgrid.mediation), whatever their role.
+MEDIATION_STAFF = frozenset({Role.ADMIN, Role.STAFF})

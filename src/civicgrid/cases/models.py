@@ -125,6 +125,8 @@ class Stage(models.TextChoices):
     HANDLED = "handled", _("已办结")
     VERIFIED = "verified", _("已核查")
     CLOSED = "closed", _("已结案")
+    # Handed to a mediation room; the case waits for the dispute's outcome.
+    MEDIATING = "mediating", _("调解中")
 
 
 OPEN_STAGES = [
@@ -135,6 +137,7 @@ OPEN_STAGES = [
     Stage.HANDLING,
     Stage.HANDLED,
     Stage.VERIFIED,
+    Stage.MEDIATING,
 ]
 
 
@@ -338,6 +341,8 @@ class CaseEvent(models.Model):
         ESCALATE = "escalate", _("升级督办")
         MERGE = "merge", _("合并")
         REOPEN = "reopen", _("重新办理")
+        MEDIATE = "mediate", _("移交调解")
+        MEDIATION_END = "mediation_end", _("调解终结")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

@@ -30,6 +30,10 @@ class CaseMove(Move):
     departments: tuple = ()
     rating: int | None = None
     into: Case | None = None
+    # Set only by the package a case is handed over to (mediation), never by a
+    # button or an API body: the hand-over and its end come with that record.
+    handover: str = ""
+    resolved: bool = False
 
 
 # Who may make a move ------------------------------------------------------
@@ -64,6 +68,16 @@ def _has_own_dispatch_in(*statuses):
 
 def is_reporter(case: Case, move: Move) -> bool:
     return move.actor is not None and case.reporter_id == move.actor.pk
+
+
+def by_handover(case: Case, move: Move) -> bool:
+    """The package taking the case over (mediation) ends the hand-over; it has
+    checked its own actor (a mediator of the room) before."""
+    return bool(move.handover)
+
+
+def hands_over(case: Case, move: Move) -> bool:
+    return bool(move.handover) and is_handler(case, move)
 
 
 def is_viewer(case: Case, move: Move) -> bool:
@@ -261,6 +275,21 @@ def _escalate(case, move):
     return case.stage
 
 
+def _mediate(case, move):
+    """The case waits in MEDIATING while a mediation room works on it."""
+    case.accepted_at = case.accepted_at or move.now
+    return Stage.MEDIATING
+
+
+def _mediation_end(case, move):
+    """An agreement closes the case; a failed mediation resumes it where the
+    community left it, to refer or dispatch."""
+    if move.resolved:
+        case.handled_at = case.verified_at = case.closed_at = move.now
+        return Stage.CLOSED
+    return Stage.ACCEPTED
+
+
 def _stage_from_dispatches(case: Case) -> str:
     statuses = [d.status for d in case.dispatches.all() if d.status != S.HANDED_BACK]
     if not statuses:
@@ -324,7 +353,12 @@ RULES: dict[str, Rule] = {
     ),
     A.COMMENT: Rule(tuple(Stage), is_viewer, _comment),
     A.REOPEN: Rule((Stage.CLOSED,), is_handler, _reopen),
-    A.MERGE: Rule(tuple(OPEN_STAGES), is_handler, _merge),
+    # A case waiting on a mediation is not merged away under the dispute.
+    A.MERGE: Rule(tuple(s for s in OPEN_STAGES if s != Stage.MEDIATING), is_handler, _merge),
+    A.MEDIATE: Rule((Stage.REPORTED, Stage.ACCEPTED), hands_over, _mediate),
+    A.MEDIATION_END: Rule(
+        (Stage.MEDIATING,), by_handover, _mediation_end, tell=TELL_STAFF | TELL_REPORTER
+    ),
     A.OVERDUE: Rule(tuple(OPEN_STAGES), by_system, _overdue, tell=TELL_STAFF),
     A.ESCALATE: Rule(tuple(OPEN_STAGES), by_system, _escalate, tell=TELL_STAFF),
 }

@@ -27,6 +27,8 @@ DEMO_ACCOUNTS = [
      "display_name": "旦增曲珍", "place": "泽新社区", "organisation": None},
     {"username": "rider", "role": Role.MOBILE_GRID_WORKER, "scope": "城关区",
      "display_name": "扎西", "place": "城关区", "organisation": None},
+    {"username": "mediator", "role": Role.MEDIATOR, "scope": "卓玛调解室(吉日社区)",
+     "display_name": "格桑次仁", "place": "吉日社区", "organisation": None},
 ]  # fmt: skip
 USERNAMES = [a["username"] for a in DEMO_ACCOUNTS]
 

@@ -25,6 +25,7 @@ from civicgrid.demo.care import load_care
 from civicgrid.demo.cases import CATEGORIES, load_cases
 from civicgrid.demo.geography import CITY, PlaceSpec, build_tree
 from civicgrid.demo.inspections import load_inspections
+from civicgrid.demo.mediation import load_mediation
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
 from civicgrid.demo.risks import load_risks
 from civicgrid.demo.volunteers import load_volunteers
@@ -85,6 +86,8 @@ def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = N
         say("created volunteers, activities, points and the exchange point")
         counts["inspections"] = load_inspections()
         say("created businesses, equipment, checklists and the holiday campaign")
+        counts["mediation"] = load_mediation()
+        say("created mediation rooms, disputes, agreements and follow-ups")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,

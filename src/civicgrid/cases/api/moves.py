@@ -36,7 +36,9 @@ move_endpoints(
     tags=["workflow"],
     name="case",
     module="civicgrid.cases.api",  # the OpenAPI ids of before the split
-    skip=[A.FIX_ON_SPOT],  # needs photos: the staff page's form
+    # FIX_ON_SPOT needs photos (the staff page's form); the mediation moves
+    # come only with a dispute (civicgrid.mediation).
+    skip=[A.FIX_ON_SPOT, A.MEDIATE, A.MEDIATION_END],
     special=[
         ApiMove("dispatch", DispatchIn, _dispatch_inputs, (A.DISPATCH,), _dispatch_inputs.__doc__),
         ApiMove(
