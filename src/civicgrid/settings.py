@@ -339,6 +339,8 @@ CONTENT_SECURITY_POLICY = {
 MQTT_URL = env_str("MQTT_URL", "")
 CARE_OFFLINE_MINUTES = env_int("CARE_OFFLINE_MINUTES", 30, minimum=1)
 ALARM_LADDER_WAIT_SECONDS = env_int("ALARM_LADDER_WAIT_SECONDS", 120, minimum=5)
+# How long a guardian's one-time alarm link (sent by SMS) opens its page.
+GUARDIAN_LINK_HOURS = env_int("GUARDIAN_LINK_HOURS", 12, minimum=1)
 CARE_LOW_BATTERY_PERCENT = env_int("CARE_LOW_BATTERY_PERCENT", 20, minimum=1)
 CARE_BATTERY_OK_PERCENT = env_int("CARE_BATTERY_OK_PERCENT", 30, minimum=1)
 CARE_REMINDER_GRACE_MINUTES = env_int("CARE_REMINDER_GRACE_MINUTES", 120, minimum=1)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from civicgrid.care import services
 from civicgrid.care.models import Device, Responder
+from tests.notify.standin import providers  # noqa: F401  (fixture: SMS and robot stand-ins)
 
 # A safe zone: a small square in grid A (29.64–29.66 N, 91.14–91.16 E).
 ZONE = {

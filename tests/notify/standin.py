@@ -6,6 +6,10 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
+from civicgrid.notify.channels import channels
+
 
 @dataclass
 class Seen:
@@ -72,3 +76,32 @@ def tencent_status(code: str, message: str = "") -> dict:
         "Code": code, "Message": message or code, "IsoCode": "CN",
     }  # fmt: skip
     return {"Response": {"SendStatusSet": [status], "RequestId": "req-2"}}
+
+
+ALL = [
+    "civicgrid.notify.channels.InApp",
+    "civicgrid.notify.sms.TencentSms",
+    "civicgrid.notify.robots.DingTalkRobot",
+    "civicgrid.notify.robots.WeComRobot",
+]
+
+
+@pytest.fixture
+def providers(settings):
+    sms = StandIn(default=tencent_ok()).start()
+    robots = StandIn(default={"errcode": 0, "errmsg": "ok"}).start()
+    settings.NOTICE_CHANNELS = ALL
+    settings.SMS_ENDPOINT = sms.url
+    settings.SMS_SECRET_ID, settings.SMS_SECRET_KEY = "AKIDtest", "secret-key"
+    settings.SMS_APP_ID, settings.SMS_SIGN_NAME = "1400000001", "城关区基层治理"
+    settings.SMS_TEMPLATES = {"notice": "1001", "alarm": "1002"}
+    settings.SMS_RECEIPT_TOKEN = "receipt-token-123"
+    settings.DINGTALK_WEBHOOK = f"{robots.url}/robot/send?access_token=ding"
+    settings.DINGTALK_SECRET = "SECdingtalk"
+    settings.WECOM_WEBHOOK = f"{robots.url}/cgi-bin/webhook/send?key=wecom-key"
+    settings.SITE_URL = "https://grid.example"
+    channels.cache_clear()
+    yield sms, robots
+    sms.stop()
+    robots.stop()
+    channels.cache_clear()

@@ -16,39 +16,11 @@ from django.test import Client
 from django.urls import reverse
 
 from civicgrid.notify import outbox
-from civicgrid.notify.channels import channels
 from civicgrid.notify.models import Delivery, Notice
-from tests.notify.standin import StandIn, tencent_ok, tencent_status
+from tests.notify.standin import tencent_ok, tencent_status
 
 S = Delivery.Status
 LHASA = ZoneInfo("Asia/Shanghai")
-ALL = [
-    "civicgrid.notify.channels.InApp",
-    "civicgrid.notify.sms.TencentSms",
-    "civicgrid.notify.robots.DingTalkRobot",
-    "civicgrid.notify.robots.WeComRobot",
-]
-
-
-@pytest.fixture
-def providers(settings):
-    sms = StandIn(default=tencent_ok()).start()
-    robots = StandIn(default={"errcode": 0, "errmsg": "ok"}).start()
-    settings.NOTICE_CHANNELS = ALL
-    settings.SMS_ENDPOINT = sms.url
-    settings.SMS_SECRET_ID, settings.SMS_SECRET_KEY = "AKIDtest", "secret-key"
-    settings.SMS_APP_ID, settings.SMS_SIGN_NAME = "1400000001", "城关区基层治理"
-    settings.SMS_TEMPLATES = {"notice": "1001", "alarm": "1002"}
-    settings.SMS_RECEIPT_TOKEN = "receipt-token-123"
-    settings.DINGTALK_WEBHOOK = f"{robots.url}/robot/send?access_token=ding"
-    settings.DINGTALK_SECRET = "SECdingtalk"
-    settings.WECOM_WEBHOOK = f"{robots.url}/cgi-bin/webhook/send?key=wecom-key"
-    settings.SITE_URL = "https://grid.example"
-    channels.cache_clear()
-    yield sms, robots
-    sms.stop()
-    robots.stop()
-    channels.cache_clear()
 
 
 def test_a_bare_phone_number_gets_an_sms_through_the_sdk(providers, db):

@@ -356,6 +356,10 @@ class AlarmEvent(models.Model):
         RESOLVE = "resolve", _("处置完毕")
         TO_CASE = "to_case", _("转为事件")
         COMMENT = "comment", _("备注")
+        # A guardian, through their link, hands the alarm to the next rung.
+        PASS_ON = "pass_on", _("转给下一位")
+        # Staff revealed a number to call (also an audit row).
+        CALL = "call", _("拨打电话")
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(default=timezone.now)
@@ -375,6 +379,30 @@ class AlarmEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alarm_id} {self.get_action_display()}"
+
+
+class GuardianLink(models.Model):
+    """The one-time link an alarm's SMS gives a guardian who has no account:
+    bound to that alarm and that rung, valid until ``expires_at``, spent by
+    the first answer ("我去看" or pass on). The URL carries a signed token
+    naming this row and its nonce (``care.guardians``); the nonce is what
+    a guessed row id lacks."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="guardian_links")
+    responder = models.ForeignKey(Responder, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_action = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("监护人链接")
+        verbose_name_plural = _("监护人链接")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id}:{self.responder_id}"
 
 
 class DeadLetter(models.Model):

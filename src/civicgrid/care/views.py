@@ -159,8 +159,12 @@ def alarm_detail(request, pk: int):
     return _detail(request, alarm)
 
 
-def _detail(request, alarm, error=None, status=200):
+def _detail(request, alarm, error=None, status=200, revealed=None, notice=""):
     context = {
+        "revealed": revealed or {},
+        "notice": notice,
+        "may_call": may(request.user, CHANGE, Alarm)
+        and Alarm.objects.for_user(request.user, CHANGE).filter(pk=alarm.pk).exists(),
         "alarm": alarm,
         "timeline": selectors.alarm_timeline(alarm=alarm),
         "actions": allowed_actions(alarm, request.user),
