@@ -337,6 +337,10 @@ CONTENT_SECURITY_POLICY = {
 # unacknowledged alarm waits before it climbs to the next responder, and the
 # low-battery hysteresis (raised below the first, cleared at or above the second).
 MQTT_URL = env_str("MQTT_URL", "")
+# The kids' watches' TCP listener (`civicgrid ingest-watch`, started by
+# `civicgrid run` when a port is set); 0: none.
+WATCH_HOST = env_str("WATCH_HOST", "127.0.0.1")
+WATCH_PORT = env_int("WATCH_PORT", 0, minimum=0)
 CARE_OFFLINE_MINUTES = env_int("CARE_OFFLINE_MINUTES", 30, minimum=1)
 ALARM_LADDER_WAIT_SECONDS = env_int("ALARM_LADDER_WAIT_SECONDS", 120, minimum=5)
 # How long a guardian's one-time alarm link (sent by SMS) opens its page.
