@@ -89,8 +89,18 @@ def _message(alarm: Alarm) -> str:
 
 
 def alarm_open(*, device: Device, event: DeviceEvent, kind: str, geofence=None, now) -> Alarm:
-    """Raise an alarm for an event. Called inside the pipeline's transaction,
-    so the event and the alarm commit together."""
+    """Raise an alarm for an event, or, when the device already has an open
+    alarm of this kind, add the press to that alarm's timeline and ring the
+    consoles again. Called inside the pipeline's transaction (which holds
+    the device's row lock, so two presses cannot both open one), so the
+    event and the alarm commit together."""
+    open_one = (
+        Alarm.objects.filter(device_id=device.pk, kind=kind, stage__in=OPEN_ALARM_STAGES)
+        .order_by("raised_at", "id")
+        .first()
+    )
+    if open_one is not None:
+        return alarms.move(open_one, A.REPEAT, actor=None, now=now)
     alarm = Alarm(
         device=device,
         event=event,
@@ -124,8 +134,9 @@ class AlarmMove(Move):
     resolution: str = ""
     # A guardian answering through their link (no account: ``actor`` is None).
     guardian: Responder | None = None
-    # The responder whose number staff reveal to call.
+    # The responder whose number staff reveal to call (or the resident).
     callee: Responder | None = None
+    call_resident: bool = False
 
 
 def is_responder(alarm: Alarm, move: Move) -> bool:
@@ -175,9 +186,22 @@ def responder_or_guardian(alarm: Alarm, move: Move) -> bool:
     return is_guardian(alarm, move) or is_responder(alarm, move)
 
 
+def _repeat(alarm: Alarm, move: Move) -> str:
+    presses = alarm.timeline.filter(action__in=[A.RAISE, A.REPEAT]).count() + 1
+    move.note = _("第%(n)d次告警") % {"n": presses}
+    return alarm.stage
+
+
 def _call(alarm: Alarm, move: Move) -> str:
-    """Staff reveal a responder's number to call them: the timeline says
-    who called whom, the audit log records the reveal."""
+    """Staff reveal a responder's (or the resident's) number to call them:
+    the timeline says who called whom, the audit log records the reveal."""
+    if move.call_resident:
+        resident = alarm.device.resident
+        if resident is None or not resident.phone:
+            raise ValidationError(_("该居民没有登记电话。"))
+        audit.record(user=move.actor, action=AuditLog.Action.REVEAL, obj=resident, note="phone")
+        move.note = _("拨打居民%(name)s的电话") % {"name": resident.name}
+        return alarm.stage
     callee = move.callee
     if callee is None or callee.device_id != alarm.device_id or not callee.phone:
         raise ValidationError(_("该响应人没有登记电话。"))
@@ -258,6 +282,7 @@ def _comment(alarm: Alarm, move: Move) -> str:
 
 RULES: dict[str, Rule] = {
     A.ESCALATE: Rule((AlarmStage.RAISED,), by_system, _escalate),
+    A.REPEAT: Rule(tuple(OPEN_ALARM_STAGES), by_system, _repeat),
     A.ACKNOWLEDGE: Rule((AlarmStage.RAISED,), responder_or_guardian, _acknowledge),
     A.PASS_ON: Rule((AlarmStage.RAISED,), is_current_guardian, _escalate),
     A.CALL: Rule(tuple(OPEN_ALARM_STAGES), is_responder, _call, offered=lambda alarm, move: False),
@@ -309,6 +334,7 @@ def alarm_move(
     now=None,
     guardian: Responder | None = None,
     callee: Responder | None = None,
+    call_resident: bool = False,
 ) -> Alarm:
     """Apply one move. Raises PermissionDenied or ValidationError and then
     changes nothing."""
@@ -321,4 +347,5 @@ def alarm_move(
         resolution=resolution or "",
         guardian=guardian,
         callee=callee,
+        call_resident=call_resident,
     )

@@ -57,12 +57,22 @@ def alarm_call(request, pk: int):
     from civicgrid.care.views import _detail
 
     alarm = selectors.alarm_get(user=request.user, pk=pk, action=CHANGE)
-    callee = get_object_or_404(alarm.device.responders, pk=request.POST.get("responder") or 0)
+    who = request.POST.get("responder") or ""
+    callee = None
+    if who != "resident":
+        callee = get_object_or_404(alarm.device.responders, pk=who if who.isdigit() else 0)
     try:
         alarm = alarm_move(
-            alarm=alarm, action=AlarmEvent.Action.CALL, actor=request.user, callee=callee
+            alarm=alarm,
+            action=AlarmEvent.Action.CALL,
+            actor=request.user,
+            callee=callee,
+            call_resident=callee is None,
         )
     except ValidationError as refused:
         return _detail(request, alarm, error="; ".join(refused.messages), status=400)
-    revealed = {"pk": callee.pk, "phone": callee.phone}
+    if callee is None:
+        revealed = {"pk": "resident", "phone": alarm.device.resident.phone}
+    else:
+        revealed = {"pk": callee.pk, "phone": callee.phone}
     return _detail(request, alarm, revealed=revealed, notice=_("号码已显示,本次查看已记录。"))
