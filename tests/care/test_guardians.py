@@ -218,3 +218,10 @@ def test_staff_reveal_a_responders_number_to_call_it_audited(
     refused = staff.post(url, {"responder": doctor.pk})
     assert refused.status_code == 400 and "没有登记电话" in refused.content.decode()
     assert AuditLog.objects.filter(action=AuditLog.Action.REVEAL).count() == 1
+
+
+def test_the_walk_objects_open_the_guardian_page(registry, places):
+    from tests.care.walk import objects
+
+    found = objects("a", registry, places)
+    assert Client().get(reverse("care:guardian", args=[found["link_token"]])).status_code == 200
