@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.care.fixtures",
     "tests.risks.fixtures",
     "tests.volunteers.fixtures",
+    "tests.notify.standin",
 ]
 
 

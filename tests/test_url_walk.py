@@ -50,6 +50,10 @@ PUBLIC = {
     "open311:media",
     # Trackers (and the Traccar Client phone app) post positions without a login.
     "ingest_osmand",
+    # A guardian answers an alarm from the link in an SMS, without an account.
+    "care:guardian",
+    # The SMS provider reports deliveries (authenticated by the token in the path).
+    "notify:sms_receipt",
     # A drawn campaign's published results (一公开), without personal data.
     "inspections:public",
 }

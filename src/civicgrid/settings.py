@@ -278,6 +278,37 @@ NOTICE_CHANNELS = env_list(
     ["civicgrid.notify.channels.InApp", "civicgrid.notify.channels.LogChannel"],
 )
 NOTICE_MAX_ATTEMPTS = env_int("NOTICE_MAX_ATTEMPTS", 5, minimum=1)
+# Routine notices wait out quiet hours (local time) and at most this many a
+# recipient an hour leave on each channel; alarms never wait (notify/holds.py).
+# (Off by default under test, where a test that needs them turns them on.)
+NOTICE_QUIET_HOURS = env_str("NOTICE_QUIET_HOURS", "" if ENVIRONMENT == "test" else "22:00-07:00")
+if NOTICE_QUIET_HOURS and not __import__("re").fullmatch(
+    r"[0-2]\d:[0-5]\d-[0-2]\d:[0-5]\d", NOTICE_QUIET_HOURS
+):
+    raise ImproperlyConfigured("NOTICE_QUIET_HOURS must look like 22:00-07:00 (or be empty)")
+NOTICE_RATE_PER_HOUR = env_int(
+    "NOTICE_RATE_PER_HOUR", 0 if ENVIRONMENT == "test" else 10, minimum=0
+)
+# The address links in SMS and robot messages start with (no trailing /).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# SMS through Tencent Cloud's SDK (notify/sms.py): its endpoint (a URL, so a
+# stand-in can take its place), the account, the SMS application, the sign
+# name and the template ids by name ("alarm=1234567,notice=1234568").
+SMS_ENDPOINT = env_str("SMS_ENDPOINT", "https://sms.tencentcloudapi.com")
+SMS_REGION = env_str("SMS_REGION", "ap-guangzhou")
+SMS_SECRET_ID = env_str("SMS_SECRET_ID", "")
+SMS_SECRET_KEY = env_str("SMS_SECRET_KEY", "")
+SMS_APP_ID = env_str("SMS_APP_ID", "")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
+SMS_TEMPLATES = dict(item.split("=", 1) for item in env_list("SMS_TEMPLATES", []) if "=" in item)
+# A secret path segment the provider's delivery receipts are posted to.
+SMS_RECEIPT_TOKEN = env_str("SMS_RECEIPT_TOKEN", "")
+# Duty groups' robots (notify/robots.py): DingTalk signs each request with
+# its secret; a WeCom group robot is authorised by the key in its URL.
+DINGTALK_WEBHOOK = env_str("DINGTALK_WEBHOOK", "")
+DINGTALK_SECRET = env_str("DINGTALK_SECRET", "")
+WECOM_WEBHOOK = env_str("WECOM_WEBHOOK", "")
+NOTICE_TIMEOUT_SECONDS = env_int("NOTICE_TIMEOUT_SECONDS", 10, minimum=1)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Any request body, files included: a report with its photos, an import.
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024)
@@ -312,8 +343,14 @@ CONTENT_SECURITY_POLICY = {
 # unacknowledged alarm waits before it climbs to the next responder, and the
 # low-battery hysteresis (raised below the first, cleared at or above the second).
 MQTT_URL = env_str("MQTT_URL", "")
+# The kids' watches' TCP listener (`civicgrid ingest-watch`, started by
+# `civicgrid run` when a port is set); 0: none.
+WATCH_HOST = env_str("WATCH_HOST", "127.0.0.1")
+WATCH_PORT = env_int("WATCH_PORT", 0, minimum=0)
 CARE_OFFLINE_MINUTES = env_int("CARE_OFFLINE_MINUTES", 30, minimum=1)
 ALARM_LADDER_WAIT_SECONDS = env_int("ALARM_LADDER_WAIT_SECONDS", 120, minimum=5)
+# How long a guardian's one-time alarm link (sent by SMS) opens its page.
+GUARDIAN_LINK_HOURS = env_int("GUARDIAN_LINK_HOURS", 12, minimum=1)
 CARE_LOW_BATTERY_PERCENT = env_int("CARE_LOW_BATTERY_PERCENT", 20, minimum=1)
 CARE_BATTERY_OK_PERCENT = env_int("CARE_BATTERY_OK_PERCENT", 30, minimum=1)
 CARE_REMINDER_GRACE_MINUTES = env_int("CARE_REMINDER_GRACE_MINUTES", 120, minimum=1)

@@ -112,8 +112,10 @@ def _counts(db: Path) -> tuple[int, int, int, int]:
         events, distinct = conn.execute(
             "select count(*), count(distinct device_id || ':' || msg_id) from care_deviceevent"
         ).fetchone()
+        # Each SOS is one press on its device's one open alarm (a raise, or
+        # a repeat on the timeline): "alarms" counts those presses.
         alarms, sos_events = conn.execute(
-            "select (select count(*) from care_alarm),"
+            "select (select count(*) from care_alarmevent where action in ('raise', 'repeat')),"
             " (select count(*) from care_deviceevent where type = 'sos')"
         ).fetchone()
     return events, distinct, alarms, sos_events

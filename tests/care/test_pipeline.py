@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from civicgrid.care.alarms import alarm_move
 from civicgrid.care.models import Alarm, AlarmEvent, DeadLetter, Device, DeviceEvent
 from civicgrid.care.pipeline import handle_batch, handle_message
 from civicgrid.notify.models import Notice
@@ -75,10 +76,19 @@ def test_leaving_the_safe_zone_alarms_only_in_its_time_window(child_device, mome
     assert device.fence_state == {str(fence.pk): False}
 
 
-def test_coming_back_and_leaving_again_raises_again(child_device):
+def test_coming_back_and_leaving_again_raises_again(child_device, personas):
+    """While the first exit is open the second adds to its timeline (one
+    open alarm per device and kind); once it is resolved, a new one opens."""
     with time_machine.travel(MONDAY_10, tick=False):
         now = timezone.now()
         for n, where in enumerate([INSIDE, OUTSIDE, INSIDE, OUTSIDE]):
+            at = now + timedelta(minutes=n)
+            handle_message("CHILD-0001", message(f"m{n}", at=at, **where), received_at=at)
+        (alarm,) = Alarm.objects.filter(kind="geofence_exit")
+        assert alarm.timeline.filter(action="repeat").count() == 1
+        alarm_move(alarm=alarm, action="resolve", actor=personas["staff_a"],
+                   resolution="helped_at_home")  # fmt: skip
+        for n, where in enumerate([INSIDE, OUTSIDE], start=4):
             at = now + timedelta(minutes=n)
             handle_message("CHILD-0001", message(f"m{n}", at=at, **where), received_at=at)
     assert Alarm.objects.filter(kind="geofence_exit").count() == 2

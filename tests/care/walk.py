@@ -6,7 +6,7 @@ from datetime import time, timedelta
 from django.utils import timezone
 
 from civicgrid.access.roles import Role
-from civicgrid.care import services
+from civicgrid.care import guardians, services
 from civicgrid.care.models import Alarm, ReminderTask, Responder
 from civicgrid.care.pipeline import handle_message
 from tests.factories import POINT, SQUARE_A, SQUARE_B, make_user
@@ -56,6 +56,7 @@ def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
         "care:alarm": on_alarm,
         "care:alarm_move": on_alarm,
         "care:alarm_row": on_alarm,
+        "care:alarm_call": on_alarm,
         "care:device": on_device,
         "care:device_credential": on_device,
         "care:device_replace": on_device,
@@ -66,4 +67,9 @@ def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
         "care:responder_change": {"pk": device.pk, "responder_pk": responder.pk},
         "care:reminder_done": {"pk": task.pk},
         "reminder_id": reminder.pk,
+        # A guardian's one-time link (public by design), and the SMS provider's receipts.
+        "link_token": guardians.link_issue(alarm=alarm, responder=responder, now=now)
+        .rstrip("/")
+        .rsplit("/", 1)[-1],
+        "receipt_token": "walk",
     }

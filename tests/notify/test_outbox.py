@@ -78,7 +78,7 @@ def test_a_failing_channel_retries_with_back_off_then_fails(personas, channels_i
     (notice,) = outbox.notice_send([personas["staff_a"]], message="告警", now=now)
     assert outbox.deliver_due(now=now) == 1  # the working channel is not held up
     broken = notice.deliveries.get(channel="broken")
-    assert broken.status == S.QUEUED and broken.attempts == 1
+    assert broken.status == S.RETRIED and broken.attempts == 1
     assert broken.error == "gateway down" and broken.next_try_at >= now + timedelta(seconds=30)
     assert outbox.deliver_due(now=now + timedelta(seconds=1)) == 0  # not yet due
     outbox.deliver_due(now=broken.next_try_at)

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from civicgrid.access.models import User
+from civicgrid.access import audit
+from civicgrid.access.models import AuditLog, User
 from civicgrid.access.scoping import CHANGE
 from civicgrid.care import bell
 from civicgrid.care.models import (
@@ -24,6 +25,7 @@ from civicgrid.care.models import (
     AlarmStage,
     Device,
     DeviceEvent,
+    Responder,
 )
 from civicgrid.lib.flow import Flow, Move, Rule, by_system
 from civicgrid.notify import audiences, outbox
@@ -32,16 +34,53 @@ A = AlarmEvent.Action
 
 
 def responder_users(device: Device, order: int) -> list[User]:
-    """Who is told at this rung: the responder with that order, or the
-    community's duty staff once the ladder has run out."""
+    """The accounts told at this rung: the responder's, or the community's
+    duty staff once the ladder has run out."""
     responder = device.responders.select_related("user").filter(order=order).first()
     if responder is not None:
         return [responder.user] if responder.user_id else []
     return list(audiences.duty_staff(device.place_code))
 
 
+def tell_rung(alarm: Alarm, order: int, *, now) -> list[str]:
+    """Tell the rung ``order`` of the ladder about ``alarm``, on every
+    channel it can be reached by: the account's inbox, and an SMS to the
+    responder's phone. A guardian's SMS carries their one-time link to the
+    alarm's page; anyone else's the alarm's address. Returns the names told."""
+    from civicgrid.care import guardians
+
+    device = alarm.device
+    message = _message(alarm)
+    users = responder_users(device, order)
+    outbox.notice_send(users, about=alarm, message=message, urgent=True, now=now)
+    told = [u.display_name or u.username for u in users]
+    responder = device.responders.filter(order=order).first()
+    if responder is not None and responder.phone:
+        if responder.kind == Responder.Kind.GUARDIAN:
+            url = guardians.link_issue(alarm=alarm, responder=responder, now=now)
+        else:
+            url = alarm.get_absolute_url()
+        outbox.notice_send(
+            [outbox.phone(responder.phone, name=responder.name)],
+            about=alarm,
+            url=url,
+            message=f"{message} {settings.SITE_URL}{url}",
+            urgent=True,
+            template="alarm",
+            params=[alarm.get_kind_display(), _who(alarm), f"{settings.SITE_URL}{url}"],
+            now=now,
+        )
+        if not responder.user_id:
+            told.append(responder.name)
+    return told
+
+
+def _who(alarm: Alarm) -> str:
+    return alarm.device.resident.name if alarm.device.resident_id else alarm.device.ident
+
+
 def _message(alarm: Alarm) -> str:
-    who = alarm.device.resident.name if alarm.device.resident_id else alarm.device.ident
+    who = _who(alarm)
     return _("%(kind)s告警:%(who)s(设备 %(ident)s),请立即响应。") % {
         "kind": alarm.get_kind_display(),
         "who": who,
@@ -50,8 +89,18 @@ def _message(alarm: Alarm) -> str:
 
 
 def alarm_open(*, device: Device, event: DeviceEvent, kind: str, geofence=None, now) -> Alarm:
-    """Raise an alarm for an event. Called inside the pipeline's transaction,
-    so the event and the alarm commit together."""
+    """Raise an alarm for an event, or, when the device already has an open
+    alarm of this kind, add the press to that alarm's timeline and ring the
+    consoles again. Called inside the pipeline's transaction (which holds
+    the device's row lock, so two presses cannot both open one), so the
+    event and the alarm commit together."""
+    open_one = (
+        Alarm.objects.filter(device_id=device.pk, kind=kind, stage__in=OPEN_ALARM_STAGES)
+        .order_by("raised_at", "id")
+        .first()
+    )
+    if open_one is not None:
+        return alarms.move(open_one, A.REPEAT, actor=None, now=now)
     alarm = Alarm(
         device=device,
         event=event,
@@ -72,13 +121,22 @@ def alarm_open(*, device: Device, event: DeviceEvent, kind: str, geofence=None, 
         history={"responder_order": 1},
     )
     bell.ring()
-    outbox.notice_send(responder_users(device, 1), about=alarm, message=_message(alarm))
+    tell_rung(alarm, 1, now=now)
+    # The duty group's robots (DingTalk, WeCom) hear of every alarm at once.
+    outbox.notice_send(
+        [outbox.group("duty")], about=alarm, message=_message(alarm), urgent=True, now=now
+    )
     return alarm
 
 
 @dataclass
 class AlarmMove(Move):
     resolution: str = ""
+    # A guardian answering through their link (no account: ``actor`` is None).
+    guardian: Responder | None = None
+    # The responder whose number staff reveal to call (or the resident).
+    callee: Responder | None = None
+    call_resident: bool = False
 
 
 def is_responder(alarm: Alarm, move: Move) -> bool:
@@ -92,18 +150,76 @@ def _escalate(alarm: Alarm, move: Move) -> str:
         raise ValidationError(_("已通知到最后一位响应人。"))
     alarm.responder_order += 1
     alarm.escalated_at = move.now
-    users = responder_users(alarm.device, alarm.responder_order)
-    nobody = _("社区值班人员")
-    move.note = move.note or _("%(seconds)d秒内无人确认,升级至:%(who)s") % {
-        "seconds": settings.ALARM_LADDER_WAIT_SECONDS,
-        "who": "、".join(u.display_name or u.username for u in users) or nobody,
+    told = tell_rung(alarm, alarm.responder_order, now=move.now)
+    who = "、".join(told) or _("社区值班人员")
+    if move.guardian is not None:
+        move.note = _("%(guardian)s转给下一位:%(who)s") % {
+            "guardian": move.guardian.name or str(move.guardian),
+            "who": who,
+        }
+    else:
+        move.note = move.note or _("%(seconds)d秒内无人确认,升级至:%(who)s") % {
+            "seconds": settings.ALARM_LADDER_WAIT_SECONDS,
+            "who": who,
+        }
+    return alarm.stage
+
+
+def is_guardian(alarm: Alarm, move: Move) -> bool:
+    """A guardian of this device, answering through their link, whose rung
+    the ladder has reached."""
+    guardian = move.guardian
+    return (
+        move.actor is None
+        and guardian is not None
+        and guardian.device_id == alarm.device_id
+        and guardian.kind == Responder.Kind.GUARDIAN
+        and guardian.order <= alarm.responder_order
+    )
+
+
+def is_current_guardian(alarm: Alarm, move: Move) -> bool:
+    return is_guardian(alarm, move) and move.guardian.order == alarm.responder_order
+
+
+def responder_or_guardian(alarm: Alarm, move: Move) -> bool:
+    return is_guardian(alarm, move) or is_responder(alarm, move)
+
+
+def _repeat(alarm: Alarm, move: Move) -> str:
+    presses = alarm.timeline.filter(action__in=[A.RAISE, A.REPEAT]).count() + 1
+    move.note = _("第%(n)d次告警") % {"n": presses}
+    return alarm.stage
+
+
+def _call(alarm: Alarm, move: Move) -> str:
+    """Staff reveal a responder's (or the resident's) number to call them:
+    the timeline says who called whom, the audit log records the reveal."""
+    if move.call_resident:
+        resident = alarm.device.resident
+        if resident is None or not resident.phone:
+            raise ValidationError(_("该居民没有登记电话。"))
+        audit.record(user=move.actor, action=AuditLog.Action.REVEAL, obj=resident, note="phone")
+        move.note = _("拨打居民%(name)s的电话") % {"name": resident.name}
+        return alarm.stage
+    callee = move.callee
+    if callee is None or callee.device_id != alarm.device_id or not callee.phone:
+        raise ValidationError(_("该响应人没有登记电话。"))
+    audit.record(user=move.actor, action=AuditLog.Action.REVEAL, obj=callee, note="phone")
+    move.note = _("拨打%(kind)s%(name)s的电话") % {
+        "kind": callee.get_kind_display(),
+        "name": str(callee),
     }
-    outbox.notice_send(users, about=alarm, message=_message(alarm))
     return alarm.stage
 
 
 def _acknowledge(alarm: Alarm, move: Move) -> str:
     alarm.acknowledged_at, alarm.acknowledged_by = move.now, move.actor
+    if move.guardian is not None:
+        move.note = _("%(guardian)s(%(kind)s):我去看") % {
+            "guardian": move.guardian.name or str(move.guardian),
+            "kind": move.guardian.get_kind_display(),
+        }
     return AlarmStage.ACKNOWLEDGED
 
 
@@ -166,7 +282,10 @@ def _comment(alarm: Alarm, move: Move) -> str:
 
 RULES: dict[str, Rule] = {
     A.ESCALATE: Rule((AlarmStage.RAISED,), by_system, _escalate),
-    A.ACKNOWLEDGE: Rule((AlarmStage.RAISED,), is_responder, _acknowledge),
+    A.REPEAT: Rule(tuple(OPEN_ALARM_STAGES), by_system, _repeat),
+    A.ACKNOWLEDGE: Rule((AlarmStage.RAISED,), responder_or_guardian, _acknowledge),
+    A.PASS_ON: Rule((AlarmStage.RAISED,), is_current_guardian, _escalate),
+    A.CALL: Rule(tuple(OPEN_ALARM_STAGES), is_responder, _call, offered=lambda alarm, move: False),
     A.ON_THE_WAY: Rule((AlarmStage.RAISED, AlarmStage.ACKNOWLEDGED), is_responder, _on_the_way),
     A.RESOLVE: Rule(tuple(OPEN_ALARM_STAGES), is_responder, _resolve),
     A.TO_CASE: Rule(
@@ -206,8 +325,27 @@ def allowed_actions(alarm: Alarm, actor) -> list[str]:
 
 
 def alarm_move(
-    *, alarm: Alarm, action: str, actor, note: str = "", resolution: str = "", now=None
+    *,
+    alarm: Alarm,
+    action: str,
+    actor,
+    note: str = "",
+    resolution: str = "",
+    now=None,
+    guardian: Responder | None = None,
+    callee: Responder | None = None,
+    call_resident: bool = False,
 ) -> Alarm:
     """Apply one move. Raises PermissionDenied or ValidationError and then
     changes nothing."""
-    return alarms.move(alarm, action, actor=actor, note=note, now=now, resolution=resolution or "")
+    return alarms.move(
+        alarm,
+        action,
+        actor=actor,
+        note=note,
+        now=now,
+        resolution=resolution or "",
+        guardian=guardian,
+        callee=callee,
+        call_resident=call_resident,
+    )

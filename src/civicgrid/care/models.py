@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.access.fields import EncryptedTextField
@@ -333,6 +334,15 @@ class Alarm(StageGuarded, models.Model):
         verbose_name = _("告警")
         verbose_name_plural = _("告警")
         ordering = ["-raised_at", "-id"]
+        constraints = [
+            # A second press while an alarm is open adds to its timeline
+            # (alarms.alarm_open); it never opens another row.
+            models.UniqueConstraint(
+                fields=["device", "kind"],
+                condition=Q(stage__in=["raised", "acknowledged", "on_the_way"]),
+                name="alarm_open_once_per_device_and_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.device_id}"
@@ -343,6 +353,16 @@ class Alarm(StageGuarded, models.Model):
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_ALARM_STAGES
+
+    @property
+    def current_responder(self) -> str:
+        """Who holds the alarm now, by name and role: the rung the ladder
+        has reached, or the community's duty staff once it has run out
+        (selectors prefetch the ladder)."""
+        for responder in self.device.responders.all():
+            if responder.order == self.responder_order:
+                return f"{responder}({responder.get_kind_display()})"
+        return gettext("社区值班人员(响应人均未确认)")
 
 
 class AlarmEvent(models.Model):
@@ -356,6 +376,12 @@ class AlarmEvent(models.Model):
         RESOLVE = "resolve", _("处置完毕")
         TO_CASE = "to_case", _("转为事件")
         COMMENT = "comment", _("备注")
+        # The device raised the same alarm again while it was open.
+        REPEAT = "repeat", _("再次告警")
+        # A guardian, through their link, hands the alarm to the next rung.
+        PASS_ON = "pass_on", _("转给下一位")
+        # Staff revealed a number to call (also an audit row).
+        CALL = "call", _("拨打电话")
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(default=timezone.now)
@@ -375,6 +401,30 @@ class AlarmEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alarm_id} {self.get_action_display()}"
+
+
+class GuardianLink(models.Model):
+    """The one-time link an alarm's SMS gives a guardian who has no account:
+    bound to that alarm and that rung, valid until ``expires_at``, spent by
+    the first answer ("我去看" or pass on). The URL carries a signed token
+    naming this row and its nonce (``care.guardians``); the nonce is what
+    a guessed row id lacks."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="guardian_links")
+    responder = models.ForeignKey(Responder, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_action = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("监护人链接")
+        verbose_name_plural = _("监护人链接")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id}:{self.responder_id}"
 
 
 class DeadLetter(models.Model):

@@ -39,13 +39,19 @@ def device_get(*, user, pk: int, action: str = VIEW) -> Device:
 
 
 def alarm_list(*, user, open_only: bool = False, action: str = VIEW):
-    alarms = Alarm.objects.for_user(user, action).select_related("device", "device__resident")
+    alarms = (
+        Alarm.objects.for_user(user, action)
+        .select_related("device", "device__resident")
+        .prefetch_related("device__responders__user")
+    )
     return alarms.filter(stage__in=OPEN_ALARM_STAGES) if open_only else alarms
 
 
 def alarm_get(*, user, pk: int, action: str = VIEW) -> Alarm:
     return get_for_user(
-        Alarm.objects.select_related("device", "device__resident", "acknowledged_by", "case"),
+        Alarm.objects.select_related(
+            "device", "device__resident", "acknowledged_by", "case"
+        ).prefetch_related("device__responders__user"),
         user,
         action,
         pk=pk,

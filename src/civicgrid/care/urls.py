@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.care import reminder_pages, views
+from civicgrid.care import guardian_views, reminder_pages, views
 
 app_name = "care"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("alarms/<int:pk>/", views.alarm_detail, name="alarm"),
     path("alarms/<int:pk>/row/", views.alarm_row, name="alarm_row"),
     path("alarms/<int:pk>/move/", views.alarm_move_view, name="alarm_move"),
+    path("alarms/<int:pk>/call/", guardian_views.alarm_call, name="alarm_call"),
+    path("g/<str:link_token>/", guardian_views.guardian_alarm, name="guardian"),
     path("devices/", views.device_list, name="devices"),
     path("devices/new/", views.device_create, name="device_create"),
     path("devices/<int:pk>/", views.device_detail, name="device"),

@@ -159,13 +159,40 @@ def alarm_detail(request, pk: int):
     return _detail(request, alarm)
 
 
-def _detail(request, alarm, error=None, status=200):
+def _resident_facts(resident) -> dict | None:
+    """What a responder needs to know of the person in an emergency: age,
+    conditions (target groups with levels, and the register's note), home."""
+    if resident is None:
+        return None
+    tags = resident.tags.select_related("group").order_by("group__sort")
+    conditions = [
+        f"{tag.group}" + (_("(%(level)d级)") % {"level": tag.level} if tag.level else "")
+        for tag in tags
+    ]
+    household = resident.household
+    return {
+        "name": resident.name,
+        "age": resident.age(),
+        "gender": resident.get_gender_display(),
+        "conditions": conditions,
+        "note": resident.note,
+        "address": household.address if household else "",
+        "phone_masked": resident.phone_masked,
+    }
+
+
+def _detail(request, alarm, error=None, status=200, revealed=None, notice=""):
     context = {
+        "revealed": revealed or {},
+        "notice": notice,
+        "may_call": may(request.user, CHANGE, Alarm)
+        and Alarm.objects.for_user(request.user, CHANGE).filter(pk=alarm.pk).exists(),
         "alarm": alarm,
         "timeline": selectors.alarm_timeline(alarm=alarm),
         "actions": allowed_actions(alarm, request.user),
         "resolutions": Alarm.Resolution.choices,
         "responders": alarm.device.responders.select_related("user"),
+        "resident": _resident_facts(alarm.device.resident),
         "error": error,
         "map_tiles": settings.MAP_TILE_URL,
     }

@@ -1,16 +1,10 @@
-"""Notice channels. A channel is one class with a ``name`` and a ``deliver``
-that receives a notice (never a case); settings.NOTICE_CHANNELS lists the
-dotted paths of those in use. Adding SMS is::
-
-    class Sms(Channel):
-        name = "sms"
-
-        def deliver(self, notice) -> str:
-            phone = notice.user.phone           # whatever the provider needs
-            provider.send(phone, notice.message)  # raise on failure: retried
-            return Delivery.Status.SENT
-
-and ``NOTICE_CHANNELS=civicgrid.notify.channels.InApp,...,civicgrid.reach.Sms``.
+"""Notice channels. A channel is one class with a ``name``, ``reaches``
+(whether a notice has what it needs: an account, a phone number, a duty
+group) and a ``deliver`` that receives a notice (never a case) and returns
+the status reached, or (status, the provider's message id); raising means
+"try again later". settings.NOTICE_CHANNELS lists the dotted paths of those
+in use: ``InApp`` here, ``sms.TencentSms``, ``robots.DingTalkRobot`` and
+``robots.WeComRobot``, each with its settings.
 
 An ``inline`` channel is delivered in the transaction that writes the notice
 (the in-app notice is the row itself); every other channel is sent by the
@@ -32,8 +26,17 @@ class Channel:
     name: str
     inline = False
 
-    def deliver(self, notice) -> str:
-        """Send ``notice``; return the status reached. Raise to retry later."""
+    def reaches(self, notice) -> bool:
+        """Whether this channel can carry ``notice`` at all."""
+        return notice.user_id is not None
+
+    def key(self, recipient) -> str:
+        """Whom the per-recipient rate counts a send against."""
+        return recipient.key
+
+    def deliver(self, notice) -> str | tuple[str, str]:
+        """Send ``notice``; return the status reached (and the provider's
+        id for the message). Raise to retry later."""
         raise NotImplementedError
 
 
@@ -52,10 +55,13 @@ class LogChannel(Channel):
 
     name = "log"
 
+    def reaches(self, notice) -> bool:
+        return True
+
     def deliver(self, notice) -> str:
         logger.info(
             "notice to %s about %s %s: %s",
-            notice.user.username,
+            notice.user.username if notice.user_id else notice.phone_masked or notice.group,
             notice.target_type or "-",
             notice.target_label or notice.target_id or "-",
             notice.message,

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.access.fields import EncryptedTextField
+
 
 class NoticeQuerySet(models.QuerySet):
     def about(self, obj):
@@ -12,7 +14,23 @@ class NoticeQuerySet(models.QuerySet):
 
 
 class Notice(models.Model):
-    user = models.ForeignKey("access.User", on_delete=models.CASCADE, related_name="notices")
+    """To one recipient: an account (``user``), a phone number without an
+    account (``phone``, e.g. a guardian), or both; or a duty group's robot
+    (``group``). Which channels carry it follows from what it has."""
+
+    user = models.ForeignKey(
+        "access.User", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    phone = EncryptedTextField(blank=True)
+    phone_masked = models.CharField(max_length=32, blank=True)
+    # A duty group reached through its robot webhooks ("duty").
+    group = models.CharField(max_length=32, blank=True)
+    # Alarms: sent at once, day or night, whatever the recipient's rate.
+    urgent = models.BooleanField(default=False)
+    # The SMS template's name in settings.SMS_TEMPLATES and its parameters;
+    # without one, the generic notice template carries the message.
+    template = models.CharField(max_length=32, blank=True)
+    params = models.JSONField(default=list, blank=True)
     # The object the notice is about, by model label and id ("cases.case", "42"),
     # with what a person reads of it and where it is opened.
     target_type = models.CharField(max_length=64, blank=True)
@@ -46,6 +64,8 @@ class Delivery(models.Model):
         QUEUED = "queued", _("待发送")
         SENT = "sent", _("已发送")
         DELIVERED = "delivered", _("已送达")
+        # A try failed; the next one waits for ``next_try_at``.
+        RETRIED = "retried", _("重试中")
         FAILED = "failed", _("发送失败")
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
@@ -57,11 +77,21 @@ class Delivery(models.Model):
     claim = models.CharField(max_length=32, blank=True)
     error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Who it reaches on this channel ("u:<user id>", "p:<phone digest>",
+    # "g:<group>"): the per-recipient rate counts sends by this key.
+    recipient = models.CharField(max_length=80, blank=True)
+    # The provider's id for the message (an SMS serial number), which its
+    # delivery receipt names.
+    provider_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知发送")
         verbose_name_plural = _("通知发送")
-        indexes = [models.Index(fields=["status", "next_try_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_try_at"]),
+            models.Index(fields=["recipient", "channel", "sent_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.get_status_display()}"

@@ -7,4 +7,5 @@ app_name = "notify"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:pk>/read/", views.notice_read, name="read"),
+    path("receipts/sms/<str:receipt_token>/", views.sms_receipt, name="sms_receipt"),
 ]

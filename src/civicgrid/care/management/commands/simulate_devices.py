@@ -11,10 +11,12 @@ refuses to run in production, where real devices hold theirs."""
 import json
 import random
 import signal
+import socket
 import time
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import datetime
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -24,6 +26,7 @@ from django.utils import timezone
 
 from civicgrid.care import services
 from civicgrid.care.models import Device
+from civicgrid.care.protocols import watch
 from civicgrid.care.protocols.mqtt import broker
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -36,11 +39,13 @@ class Command(BaseCommand):
         parser.add_argument("--devices", type=int, default=10)
         parser.add_argument("--rate", type=float, default=5.0, help="messages per second")
         parser.add_argument("--seconds", type=float, default=30.0)
-        parser.add_argument("--protocol", choices=["mqtt", "osmand"], default="mqtt")
+        parser.add_argument("--protocol", choices=["mqtt", "osmand", "watch"], default="mqtt")
         parser.add_argument("--sos-every", type=int, default=0, help="an SOS every K messages")
         parser.add_argument("--wander", default="", help="ident of a child who walks away")
         parser.add_argument(
-            "--url", default="", help="mqtt://127.0.0.1:1883 or http://127.0.0.1:8000"
+            "--url",
+            default="",
+            help="mqtt://127.0.0.1:1883, http://127.0.0.1:8000 or tcp://127.0.0.1:5093 (watch)",
         )
         parser.add_argument(
             "--prefix", default="", help="topic prefix (default: MQTT_TOPIC_PREFIX)"
@@ -49,17 +54,23 @@ class Command(BaseCommand):
     def handle(self, *, devices, rate, seconds, protocol, sos_every, wander, url, prefix, **o):
         if not (0 < rate <= 2000 and 0 < seconds <= 3600 and 0 < devices <= 10000):
             raise CommandError("rate 0–2000/s, seconds 0–3600, devices 1–10000")
-        url = url or (
-            settings.MQTT_URL or "mqtt://127.0.0.1:1883"
-            if protocol == "mqtt"
-            else "http://127.0.0.1:8000"
+        url = (
+            url
+            or {
+                "mqtt": settings.MQTT_URL or "mqtt://127.0.0.1:1883",
+                "osmand": "http://127.0.0.1:8000",
+                "watch": f"tcp://127.0.0.1:{settings.WATCH_PORT or 5093}",
+            }[protocol]
         )
         prefix = prefix or settings.MQTT_TOPIC_PREFIX
         if urlparse(url).hostname not in LOOPBACK:
             raise CommandError("the simulator only talks to a broker or server on this machine")
-        chosen = list(Device.objects.filter(active=True).order_by("ident")[:devices])
+        candidates = Device.objects.filter(active=True)
+        if protocol == "watch":  # a watch speaks for itself only: its number is its credential
+            candidates = candidates.filter(protocol=Device.Protocol.WATCH)
+        chosen = list(candidates.order_by("ident")[:devices])
         if wander and not any(d.ident == wander for d in chosen):
-            chosen += list(Device.objects.filter(ident=wander))
+            chosen += list(candidates.filter(ident=wander))
         if not chosen:
             raise CommandError("no devices: load the demo first")
         rng = random.Random(5401)
@@ -72,6 +83,8 @@ class Command(BaseCommand):
         }
         if protocol == "mqtt":
             send = self._mqtt(url, prefix)
+        elif protocol == "watch":
+            send = self._watch(url)
         else:
             if settings.PRODUCTION:
                 raise CommandError(
@@ -161,6 +174,53 @@ class Command(BaseCommand):
         send.close = close
         return send
 
+    def _watch(self, url):
+        """One TCP connection a watch, opened with LK as a watch does; an
+        SOS is an AL frame with the SOS bit, which waits for its answer."""
+        target = urlparse(url)
+        sockets: dict[str, socket.socket] = {}
+
+        def connect(ident):
+            sock = socket.create_connection((target.hostname, target.port), timeout=5)
+            sock.sendall(watch.link_frame(ident))
+            _answer(sock)
+            sockets[ident] = sock
+            return sock
+
+        def send(ident, payload):
+            try:
+                sock = sockets.get(ident) or connect(ident)
+                sos = payload["type"] == "sos"
+                frame = watch.position_frame(
+                    ident,
+                    at=datetime.fromisoformat(payload["ts"]),
+                    lat=payload["lat"],
+                    lon=payload["lon"],
+                    battery=payload["battery"],
+                    kind="AL" if sos else "UD",
+                    status=1 << watch.SOS_BIT if sos else 0,
+                )
+                sock.sendall(frame)
+                if sos:
+                    _answer(sock)
+            except OSError as error:
+                self.stderr.write(f"{ident}: {error}")
+                sockets.pop(ident, None)
+
+        def close():
+            # A last LK on each connection: its answer means every frame
+            # before it has been written (a connection is served in order).
+            for ident, sock in sockets.items():
+                try:
+                    sock.sendall(watch.link_frame(ident))
+                    _answer(sock)
+                except OSError as error:
+                    self.stderr.write(f"{ident}: {error}")
+                sock.close()
+
+        send.close = close
+        return send
+
     def _osmand(self, url, devices):
         issued = {d.ident: services.device_credential_issue(device=d) for d in devices}
 
@@ -184,3 +244,14 @@ class Command(BaseCommand):
                 self.stderr.write(f"{ident}: {error}")
 
         return send
+
+
+def _answer(sock: socket.socket) -> bytes:
+    """Read up to the end of the watch protocol's answer frame."""
+    data = b""
+    while not data.endswith(b"]"):
+        chunk = sock.recv(256)
+        if not chunk:
+            raise ConnectionError("the server hung up")
+        data += chunk
+    return data

@@ -8,7 +8,11 @@
   var empty = document.querySelector("[data-empty]");
   var status = document.querySelector("[data-live-status]");
 
-  function refresh(id) {
+  // A new alarm, or another press on an open one: the row comes to the top
+  // and is marked fresh again, as loud as the first press.
+  var RINGS = { raise: true, repeat: true };
+
+  function refresh(id, rings) {
     fetch(table.dataset.rowUrl.replace("/0/", "/" + id + "/"), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
@@ -17,8 +21,12 @@
         var parsed = new DOMParser().parseFromString("<table><tbody>" + html.trim() + "</tbody></table>", "text/html");
         var row = document.importNode(parsed.querySelector("tbody").firstElementChild, true);
         var old = document.getElementById(row.id);
-        if (old) old.replaceWith(row);
-        else { row.classList.add("fresh"); rows.insertBefore(row, rows.firstChild); }
+        if (old && !rings) old.replaceWith(row);
+        else {
+          if (old) old.remove();
+          row.classList.add("fresh");
+          rows.insertBefore(row, rows.firstChild);
+        }
         if (window.htmx) htmx.process(row);
         if (empty) empty.hidden = true;
       });
@@ -32,7 +40,7 @@
     var change = JSON.parse(e.data);
     if (applied.has(change.change)) return;
     applied.add(change.change);
-    refresh(change.alarm);
+    refresh(change.alarm, RINGS[change.action] === true);
   });
   source.onopen = function () { if (status) status.textContent = status.dataset.online; };
   source.onerror = function () { if (status) status.textContent = status.dataset.offline; };

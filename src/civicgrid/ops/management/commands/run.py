@@ -47,6 +47,8 @@ class Command(BaseCommand):
         children = {"worker": civicgrid_command("worker")}
         if settings.MQTT_URL:
             children["ingest"] = civicgrid_command("ingest")
+        if settings.WATCH_PORT:
+            children["ingest-watch"] = civicgrid_command("ingest-watch")
         supervisor = Supervisor(children)
         server = uvicorn.Server(
             uvicorn.Config(
