@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "civicgrid.risks",
     "civicgrid.volunteers",
     "civicgrid.care",
+    "civicgrid.wishes",
     "civicgrid.web",
     "civicgrid.ops",
 ]
