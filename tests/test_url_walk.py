@@ -27,6 +27,9 @@ PUBLIC = {
     "open311:media",
     # Trackers (and the Traccar Client phone app) post positions without a login.
     "ingest_osmand",
+    # The wish wall shows public summaries only (tests/wishes/walk.py).
+    "wishes:wall",
+    "api:wish_wall",
 }
 # Names that exist only to be reversed (ninja's root has no view).
 REVERSE_ONLY = {"api:api-root"}
