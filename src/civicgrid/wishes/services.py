@@ -115,13 +115,9 @@ def wish_enter(
         entered_at=now,
     )
     with transaction.atomic():
-        wishes.open(
-            wish,
-            actor=actor,
-            action=A.ENTER,
-            now=now,
-            note=_("经%(who)s同意登记。") % {"who": wish.consent_by},
-        )
+        # The consent is on the record (consent_by); the history, which
+        # claimants read, does not name anyone.
+        wishes.open(wish, actor=actor, action=A.ENTER, now=now, note=_("已征得同意。"))
         audit.created(wish, actor=actor, fields=WISH_FIELDS)
     return wish
 
