@@ -27,6 +27,7 @@ from civicgrid.demo.geography import CITY, PlaceSpec, build_tree
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
 from civicgrid.demo.risks import load_risks
 from civicgrid.demo.volunteers import load_volunteers
+from civicgrid.demo.wishes import load_wishes
 from civicgrid.registry.models import (
     Building,
     Household,
@@ -82,6 +83,8 @@ def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = N
         say("created care devices, responders and safe zones")
         counts["volunteers"] = load_volunteers()
         say("created volunteers, activities, points and the exchange point")
+        counts["wishes"] = load_wishes()
+        say("created pairings, party members reporting, wishes and brand credits")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,

@@ -14,8 +14,11 @@ from django.utils.translation import gettext as _
 _DIGITS = re.compile(r"\d{5,}")
 
 
-def circumstance(resident, age: int) -> str:
-    codes = set(resident.groups.values_list("code", flat=True))
+def circumstance(resident, age: int, codes: set[str] | None = None) -> str:
+    """How the wall describes the resident; ``codes`` their target groups
+    (read from the resident when not given)."""
+    if codes is None:
+        codes = set(resident.groups.values_list("code", flat=True))
     if age >= 60 and "no_family" in codes:
         return _("孤寡老人")
     if age >= 60 and "living_alone" in codes:
