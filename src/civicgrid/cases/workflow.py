@@ -9,6 +9,7 @@ notifies the people concerned, all in one transaction.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.access.roles import Role
@@ -20,6 +21,8 @@ from civicgrid.cases.tallies import case_facts, tally_change
 from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
 from civicgrid.lib.photos import PreparedPhoto
 from civicgrid.notify import audiences, outbox
+from civicgrid.registry.brands import credit_brand
+from civicgrid.registry.models import Organisation
 
 A = CaseEvent.Action
 S = Dispatch.Status
@@ -30,6 +33,8 @@ class CaseMove(Move):
     departments: tuple = ()
     rating: int | None = None
     into: Case | None = None
+    # The self-governance brand that solved the case, named on closing.
+    brand: Organisation | None = None
 
 
 # Who may make a move ------------------------------------------------------
@@ -183,6 +188,8 @@ def _verify_fail(case, move):
 
 def _close(case, move):
     case.closed_at = move.now
+    if move.brand is not None:
+        credit_brand(case, move.brand, actor=move.actor, solved_on=timezone.localdate(move.now))
     return Stage.CLOSED
 
 
@@ -384,6 +391,7 @@ def case_move(
     rating: int | None = None,
     into: Case | None = None,
     photos: tuple[PreparedPhoto, ...] = (),
+    brand: Organisation | None = None,
     now=None,
 ) -> Case:
     """Apply one move to a case. Raises PermissionDenied or ValidationError and
@@ -398,4 +406,5 @@ def case_move(
         rating=rating,
         into=into,
         photos=tuple(photos),
+        brand=brand,
     )
