@@ -1,6 +1,6 @@
 """A wish from entry to thanks, on the flow engine: 扎西's radio."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,9 +8,11 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from civicgrid.access.models import AuditLog
+from civicgrid.lib.figures import discover, values
+from civicgrid.lib.period import Period
 from civicgrid.notify.models import Notice
 from civicgrid.registry.models import Organisation
-from civicgrid.wishes import services
+from civicgrid.wishes import selectors, services
 from civicgrid.wishes.flow import A, wishes
 from civicgrid.wishes.models import Wish, WishEvent, WishStage
 from civicgrid.wishes.tasks import expire_claims
@@ -70,6 +72,24 @@ def test_radio_from_entry_to_thanks(personas, tashi, units, radio):
     claim = radio.events.get(action=A.CLAIM)
     assert claim.unit == units["bank"]
     assert Notice.objects.filter(user=units["bank_user"]).exists()
+
+    march = Period.month(NOW.date())
+    (row,) = selectors.monthly(user=personas["staff_a"], start=march.start, end=march.end)
+    assert row["community"] == "泽新社区" and row["month"] == date(2026, 3, 1)
+    assert (row["collected"], row["claimed"], row["fulfilled"], row["value"]) == (1, 1, 1, 120)
+    assert selectors.per_unit(user=personas["staff_a"], start=march.start, end=march.end) == [
+        {"unit": "农业银行城关支行", "unit_id": units["bank"].pk, "claimed": 1, "fulfilled": 1}
+    ]
+    assert selectors.monthly(user=personas["staff_b"], start=march.start, end=march.end) == []
+    discover()
+    keys = ["wishes.collected", "wishes.claimed", "wishes.fulfilled", "wishes.fulfilment_rate"]
+    assert values(keys, user=personas["admin"], period=march) == dict(
+        zip(keys, [1, 1, 1, 1.0], strict=True)
+    )
+    april = Period.month(date(2026, 4, 1))
+    assert values(keys, user=personas["admin"], period=april) == dict(
+        zip(keys, [0, 0, 0, None], strict=True)
+    )
 
 
 def test_over_the_cap_is_refused_naming_the_cap(personas, tashi, places):

@@ -200,67 +200,32 @@ def wish_counts(*, user, start, end, place: str = "") -> dict:
 
 
 def monthly(*, user, start, end) -> list[dict]:
-    """Per community and month: collected, claimed, fulfilled and value
-    fulfilled. Three grouped queries, whatever the number of communities."""
+    """Per community and month (local time): collected, claimed, fulfilled
+    and the value fulfilled. Three grouped queries, whatever the number of
+    communities; a claim that later lapsed still counts as a claim."""
     wishes = Wish.objects.for_user(user)
+    claims = WishEvent.objects.filter(wish__in=wishes.values("pk"), action=WishEvent.Action.CLAIM)
     rows: dict = {}
-
-    def add(queryset, on: str, **counts):
+    for queryset, on, community, counts in (
+        (wishes, "entered_at", "community", {"collected": Count("pk")}),
+        (wishes, "fulfilled_at", "community", {"fulfilled": Count("pk"), "value": Sum("value")}),
+        (claims, "at", "wish__community", {"claimed": Count("pk")}),
+    ):
         grouped = (
             queryset.filter(**{f"{on}__gte": start, f"{on}__lt": end})
-            .annotate(month=TruncMonth(on))
-            .values("month", "community__name", "community__code")
+            .annotate(month=TruncMonth(on), code=F(f"{community}__code"))
+            .values("month", "code", name=F(f"{community}__name"))
             .annotate(**counts)
         )
         for row in grouped:
-            key = (
-                row["month"].date() if hasattr(row["month"], "date") else row["month"],
-                row["community__code"],
-            )
+            month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
             entry = rows.setdefault(
-                key,
-                {
-                    "month": key[0],
-                    "community": row["community__name"],
-                    "collected": 0,
-                    "claimed": 0,
-                    "fulfilled": 0,
-                    "value": 0,
-                },
-            )
-            for name in counts:
-                entry[name] = row[name]
-
-    add(wishes, "entered_at", collected=Count("pk"))
-    add(wishes, "fulfilled_at", fulfilled=Count("pk"), value=Sum("value"))
-    claims = WishEvent.objects.filter(
-        wish__in=wishes.values("pk"), action=WishEvent.Action.CLAIM
-    ).annotate(
-        community__name=F("wish__community__name"), community__code=F("wish__community__code")
-    )
-    for row in (
-        claims.filter(at__gte=start, at__lt=end)
-        .annotate(month=TruncMonth("at"))
-        .values("month", "community__name", "community__code")
-        .annotate(claimed=Count("pk"))
-    ):
-        key = (
-            row["month"].date() if hasattr(row["month"], "date") else row["month"],
-            row["community__code"],
-        )
-        entry = rows.setdefault(
-            key,
-            {
-                "month": key[0],
-                "community": row["community__name"],
-                "collected": 0,
-                "claimed": 0,
-                "fulfilled": 0,
-                "value": 0,
-            },
-        )
-        entry["claimed"] = row["claimed"]
-    return [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1]), reverse=True)]
+                (month, row["code"]),
+                {"month": month, "community": row["name"], "collected": 0, "claimed": 0,
+                 "fulfilled": 0, "value": 0},
+            )  # fmt: skip
+            entry.update({name: row[name] or 0 for name in counts})
+    return [rows[key] for key in sorted(rows, reverse=True)]
 
 
 def per_unit(*, user, start, end) -> list[dict]:
