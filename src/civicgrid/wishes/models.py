@@ -106,7 +106,7 @@ class Wish(StageGuarded, models.Model):
         verbose_name=_("认领志愿者"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="claimed_wishes",
     )
     claimed_by = models.ForeignKey(
@@ -314,10 +314,12 @@ def _own_report(user, action):
 
 
 class PartyReport(models.Model):
+    # A report belongs to the volunteer's record and goes with it (records are
+    # normally made inactive rather than deleted).
     volunteer = models.ForeignKey(
         "volunteers.Volunteer",
         verbose_name=_("党员志愿者"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="party_reports",
     )
     unit = models.ForeignKey(
