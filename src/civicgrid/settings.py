@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "civicgrid.access.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF reads POST).
+    "civicgrid.lib.body_limit.BodySizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -276,6 +278,8 @@ NOTICE_CHANNELS = env_list(
 )
 NOTICE_MAX_ATTEMPTS = env_int("NOTICE_MAX_ATTEMPTS", 5, minimum=1)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Any request body, files included: a report with its photos, an import.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024)
 DUPLICATE_RADIUS_METRES = env_int("DUPLICATE_RADIUS_METRES", 50, minimum=1)
 # Map tiles, e.g. https://tile.example/{z}/{x}/{y}.png; none: a plain background.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
@@ -350,3 +354,6 @@ MOSQUITTO_PASSWORD_PATH = env_str("MOSQUITTO_PASSWORD_PATH", "")
 MOSQUITTO_ACL_PATH = env_str("MOSQUITTO_ACL_PATH", "")
 MOSQUITTO_PID_PATH = env_str("MOSQUITTO_PID_PATH", "")
 MQTT_TOPIC_PREFIX = env_str("MQTT_TOPIC_PREFIX", "civicgrid/devices")
+# The ingest's persistent session on the broker: one per deployment (the
+# broker keeps its unacknowledged messages under this id).
+MQTT_CLIENT_ID = env_str("MQTT_CLIENT_ID", "civicgrid-ingest")

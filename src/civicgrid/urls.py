@@ -21,7 +21,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # What no operation answers: the API's 404, in JSON.
     re_path(r"^api/", not_found, name="api_not_found"),
-    path("open311/v2/", include("civicgrid.cases.open311_urls")),
+    path("open311/v2/", include("civicgrid.cases.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test import override_settings
 
 from civicgrid.access import crypto
-from tests.conftest import ID_A
+from tests.factories import ID_A
 
 
 def test_encrypt_round_trip_and_differs_each_time():

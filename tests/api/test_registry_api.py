@@ -1,6 +1,6 @@
 from civicgrid.access.models import AuditLog
 from civicgrid.registry.models import Household, Resident
-from tests.conftest import ID_A
+from tests.factories import ID_A
 
 
 def test_staff_lists_only_own_community(personas, registry, api_for):

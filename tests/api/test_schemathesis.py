@@ -31,7 +31,7 @@ from civicgrid.cases.services import case_report
 from civicgrid.risks.hazards import hazard_register
 from civicgrid.volunteers.models import Activity, Counter, Item, Volunteer
 from civicgrid.web.extensions import MAP_LAYERS
-from tests.conftest import _user
+from tests.factories import make_user
 
 # Examples per operation: 79 operations stay within about a minute per engine.
 EXAMPLES = 8
@@ -66,7 +66,7 @@ def world(personas, registry, places, one_request_one_transaction):
     """A token for every role, and one real object for each path parameter."""
     users = {persona.role: persona for persona in personas.values() if not persona.is_superuser}
     for role in Role:
-        users.setdefault(role, _user(f"role-{role}", role, scope_place=places["community_a"]))
+        users.setdefault(role, make_user(f"role-{role}", role, scope_place=places["community_a"]))
     tokens = [token_issue(actor=user, name="schemathesis")[1] for user in users.values()]
     tokens.append(token_issue(actor=personas["root"], name="schemathesis")[1])
     staff = personas["staff_a"]

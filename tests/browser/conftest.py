@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-# The case fixtures (a category with a required question, a rider) are shared.
-from tests.cases.conftest import fire_lane, rider  # noqa: F401
 from tests.conftest import restore_seeded_configuration
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would

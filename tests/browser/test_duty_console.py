@@ -9,7 +9,7 @@ from django.utils import timezone
 from civicgrid.care.models import Alarm
 from civicgrid.care.pipeline import handle_message
 from tests.browser.conftest import log_in
-from tests.care.conftest import message, sos_device  # noqa: F401
+from tests.factories import device_message as message
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,7 +6,7 @@ import pytest
 from civicgrid.risks.hazards import hazard_register
 from civicgrid.risks.services import recolour_changed_households
 from tests.browser.conftest import log_in
-from tests.conftest import ID_A
+from tests.factories import ID_A
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from civicgrid.cases.models import Case
 from tests.browser.conftest import log_in
-from tests.cases.conftest import jpeg_with_gps
+from tests.factories import jpeg_with_gps
 
 pytestmark = [
     pytest.mark.browser,

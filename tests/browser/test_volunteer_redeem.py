@@ -13,13 +13,6 @@ from django.utils import timezone
 from civicgrid.volunteers import activities, ledger
 from civicgrid.volunteers.models import Activity, PointRule, Redemption, SignUp
 from tests.browser.conftest import log_in
-from tests.volunteers.conftest import (  # noqa: F401
-    counter,
-    operator,
-    schoolbag,
-    volunteer,
-    volunteer_user,
-)
 
 pytestmark = [
     pytest.mark.browser,

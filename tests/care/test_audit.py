@@ -4,7 +4,7 @@ changes each write an audit row with the actor and what changed."""
 from civicgrid.access.models import AuditLog
 from civicgrid.care import services
 from civicgrid.care.models import Responder
-from tests.care.conftest import ZONE
+from tests.factories import ZONE
 
 A = AuditLog.Action
 

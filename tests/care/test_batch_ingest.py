@@ -12,7 +12,8 @@ from django.utils import timezone
 from civicgrid.care import fence_index, services
 from civicgrid.care.models import Alarm, AlarmEvent, DeadLetter, Device, DeviceEvent
 from civicgrid.care.pipeline import handle_batch, handle_message
-from tests.care.conftest import ZONE, message
+from tests.factories import ZONE
+from tests.factories import device_message as message
 
 INSIDE = {"lat": 29.65, "lon": 91.15}
 OUTSIDE = {"lat": 29.70, "lon": 91.25}

@@ -11,7 +11,7 @@ from django.utils import timezone
 from civicgrid.care import bell
 from civicgrid.care.models import Alarm
 from civicgrid.care.pipeline import handle_message
-from tests.care.conftest import message
+from tests.factories import device_message as message
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="NOTIFY is PostgreSQL's"

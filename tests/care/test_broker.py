@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from civicgrid.care import broker, services
 from civicgrid.care.models import Alarm
-from tests.care.conftest import message
 from tests.care.mqtt import OwnBroker, connect_as
+from tests.factories import device_message as message
 
 TOPIC = "civicgrid/devices/{}/up"
 

@@ -21,7 +21,7 @@ from civicgrid.care.protocols.mqtt import Ingest
 from civicgrid.care.selectors import ConsoleFeed, console_floor, last_change_id
 from civicgrid.notify import outbox
 from civicgrid.notify.channels import Channel, channels
-from tests.care.conftest import message
+from tests.factories import device_message as message
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite's writers take turns: no commit overtakes"

@@ -4,11 +4,11 @@ from civicgrid.access.roles import Role
 from civicgrid.care.models import Device
 from civicgrid.demo.care import load_care
 from civicgrid.registry.models import Resident, ResidentTag, TargetGroup
-from tests.conftest import _user
+from tests.factories import make_user
 
 
 def test_load_care(registry, places):
-    doctor = _user("doctor", Role.DOCTOR, scope_place=places["community_a"])
+    doctor = make_user("doctor", Role.DOCTOR, scope_place=places["community_a"])
     child = Resident.objects.create(
         household=registry["household_a"], name="小扎西", gender="male", birth_date=date(2018, 5, 1)
     )

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from civicgrid.care import device_sql, pipeline
 from civicgrid.care.models import Alarm, DeadLetter, DeviceEvent
 from civicgrid.care.pipeline import handle_batch
-from tests.care.conftest import message
+from tests.factories import device_message as message
 
 INSIDE = {"lat": 29.65, "lon": 91.15}
 

@@ -13,7 +13,7 @@ from civicgrid.care import pipeline
 from civicgrid.care.models import Alarm, DeviceEvent
 from civicgrid.care.protocols import mqtt as ingest_module
 from civicgrid.care.protocols.mqtt import Ingest
-from tests.care.conftest import message
+from tests.factories import device_message as message
 
 
 class Acks:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from tests.care.conftest import message
 from tests.care.mqtt import URL, Publisher, require_broker, unique
+from tests.factories import device_message as message
 from tests.processes import alive, kill_group, sqlite_env, wait_until
 
 DEVICES = [f"KILL-{n:03d}" for n in range(20)]

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from civicgrid.care.models import Alarm, DeadLetter
 from civicgrid.care.protocols.mqtt import ident_from_topic, subscription
-from tests.care.conftest import message
 from tests.care.mqtt import Publisher, require_broker, start_ingest, stop_ingest, unique
+from tests.factories import device_message as message
 
 
 def test_topics():

@@ -11,7 +11,7 @@ from django.utils import timezone
 from civicgrid.care.models import Alarm, AlarmEvent, DeadLetter, Device, DeviceEvent
 from civicgrid.care.pipeline import handle_batch, handle_message
 from civicgrid.notify.models import Notice
-from tests.care.conftest import message
+from tests.factories import device_message as message
 
 INSIDE = {"lat": 29.65, "lon": 91.15}
 OUTSIDE = {"lat": 29.70, "lon": 91.25}

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from civicgrid.access.roles import Role
 from civicgrid.care.models import Device, DeviceBinding, Geofence, Responder
-from tests.care.conftest import ZONE
-from tests.conftest import ID_A, _user
+from tests.factories import ID_A, ZONE, make_user
 
 
 @pytest.fixture
@@ -156,7 +155,7 @@ def test_geofence_circle_polygon_and_bad_geojson(staff, sos_device):
 
 def test_child_tracker_page_shows_counts_not_positions(staff, child_device):
     from civicgrid.care.pipeline import handle_message
-    from tests.care.conftest import message
+    from tests.factories import device_message as message
 
     device, _fence = child_device
     handle_message(
@@ -173,7 +172,7 @@ def test_scope_and_role(client_for, personas, sos_device, places):
     assert (
         outsider.post(f"/care/devices/{sos_device.pk}/replace/", {"ident": "Z"}).status_code == 404
     )
-    volunteer = client_for(_user("vol", Role.VOLUNTEER, scope_place=places["community_a"]))
+    volunteer = client_for(make_user("vol", Role.VOLUNTEER, scope_place=places["community_a"]))
     assert volunteer.get(f"/care/devices/{sos_device.pk}/").status_code == 403
     assert volunteer.post(f"/care/devices/{sos_device.pk}/unbind/", {}).status_code == 403
     doctor = client_for(personas["doctor_a"])

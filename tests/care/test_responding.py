@@ -14,7 +14,7 @@ from civicgrid.care.pipeline import handle_message
 from civicgrid.care.tasks import escalate_alarms, mark_offline, plan_reminders
 from civicgrid.cases.models import Category
 from civicgrid.notify.models import Notice
-from tests.care.conftest import message
+from tests.factories import device_message as message
 
 
 @pytest.fixture
@@ -176,9 +176,9 @@ def test_professionals_on_the_ladder_hold_the_role_and_the_place(sos_device, per
 
 def _grid_b_worker(places):
     from civicgrid.access.roles import Role
-    from tests.conftest import _user
+    from tests.factories import make_user
 
-    return _user("grid_b", Role.GRID_WORKER, scope_place=places["grid_b"])
+    return make_user("grid_b", Role.GRID_WORKER, scope_place=places["grid_b"])
 
 
 def test_a_responder_row_from_before_the_rule_shows_nothing(

@@ -10,7 +10,7 @@ from civicgrid.cases.models import Case, CaseEvent, Photo, Stage
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
 from civicgrid.notify.models import Notice
-from tests.conftest import _user
+from tests.factories import make_user
 from tests.flows import put_in_stage
 
 JSON = "application/json"
@@ -232,7 +232,7 @@ def test_filters(case_a, fire_lane, places, rider, whistled, personas, api_for):
 
 def test_scope(case_a, fire_lane, places, rider, whistled, personas, api_for):
     case_b = report(fire_lane, rider, places["grid_b"])
-    other_rider = _user("rider2", "mobile_grid_worker", scope_place=places["district"])
+    other_rider = make_user("rider2", "mobile_grid_worker", scope_place=places["district"])
     own = report(fire_lane, other_rider, places["grid_a"])
 
     def ids(user):
@@ -483,7 +483,7 @@ def test_list_items_are_the_detail_s_fields(fire_lane, places, rider, personas, 
     """The list builds its items from plain values (list_rows); they must
     equal what the CaseOut schema makes of the same case, for a caller who
     sees an anonymous reporter and for one who does not."""
-    from civicgrid.cases.api import CaseOut
+    from civicgrid.cases.api.schemas import CaseOut
 
     report(fire_lane, rider, places["grid_a"], anonymous=True, reporter_phone="13908912345")
     report(fire_lane, rider, places["grid_a"], reporter_name="扎西")

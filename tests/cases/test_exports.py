@@ -15,7 +15,7 @@ from civicgrid.cases import figures
 from civicgrid.cases.exports import cases_export, figures_export
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
-from tests.lib.test_xlsx import HOSTILE, assert_all_text
+from tests.checks import HOSTILE, assert_all_text
 
 HEADERS = [
     "案卷号",

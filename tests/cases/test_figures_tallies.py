@@ -28,8 +28,7 @@ from civicgrid.cases.services import case_report
 from civicgrid.cases.tallies import COUNTS, tally_differences, tally_rebuild
 from civicgrid.cases.workflow import case_move
 from civicgrid.lib.photos import prepare
-from tests.cases.conftest import jpeg_with_gps
-from tests.conftest import _user
+from tests.factories import jpeg_with_gps, make_user
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 1, 20, 9, tzinfo=TZ)
@@ -63,7 +62,7 @@ def world(places, personas, fire, power, fire_lane, sanitation, rider):
         "departments": {"fire": fire, "power": power},
         "department_staff": {
             "fire": personas["department"],
-            "power": _user("power", Role.DEPARTMENT, organisation=power),
+            "power": make_user("power", Role.DEPARTMENT, organisation=power),
         },
         "categories": [fire_lane, sanitation],
         "rider": rider,
@@ -403,3 +402,30 @@ def test_the_daily_check_repairs_tallies_that_drifted(world, caplog):
     assert check_tallies()["differences"] > 0
     assert "differ from a recount" in caplog.text
     assert tally_differences() == []
+
+
+@pytest.mark.django_db
+def test_the_tally_migration_counts_existing_cases_as_the_live_rebuild_does(world):
+    """0003_case_tally carries a frozen copy of the recount: on the cases
+    already there it gives the rows the live code gives."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    admin, fire = world["personas"]["admin"], world["departments"]["fire"]
+    cases = [report(world, n, START + timedelta(days=9 * n)) for n in range(4)]
+    case_move(case=cases[0], action="reject", actor=admin, note="不属实", now=START)
+    case_move(case=cases[1], action="accept", actor=admin, now=START)
+    case_move(case=cases[1], action="dispatch", actor=admin, departments=[fire], now=START)
+    case_move(case=cases[2], action="merge", actor=admin, into=cases[3], now=START)
+    fields = ["place_code", "depth", "category", "month", "department", *COUNTS]
+    tally_rebuild()
+    live = sorted(CaseTally.objects.values_list(*fields), key=str)
+    CaseTally.objects.all().delete()
+
+    migration = import_module("civicgrid.cases.migrations.0003_case_tally")
+    migration.count_existing_cases(apps, SimpleNamespace(connection=connection))
+    assert sorted(CaseTally.objects.values_list(*fields), key=str) == live
+    assert len(live) > 10 and tally_differences() == []

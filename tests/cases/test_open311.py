@@ -302,9 +302,9 @@ def test_jurisdiction_on_post(fire_lane, places, post):
     assert post(jurisdiction_id="540102").status_code == 201
     assert errors(post(jurisdiction_id="540103"), "json", 404)
     outside = Case.objects.count()
-    from tests.conftest import _place
+    from tests.factories import make_place
 
-    other = _place("540103", "林周县", "district", places["city"])
+    other = make_place("540103", "林周县", "district", places["city"])
     assert errors(post(jurisdiction_id=other.code), "json", 400) == [
         "lat/long lie outside jurisdiction_id 540103."
     ]

@@ -19,9 +19,8 @@ from civicgrid.cases.services import case_publish, case_report
 from civicgrid.cases.workflow import case_move
 from civicgrid.lib.photos import prepare
 from civicgrid.lib.public_text import blank_personal_numbers, public_address, public_point
-from tests.cases.conftest import jpeg_with_gps
 from tests.cases.test_open311 import BASE, FORMATS
-from tests.conftest import ID_A
+from tests.factories import ID_A, jpeg_with_gps
 
 NAME = "扎西顿珠"
 PHONE = "13908912345"

@@ -11,14 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from civicgrid.cases import open311
 from civicgrid.cases.models import Case
+from civicgrid.cases.open311 import views as open311
 from civicgrid.cases.services import case_publish, case_report
 from civicgrid.cases.workflow import case_move
 from civicgrid.lib.photos import prepare
-from tests.cases.conftest import jpeg_with_gps
 from tests.cases.test_open311 import BASE, FORMATS, errors, parse, rows
-from tests.conftest import SQUARE, _place
+from tests.factories import SQUARE, jpeg_with_gps, make_place
 
 SPEC_FIELDS = [
     "service_request_id",
@@ -236,9 +235,9 @@ def test_at_most_max_results_newest_first(fire_lane, places, monkeypatch):
 
 def test_jurisdiction_filter(fire_lane, places):
     inside = report(fire_lane)
-    other = _place("540103", "林周县", "district", places["city"], SQUARE)
-    town = _place("540103001", "甘丹曲果镇", "street", other)
-    village = _place("540103001001", "维巴村", "community", town)
+    other = make_place("540103", "林周县", "district", places["city"], SQUARE)
+    town = make_place("540103001", "甘丹曲果镇", "street", other)
+    village = make_place("540103001001", "维巴村", "community", town)
     outside = report(fire_lane, place=village, lat=None, lon=None)
     assert numbers(get()) == [outside.number, inside.number]
     assert numbers(get(jurisdiction_id="540102")) == [inside.number]

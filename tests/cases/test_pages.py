@@ -15,7 +15,7 @@ from civicgrid.cases.models import Case, Stage
 from civicgrid.cases.services import case_report
 from civicgrid.cases.workflow import case_move
 from civicgrid.notify.models import Notice
-from tests.cases.conftest import jpeg_with_gps
+from tests.factories import jpeg_with_gps
 
 
 def html(response) -> str:

@@ -84,10 +84,10 @@ def test_reject_needs_a_reason(case_a, personas):
 
 
 def test_two_departments_and_a_hand_back(case_a, personas, fire, power):
-    from tests.conftest import _user
+    from tests.factories import make_user
 
     staff, fire_user = personas["staff_a"], personas["department"]
-    power_user = _user("power", "department", organisation=power)
+    power_user = make_user("power", "department", organisation=power)
     move(case_a, "accept", staff)
     move(case_a, "dispatch", staff, departments=[fire, power])
     assert case_a.dispatches.count() == 2

@@ -13,8 +13,6 @@ from PIL import Image
 
 from civicgrid.cases.models import Case, Photo
 from civicgrid.risks.models import Hazard, HazardPhoto, Visit
-from tests.cases.conftest import case_a, fire_lane, rider  # noqa: F401  (fixtures)
-from tests.risks.conftest import located, new_hazard  # noqa: F401  (fixtures)
 
 SCRIPT = b"<script>window.pwned = 1</script>"
 

@@ -16,7 +16,7 @@ from civicgrid.care.pipeline import handle_message
 from civicgrid.notify import outbox
 from civicgrid.notify.channels import Channel, channels
 from civicgrid.notify.models import Delivery, Notice
-from tests.care.conftest import message
+from tests.factories import device_message as message
 
 S = Delivery.Status
 sent = []

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 from tests.care.mqtt import URL, require_broker
@@ -20,8 +21,14 @@ STARTED = re.compile(r"(\w+) started \(pid (\d+)\)")
 
 
 def _env(data_dir: Path) -> dict:
-    # Quick heartbeats, so that /readyz turns ready soon after the start.
-    return sqlite_env(data_dir, MQTT_URL=URL, OPS_HEARTBEAT_SECONDS="1")
+    # Quick heartbeats, so that /readyz turns ready soon after the start; a
+    # session of its own, so a suite running beside this one takes none over.
+    return sqlite_env(
+        data_dir,
+        MQTT_URL=URL,
+        MQTT_CLIENT_ID=f"civicgrid-ingest-{uuid.uuid4().hex[:8]}",
+        OPS_HEARTBEAT_SECONDS="1",
+    )
 
 
 def _get(url: str) -> int | None:

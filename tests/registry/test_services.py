@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from civicgrid.registry.services import household_update, resident_update
-from tests.conftest import ID_A
+from tests.factories import ID_A
 
 
 def test_refused_update_leaves_the_object_as_stored(personas, registry):

@@ -28,7 +28,7 @@ from civicgrid.registry.spreadsheet_export import (
 from civicgrid.registry.spreadsheet_import import register_import
 from civicgrid.registry.spreadsheets import register_template
 from civicgrid.registry.validation import id_check_digit
-from tests.lib.test_xlsx import HOSTILE, assert_all_text
+from tests.checks import HOSTILE, assert_all_text
 
 pytestmark = pytest.mark.django_db
 

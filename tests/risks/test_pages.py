@@ -8,7 +8,7 @@ from PIL import Image
 from civicgrid.registry.services import resident_update
 from civicgrid.risks import services
 from civicgrid.risks.models import Hazard, HouseholdColour, Visit
-from tests.conftest import ID_A
+from tests.factories import ID_A
 
 
 def test_map_page_loads_leaflet_and_its_layers(personas, client_for, places):

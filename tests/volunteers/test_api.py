@@ -8,7 +8,7 @@ import time_machine
 
 from civicgrid.volunteers import activities
 from civicgrid.volunteers.models import Redemption
-from tests.volunteers.conftest import consent, give
+from tests.factories import consent, give
 
 
 def test_volunteer_list_is_scoped(api_for, personas, volunteer, volunteer_b):

@@ -14,8 +14,7 @@ from civicgrid.access.roles import Role
 from civicgrid.volunteers import exchange, ledger
 from civicgrid.volunteers.ledger import Refused
 from civicgrid.volunteers.models import Counter, Item, Redemption, Volunteer
-from tests.conftest import _user
-from tests.volunteers.conftest import consent, give
+from tests.factories import consent, give, make_user
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 THREADS = 20
@@ -96,7 +95,7 @@ def test_twenty_counters_one_item_never_oversell(places, counter, operator):
     bag = Item.objects.create(counter=counter, name="书包", price=10, stock=3)
     people = []
     for i in range(THREADS):
-        user = _user(f"v{i}", Role.VOLUNTEER, scope_place=places["community_a"])
+        user = make_user(f"v{i}", Role.VOLUNTEER, scope_place=places["community_a"])
         person = Volunteer.objects.create(
             name=f"志愿者{i}", community=places["community_a"], user=user
         )

@@ -15,8 +15,7 @@ from civicgrid.registry.models import Organisation
 from civicgrid.volunteers import activities, exchange, ledger, services
 from civicgrid.volunteers.forms import ActivityForm, VolunteerForm
 from civicgrid.volunteers.models import Redemption
-from tests.conftest import _user
-from tests.volunteers.conftest import consent, give
+from tests.factories import consent, give, make_user
 
 COUNTER = "/volunteers/exchange/{}/"
 
@@ -117,7 +116,7 @@ def test_a_counter_finds_other_communities_volunteers_only_with_consent(
     elsewhere = Volunteer.objects.create(
         name="次仁",
         community=places["community_b"],
-        user=_user("cering", Role.VOLUNTEER, scope_place=places["community_b"]),
+        user=make_user("cering", Role.VOLUNTEER, scope_place=places["community_b"]),
     )
     give(elsewhere, 80)
     counter = client_for(operator)

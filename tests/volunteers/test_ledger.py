@@ -13,7 +13,7 @@ from civicgrid.ledger.models import Account, Entry, Transfer
 from civicgrid.volunteers import exchange, ledger
 from civicgrid.volunteers.ledger import Refused
 from civicgrid.volunteers.models import Item, Redemption
-from tests.volunteers.conftest import consent, give
+from tests.factories import consent, give
 
 
 def test_a_transfer_is_two_entries_summing_to_zero(volunteer):

@@ -10,7 +10,7 @@ from civicgrid.cases.models import Case, Category, Channel, Deadline
 from civicgrid.registry.models import Household
 from civicgrid.volunteers import notebook
 from civicgrid.volunteers.models import CentralHouseholdKeeper, Need
-from tests.conftest import _user
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def keeper(places, registry):
     central = registry["household_a"]
     central.is_central_household = True
     central.save()
-    user = _user("keeper", Role.CENTRAL_HOUSEHOLD, scope_place=places["grid_a"])
+    user = make_user("keeper", Role.CENTRAL_HOUSEHOLD, scope_place=places["grid_a"])
     CentralHouseholdKeeper.objects.create(user=user, household=central)
     return user
 
@@ -102,7 +102,7 @@ def test_notebook_page_records_and_turns_into_a_case(client_for, keeper, neighbo
     assert page.status_code == 200 and "泽新路2号" in page.text
     client.post(
         "/volunteers/notebook/record/",
-        {"neighbour": neighbour.pk, "category": "environment", "text": "垃圾桶满了"},
+        {"neighbour": neighbour.number, "category": "environment", "text": "垃圾桶满了"},
     )
     need = Need.objects.get()
     client.post(f"/volunteers/notebook/{need.pk}/case/", {"category": sanitation.pk})
@@ -116,3 +116,29 @@ def test_household_card_shows_the_notebook_links(client_for, personas, keeper, n
     central = staff.get(f"/registry/households/{neighbour.central_household_id}/")
     assert "泽新路2号" in central.text and "水管漏水" in central.text
     assert "水管漏水" in staff.get(f"/registry/households/{neighbour.pk}/").text
+
+
+def test_many_neighbours_are_found_by_typing_not_listed(client_for, personas, neighbour, places):
+    """Staff see every household with a central household in scope: past a
+    short list the page carries a search box, not thousands of options."""
+    from civicgrid.lib.search_select import SHORT_LIST
+    from civicgrid.registry.models import Household
+
+    Household.objects.bulk_create(
+        Household(number=f"54010200100100{n:05d}", grid=places["grid_a"], address=f"泽新路{n}号",
+                  central_household=neighbour.central_household)
+        for n in range(100, 100 + SHORT_LIST + 5)
+    )  # fmt: skip
+    staff = client_for(personas["staff_a"])
+    page = staff.get("/volunteers/notebook/").text
+    assert '<option value="5401020010010000100"' not in page and 'list="id_neighbour-found"' in page
+    found = staff.get(
+        "/volunteers/notebook/neighbours/", {"field": "neighbour", "neighbour": "泽新路10"}
+    )
+    assert "泽新路100号" in found.text and found.text.count("<option") <= 20
+    assert staff.get("/volunteers/notebook/neighbours/", {"field": "neighbour"}).text.strip() == ""
+    # Staff of another community find nothing of community A.
+    other = client_for(personas["staff_b"]).get(
+        "/volunteers/notebook/neighbours/", {"field": "neighbour", "neighbour": "泽新路"}
+    )
+    assert "<option" not in other.text

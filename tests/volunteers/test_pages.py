@@ -2,7 +2,7 @@
 receipt, the notebook page works for a central household's keeper."""
 
 from civicgrid.volunteers.models import Redemption
-from tests.volunteers.conftest import consent, give
+from tests.factories import consent, give
 
 
 def test_volunteer_pages_are_scoped(client_for, personas, volunteer, volunteer_b):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from civicgrid.access.models import AuditLog
-from tests.conftest import ID_A
+from tests.factories import ID_A
 
 
 def test_superuser_opens_every_changelist(personas, registry, client_for):

@@ -16,7 +16,7 @@ def _networks(proxies: tuple[str, ...]):
     return tuple(ipaddress.ip_network(item, strict=False) for item in proxies)
 
 
-def _trusted(address: str) -> bool:
+def _is_trusted(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -26,11 +26,11 @@ def _trusted(address: str) -> bool:
 
 def client_ip(request) -> str:
     address = request.META.get("REMOTE_ADDR", "")
-    if not _trusted(address):
+    if not _is_trusted(address):
         return address
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for hop in reversed([hop for hop in hops if hop]):
-        if not _trusted(hop):
+        if not _is_trusted(hop):
             try:
                 return str(ipaddress.ip_address(hop))
             except ValueError:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from civicgrid.access.roles import Role
-from civicgrid.lib.placecodes import is_within
+from civicgrid.lib.placecodes import DISTRICT, is_within
 
 VIEW, CHANGE, EXPORT = "view", "change", "export"
 
@@ -65,6 +65,18 @@ def place_in_scope(user, place) -> bool:
 def may(user, action: str, model) -> bool:
     """Whether the user's role may take ``action`` on ``model`` at all."""
     return user.is_authenticated and (user.is_superuser or model.scope.allows(user, action))
+
+
+def is_district_admin(user) -> bool:
+    """May change what holds for the whole district (colour rules, visit
+    intervals, points rules for every community): an administrator whose
+    scope is the district or above, or a superuser."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    place = user.scope_place
+    return user.role == Role.ADMIN and (place is None or len(place.code) <= DISTRICT)
 
 
 def may_act_at(user, action: str, model, place) -> bool:

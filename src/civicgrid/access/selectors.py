@@ -11,7 +11,9 @@ from civicgrid.access.scoping import CHANGE
 def users_in_scope(*, user):
     """The accounts an admin manages: those acting in places the admin may
     change (their own place, or their organisation's), never a superuser."""
-    from civicgrid.registry.models import Place
+    # The place model is the one a user's scope points at: access sits below
+    # registry (DESIGN.md), so it reaches Place through its own foreign key.
+    Place = User._meta.get_field("scope_place").related_model  # noqa: N806
 
     if user.is_superuser:
         return User.objects.all()

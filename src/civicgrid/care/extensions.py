@@ -8,6 +8,7 @@ from civicgrid.access.roles import CONSOLE_WATCHERS, Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.care import layers
 from civicgrid.care.models import Device
+from civicgrid.care.reminder_pages import reminder_panel
 from civicgrid.web import extensions as ext
 
 ext.nav(
@@ -62,4 +63,11 @@ ext.map_layer(
             "ok": _("正常"),
         },
     },
+)
+
+ext.panel(
+    on="resident",
+    order=40,
+    template="care/_reminder_panel.html",
+    context=reminder_panel,
 )

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from civicgrid.access import audit
 from civicgrid.access.crypto import mask
 from civicgrid.access.models import AuditLog
+from civicgrid.access.roles import Role
+from civicgrid.access.scoping import place_in_scope
 from civicgrid.care import broker, credentials, geofences
 from civicgrid.care.models import (
     RESPONDER_ROLES,
@@ -297,6 +299,8 @@ def reminder_create(*, actor, resident, doctor, what: str, time_of_day, weekdays
         raise ValidationError({"weekdays": _("请选择星期(0为周一,6为周日)。")})
     if not what.strip():
         raise ValidationError({"what": _("请填写提醒内容。")})
+    if doctor.role != Role.DOCTOR or not place_in_scope(doctor, resident.household.grid):
+        raise ValidationError({"doctor": _("请选择负责该居民所在社区的医生。")})
     reminder = HealthReminder.objects.create(
         resident=resident,
         doctor=doctor,
@@ -346,3 +350,8 @@ def reminder_done(*, task: ReminderTask, actor, value: str, now=None) -> Reminde
             raise ValidationError(_("该提醒已完成。"))
     task.refresh_from_db()
     return task
+
+
+def reminder_stop(*, reminder: HealthReminder, actor) -> HealthReminder:
+    audit.updated(reminder, actor=actor, active=False)
+    return reminder

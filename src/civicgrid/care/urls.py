@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.care import views
+from civicgrid.care import reminder_pages, views
 
 app_name = "care"
 
@@ -29,5 +29,11 @@ urlpatterns = [
         name="geofence_deactivate",
     ),
     path("reminders/", views.reminders, name="reminders"),
+    path(
+        "residents/<int:resident_id>/reminders/new/",
+        reminder_pages.reminder_new,
+        name="reminder_new",
+    ),
+    path("reminders/<int:reminder_id>/stop/", reminder_pages.reminder_stop, name="reminder_stop"),
     path("reminders/<int:pk>/done/", views.reminder_done, name="reminder_done"),
 ]

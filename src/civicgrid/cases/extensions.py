@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.access.roles import Role
-from civicgrid.access.scoping import VIEW, may
+from civicgrid.access.scoping import VIEW, is_district_admin, may
 from civicgrid.cases import layers, selectors
-from civicgrid.cases.models import OPEN_STAGES, Case, Dispatch, Stage
+from civicgrid.cases.models import OPEN_STAGES, Case, Category, Deadline, Dispatch, Stage
+from civicgrid.cases.setup_forms import CategoryForm, DeadlineForm
 from civicgrid.web import extensions as ext
 
 
@@ -91,4 +92,47 @@ ext.map_layer(
         "className": "case",
         "tooltip": ["number", "label", "stage"],
     },
+)
+
+
+# Set-up pages: categories and their time limits, the district's to set.
+def _district_rows(queryset):
+    return lambda user: queryset() if is_district_admin(user) or may(user, VIEW, Case) else None
+
+
+ext.setup_page(
+    key="case-categories",
+    order=70,
+    group=_("事件"),
+    label=_("事件类别"),
+    help=_("类别的承办部门、默认紧急程度,以及是否可在 Open311 公开。"),
+    model=Category,
+    form=CategoryForm,
+    rows=_district_rows(lambda: Category.objects.all()),
+    may_change=lambda user, category: is_district_admin(user),
+    columns=(
+        (_("名称"), "name"),
+        (_("大类"), "group"),
+        (_("默认紧急程度"), "get_default_priority_display"),
+        (_("可公开"), "public"),
+        (_("启用"), "active"),
+    ),
+)
+ext.setup_page(
+    key="case-deadlines",
+    order=80,
+    group=_("事件"),
+    label=_("办理时限"),
+    help=_("每个类别、每种紧急程度的报到、办理和结案时限(小时)。"),
+    model=Deadline,
+    form=DeadlineForm,
+    rows=_district_rows(lambda: Deadline.objects.select_related("category")),
+    may_change=lambda user, deadline: is_district_admin(user),
+    columns=(
+        (_("事件类别"), "category"),
+        (_("紧急程度"), "get_priority_display"),
+        (_("报到时限(小时)"), "checkin_hours"),
+        (_("办理时限(小时)"), "handle_hours"),
+        (_("结案时限(小时)"), "close_hours"),
+    ),
 )

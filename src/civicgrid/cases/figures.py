@@ -227,7 +227,7 @@ def _tallies(user, start, end, place_code="", department=None, *, group_length=0
     Rows come from the one level of the tree that is at or below the user's
     scope, the place asked for and the places grouped by (``group_length``:
     the length of their codes), so each case counts once."""
-    if not _whole_months(start, end):
+    if not _are_whole_months(start, end):
         return None
     scope = _tally_scope(user, department)
     if scope is None:
@@ -250,16 +250,16 @@ def _tallies(user, start, end, place_code="", department=None, *, group_length=0
     return rows.order_by()
 
 
-def _month_start(moment: datetime) -> bool:
+def _is_month_start(moment: datetime) -> bool:
     local = timezone.localtime(moment, timezone.get_default_timezone())
     return local.day == 1 and local.time() == time.min
 
 
-def _whole_months(start: datetime, end: datetime) -> bool:
+def _are_whole_months(start: datetime, end: datetime) -> bool:
     """Tallies are per month in the platform's time zone; the period must
     start and end on such a month's first moment (and be shown in it)."""
     same_zone = timezone.get_current_timezone_name() == timezone.get_default_timezone_name()
-    return same_zone and _month_start(start) and _month_start(end)
+    return same_zone and _is_month_start(start) and _is_month_start(end)
 
 
 def _in_months(start: datetime, end: datetime) -> Q:
@@ -307,6 +307,25 @@ def _sums(condition: Q | None = None) -> dict:
 def _grid_from_cases(user, start, end, place_code, length, codes, department) -> dict:
     """(place, category id, "YYYY-MM") -> counts, from the cases: one grouped
     query per date column, each count in the month of its own date."""
+    counts: dict[tuple, dict] = {}
+    for rows, column, category, condition, metrics in _buckets(
+        user, place_code, length, codes, department
+    ):
+        grouped = (
+            rows.filter(condition, **{f"{column}__gte": start, f"{column}__lt": end})
+            .annotate(month=TruncMonth(column))
+            .values("part", category, "month")
+            .annotate(**metrics)
+        )
+        for row in grouped:
+            key = (row.pop("part"), row.pop(category), f"{row.pop('month'):%Y-%m}")
+            counts.setdefault(key, {}).update(row)
+    return counts
+
+
+def _buckets(user, place_code, length, codes, department) -> list[tuple]:
+    """(rows, date column, category path, condition, counts): each figure is
+    counted in the month of its own date column."""
     cases = (
         _cases(user, place_code, department)
         .annotate(part=Substr("place_code", 1, length))
@@ -315,7 +334,7 @@ def _grid_from_cases(user, start, end, place_code, length, codes, department) ->
     counted = ~Q(stage=Stage.REJECTED) & Q(merged_into__isnull=True)
     closed = Q(closed_at__isnull=False)
     rated_well = Q(rating__gte=4)
-    buckets = [
+    return [
         (cases, "reported_at", "category", Q(), {"cases": Count("id")}),
         (
             cases,
@@ -362,18 +381,6 @@ def _grid_from_cases(user, start, end, place_code, length, codes, department) ->
             },
         ),
     ]
-    counts: dict[tuple, dict] = {}
-    for rows, column, category, condition, metrics in buckets:
-        grouped = (
-            rows.filter(condition, **{f"{column}__gte": start, f"{column}__lt": end})
-            .annotate(month=TruncMonth(column))
-            .values("part", category, "month")
-            .annotate(**metrics)
-        )
-        for row in grouped:
-            key = (row.pop("part"), row.pop(category), f"{row.pop('month'):%Y-%m}")
-            counts.setdefault(key, {}).update(row)
-    return counts
 
 
 # Building blocks ----------------------------------------------------------

@@ -114,7 +114,7 @@ class ReportForm(forms.Form):
                 raw[question.code] = self.data.get(name, "")
         return raw
 
-    def location_given(self) -> bool:
+    def is_location_given(self) -> bool:
         return self.cleaned_data.get("lat") is not None and self.cleaned_data.get("lon") is not None
 
     def service_fields(self) -> dict:
@@ -135,9 +135,9 @@ class ReportForm(forms.Form):
     def add_service_errors(self, error: ValidationError) -> None:
         """Show a service's errors where they belong: at a field, at a
         question (``attribute[code]``), at the map (``location``) or on top."""
-        add_service_errors(self, error, elsewhere=self._error_elsewhere)
+        add_service_errors(self, error, elsewhere=self._is_error_elsewhere)
 
-    def _error_elsewhere(self, key: str, messages: list[str]) -> bool:
+    def _is_error_elsewhere(self, key: str, messages: list[str]) -> bool:
         if key.startswith("attribute[") and key.endswith("]"):
             self.answer_errors[key[len("attribute[") : -1]] = messages
             return True

@@ -104,7 +104,7 @@ def case_summary(
     """The public summary of one case, as an Open311 service request.
 
     ``case`` holds the columns of ``SUMMARY_FIELDS``; the caller reads them
-    for many cases at once (open311_rows)."""
+    for many cases at once (open311.rows)."""
     is_open = case["stage"] in _OPEN
     text = blank_personal_numbers(case["public_description"])
     lat, lon = public_point(case["lat"], case["lon"])

@@ -1,6 +1,8 @@
 """Intake: every channel creates a case through ``case_report``. Later moves
 go through ``civicgrid.cases.workflow.case_move``."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -66,6 +68,73 @@ def case_report(
     then costs no extra query. A retry that would now fail validation or
     scope still gets its case back, as when it was looked up first."""
     key = intake_key(channel=channel, reporter=reporter, client=client, key=client_key)
+    try:
+        checked = _checked_report(
+            category=category,
+            description=description,
+            priority=priority,
+            photos=photos,
+            answers=answers,
+            place=place,
+            lat=lat,
+            lon=lon,
+            reporter_phone=reporter_phone,
+            media_url=media_url,
+        )
+        if channel in _SCOPE_BOUND_CHANNELS and reporter is not None:
+            _require_in_scope(reporter, checked.place)
+    except (ValidationError, PermissionDenied):
+        if existing := _reported(key):
+            return existing, False
+        raise
+    reporter_name = reporter_name.strip()[:64] or (reporter.display_name if reporter else "")
+    case = Case(
+        channel=channel,
+        category=category,
+        description=checked.description,
+        public_description=publication.intake_public_description(
+            channel=channel,
+            description=checked.description,
+            chosen=description_public,
+            reporter_name=reporter_name,
+        ),
+        reporter=reporter,
+        place=checked.place,
+        place_code=checked.place.code,
+        lat=lat,
+        lon=lon,
+        address=address.strip()[:200],
+        priority=priority or category.default_priority,
+        answers=checked.answers,
+        reporter_name=reporter_name,
+        reporter_phone=checked.phone,
+        reporter_phone_masked=mask(checked.phone, keep_start=3, keep_end=4),
+        anonymous=anonymous,
+        client=client,
+        intake_key=key,
+        household=household,
+        source=source,
+        media_url=checked.media_url,
+    )
+    return _saved_once(case, key=key, photos=photos)
+
+
+@dataclass(frozen=True)
+class _CheckedReport:
+    """A report's fields as validation leaves them."""
+
+    description: str
+    answers: dict
+    place: Place
+    phone: str
+    media_url: str
+
+
+def _checked_report(
+    *, category, description, priority, photos, answers, place, lat, lon, reporter_phone, media_url
+) -> _CheckedReport:
+    """Every field of a report checked at once: one ValidationError lists
+    all that is wrong."""
     errors = {}
     description = (description or "").strip()
     if not description:
@@ -78,6 +147,7 @@ def case_report(
         errors["priority"] = [_("紧急程度无效。")]
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}]
+    cleaned_answers = None
     try:
         cleaned_answers = clean_answers(catalogue.with_questions(category), answers or {})
     except ValidationError as exc:
@@ -93,52 +163,33 @@ def case_report(
         except ValidationError as exc:
             errors["reporter_phone"] = exc.messages
     media_url = (media_url or "").strip()
-    if media_url:
-        try:
-            URLValidator(schemes=["http", "https"])(media_url)
-        except ValidationError:
-            errors["media_url"] = [_("图片链接应为 http(s) 网址。")]
-        if len(media_url) > Case._meta.get_field("media_url").max_length:
-            errors["media_url"] = [_("图片链接过长。")]
+    errors.update(_media_url_errors(media_url))
     if errors:
-        if existing := _reported(key):
-            return existing, False
         raise ValidationError(errors)
-    bound = channel in _SCOPE_BOUND_CHANNELS and reporter is not None
-    if bound and not place_in_scope(reporter, place):
-        if existing := _reported(key):
-            return existing, False
+    return _CheckedReport(description, cleaned_answers, place, phone, media_url)
+
+
+def _media_url_errors(media_url: str) -> dict:
+    if not media_url:
+        return {}
+    errors = {}
+    try:
+        URLValidator(schemes=["http", "https"])(media_url)
+    except ValidationError:
+        errors["media_url"] = [_("图片链接应为 http(s) 网址。")]
+    if len(media_url) > Case._meta.get_field("media_url").max_length:
+        errors["media_url"] = [_("图片链接过长。")]
+    return errors
+
+
+def _require_in_scope(reporter, place: Place) -> None:
+    if not place_in_scope(reporter, place):
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
-    phone_masked = mask(phone, keep_start=3, keep_end=4)
-    reporter_name = reporter_name.strip()[:64] or (reporter.display_name if reporter else "")
-    case = Case(
-        channel=channel,
-        category=category,
-        description=description,
-        public_description=publication.intake_public_description(
-            channel=channel,
-            description=description,
-            chosen=description_public,
-            reporter_name=reporter_name,
-        ),
-        reporter=reporter,
-        place=place,
-        place_code=place.code,
-        lat=lat,
-        lon=lon,
-        address=address.strip()[:200],
-        priority=priority or category.default_priority,
-        answers=cleaned_answers,
-        reporter_name=reporter_name,
-        reporter_phone=phone,
-        reporter_phone_masked=phone_masked,
-        anonymous=anonymous,
-        client=client,
-        intake_key=key,
-        household=household,
-        source=source,
-        media_url=media_url,
-    )
+
+
+def _saved_once(case: Case, *, key: str | None, photos) -> tuple[Case, bool]:
+    """Save the new case with its tallies, or return the case a retry's first
+    submission made. A retry is told apart by the key's unique index."""
     try:
         with transaction.atomic():
             _create(case, photos=photos)

@@ -20,6 +20,7 @@ from civicgrid.cases import exports, figures, selectors, services
 from civicgrid.cases.models import Case
 from civicgrid.lib import xlsx
 from civicgrid.lib.period import Period
+from civicgrid.lib.period import from_query as period_from_query
 from civicgrid.lib.photos import copy_response, original_response
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options, scope_places
@@ -76,22 +77,8 @@ def photo_original(request, pk: int, key):
 
 
 def _period(request) -> tuple[Period, list[str]]:
-    """The period from the query's inclusive ``start`` and ``end`` dates, this
-    year by default."""
-    default = Period.year(timezone.localdate())
-    errors = []
-    values = {}
-    for name, fallback in (("start", default.first), ("end", default.last)):
-        raw = request.GET.get(name, "").strip()
-        try:
-            values[name] = date.fromisoformat(raw) if raw else fallback
-        except ValueError:
-            errors.append(_("日期格式应为 2026-01-31。"))
-            values[name] = fallback
-    if values["start"] > values["end"]:
-        errors.append(_("起始日期不能晚于截止日期。"))
-        values["end"] = values["start"]
-    return Period(values["start"], values["end"]), errors
+    """The query's inclusive ``start`` and ``end``, this year by default."""
+    return period_from_query(request.GET, default=Period.year(timezone.localdate()))
 
 
 def _rate(value: float | None) -> str:

@@ -127,7 +127,7 @@ def case_new(request):
         form = IntakeForm(request.POST, request.FILES, user=user)
         if form.is_valid():
             data = form.cleaned_data
-            if not data["confirmed"] and form.location_given():
+            if not data["confirmed"] and form.is_location_given():
                 found = duplicates.nearby_open(
                     category=data["category"], lat=data["lat"], lon=data["lon"]
                 )
@@ -166,7 +166,7 @@ def _answers(case: Case) -> list[tuple[str, str]]:
     return shown
 
 
-def _handler_in_scope(user, case: Case) -> bool:
+def _is_handler_in_scope(user, case: Case) -> bool:
     return may_act_at(user, CHANGE, Case, case.place)
 
 
@@ -211,7 +211,7 @@ def _actions_context(request, case: Case, form=None, error=None) -> dict:
 
 def _detail_page(request, case: Case, form=None, error=None, status: int = 200, publish_error=None):
     user = request.user
-    handler = _handler_in_scope(user, case)
+    handler = _is_handler_in_scope(user, case)
     context = {
         "publishable": publication.may_be_published(case),
         "publish_errors": publish_error.messages if publish_error is not None else [],

@@ -55,7 +55,7 @@ def is_department(case: Case, move: Move) -> bool:
     )
 
 
-def _own_dispatch_in(*statuses):
+def _has_own_dispatch_in(*statuses):
     """Offer a department's move only while its own dispatch allows it
     (several departments share a case; each moves its own dispatch)."""
 
@@ -293,28 +293,28 @@ RULES: dict[str, Rule] = {
         is_department,
         _check_in,
         tell=TELL_STAFF,
-        offered=_own_dispatch_in(S.PENDING),
+        offered=_has_own_dispatch_in(S.PENDING),
     ),
     A.REPLY: Rule(
         _WORKING,
         is_department,
         _reply,
         tell=TELL_STAFF,
-        offered=_own_dispatch_in(S.CHECKED_IN, S.HANDLING),
+        offered=_has_own_dispatch_in(S.CHECKED_IN, S.HANDLING),
     ),
     A.HAND_BACK: Rule(
         _WORKING,
         is_department,
         _hand_back,
         tell=TELL_STAFF,
-        offered=_own_dispatch_in(S.PENDING, S.CHECKED_IN, S.HANDLING),
+        offered=_has_own_dispatch_in(S.PENDING, S.CHECKED_IN, S.HANDLING),
     ),
     A.HANDLE: Rule(
         _WORKING,
         is_department,
         _handle,
         tell=TELL_STAFF,
-        offered=_own_dispatch_in(S.CHECKED_IN, S.HANDLING),
+        offered=_has_own_dispatch_in(S.CHECKED_IN, S.HANDLING),
     ),
     A.VERIFY_PASS: Rule((Stage.HANDLED,), is_handler, _verify_pass),
     A.VERIFY_FAIL: Rule((Stage.HANDLED,), is_handler, _verify_fail),

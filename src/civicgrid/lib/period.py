@@ -99,3 +99,24 @@ def from_dates(first: date | None, last: date | None, *, default: Period) -> Per
     """A page's or API's inclusive ``start``/``end`` dates, either of them
     left out taking the default period's."""
     return Period(first or default.first, last or default.last)
+
+
+def from_query(query, *, default: Period) -> tuple[Period, list[str]]:
+    """A page's ``?start=&end=`` (inclusive ISO dates, either left out taking
+    ``default``'s) and the messages for what could not be read."""
+    errors = []
+    values = {}
+    for name, fallback in (("start", default.first), ("end", default.last)):
+        raw = query.get(name, "").strip()
+        try:
+            values[name] = date.fromisoformat(raw) if raw else fallback
+        except ValueError:
+            errors.append(_("日期格式应为 2026-01-31。"))
+            values[name] = fallback
+    if values["start"] > values["end"]:
+        errors.append(_("起始日期不能晚于截止日期。"))
+        values["end"] = values["start"]
+    try:
+        return Period(values["start"], values["end"]), errors
+    except ValidationError as error:
+        return default, [*errors, *error.messages]

@@ -3,9 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.access.scoping import CHANGE, VIEW, is_district_admin, may
 from civicgrid.registry import figures
-from civicgrid.registry.models import Household, Resident
+from civicgrid.registry.forms import TargetGroupForm
+from civicgrid.registry.models import Household, Resident, TargetGroup
 from civicgrid.web import extensions as ext
 
 ext.nav(order=20, url="registry:places", label=pgettext_lazy("navigation", "地点"))
@@ -36,3 +37,22 @@ def _figures(request):
 
 
 ext.home_card(order=40, key="registry", template="registry/_home_figures.html", context=_figures)
+
+
+ext.setup_page(
+    key="target-groups",
+    order=5,
+    group=_("户与居民"),
+    label=_("重点人群"),
+    help=_("服务和三色规则所针对的人群。"),
+    model=TargetGroup,
+    form=TargetGroupForm,
+    rows=lambda user: TargetGroup.objects.all() if may(user, VIEW, Resident) else None,
+    may_change=lambda user, group: is_district_admin(user),
+    columns=(
+        (_("名称"), "name"),
+        (_("代码"), "code"),
+        (_("起始年龄"), "min_age"),
+        (_("分等级"), "has_level"),
+    ),
+)

@@ -1,7 +1,7 @@
 """Counts of what a user's scope holds, for the home page. Every count goes
 through the scope filter, so a figure never includes another community."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.lib.figures import EVENTS, STATE, Figure, register
@@ -95,6 +95,37 @@ register(
         _("群众自己解决的问题"),
         "count",
         _("期间内由自治品牌解决并记入该品牌的事件、民情、心愿与调解数;按品牌的分列见品牌统计。"),
+        EVENTS,
+    ),
+)
+
+
+def _central_households(user, period, place) -> dict:
+    central = Household.objects.for_user(user).filter(is_central_household=True)
+    if place is not None:
+        central = central.filter(grid__code__startswith=place.code)
+    return central.aggregate(
+        central_households=Count("id"),
+        central_households_new=Count(
+            "id", filter=Q(central_since__gte=period.first, central_since__lte=period.last)
+        ),
+    )
+
+
+register(
+    _central_households,
+    Figure(
+        "registry.central_households",
+        _("党员中心户"),
+        "count",
+        _("当前的党员中心户数。"),
+        STATE,
+    ),
+    Figure(
+        "registry.central_households_new",
+        _("新设党员中心户"),
+        "count",
+        _("期间内设为党员中心户的户数(按设立日期)。"),
         EVENTS,
     ),
 )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.registry import selectors
-from civicgrid.registry.models import Household, Place, Resident
+from civicgrid.registry.models import Household, Place, Resident, TargetGroup
 from civicgrid.registry.validation import normalise_id_number, normalise_phone
 
 
@@ -37,12 +37,17 @@ class HouseholdForm(forms.ModelForm):
             "address",
             "head",
             "is_central_household",
+            "central_since",
             "central_household",
             "lat",
             "lon",
             "note",
         ]
-        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "note": forms.Textarea(attrs={"rows": 3}),
+            "central_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {"central_since": _("留空则为今天。")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,3 +148,18 @@ class ResidentForm(forms.ModelForm):
             for code in data["tags"]
         }
         return fields
+
+
+class TargetGroupForm(forms.ModelForm):
+    class Meta:
+        model = TargetGroup
+        fields = ["code", "name", "name_en", "min_age", "has_level", "sort"]
+        help_texts = {
+            "min_age": _("填写则按出生日期自动归入(如 60 岁以上老人);留空则由工作人员标记。")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Colour rules, services and imports refer to a group by its code.
+            self.fields["code"].disabled = True

@@ -162,6 +162,8 @@ class Household(models.Model):
         related_name="+",
     )
     is_central_household = models.BooleanField(_("党员中心户"), default=False)
+    # When it became one: the figure "new central households in the period" counts these.
+    central_since = models.DateField(_("设为党员中心户日期"), null=True, blank=True)
     central_household = models.ForeignKey(
         "self",
         verbose_name=_("联系的党员中心户"),

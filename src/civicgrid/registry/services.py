@@ -26,6 +26,7 @@ HOUSEHOLD_AUDITED = [
     "address",
     "head",
     "is_central_household",
+    "central_since",
     "central_household",
     "lat",
     "lon",
@@ -82,6 +83,7 @@ def household_create(*, actor, number: str, grid: Place, address: str, **fields)
     _check_grid(grid)
     _require(actor, CHANGE, Household, grid)
     household = Household(number=number.strip(), grid=grid, address=address.strip(), **fields)
+    _date_the_designation(household)
     household.full_clean(exclude=["head"])
     household.save()
     audit.record(
@@ -91,6 +93,15 @@ def household_create(*, actor, number: str, grid: Place, address: str, **fields)
         changes=audit.diff({}, audit.snapshot(household, HOUSEHOLD_AUDITED)),
     )
     return household
+
+
+def _date_the_designation(household: Household) -> None:
+    """A central household is one from a date (today unless given); one no
+    longer designated keeps no date."""
+    if not household.is_central_household:
+        household.central_since = None
+    elif household.central_since is None:
+        household.central_since = timezone.localdate()
 
 
 @_restored_on_refusal("household")
@@ -106,6 +117,7 @@ def household_update(*, actor, household: Household, **changes) -> Household:
     before = audit.snapshot(household, HOUSEHOLD_AUDITED)
     for name, value in changes.items():
         setattr(household, name, value)
+    _date_the_designation(household)
     household.updated_at = timezone.now()
     household.full_clean()
     household.save()

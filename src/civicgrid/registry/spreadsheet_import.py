@@ -416,7 +416,7 @@ class _Importer:
                 if row.phone is not None and row.phone != resident.phone:
                     set_personal_data(resident, id_number=None, phone=row.phone)
                     differs = True
-                if differs or self._tags_differ(resident, row):
+                if differs or self._do_tags_differ(resident, row):
                     resident.updated_at = self.now
                     changed.append(resident)
                     self.result.residents_moved += moved
@@ -450,7 +450,7 @@ class _Importer:
                 differs = True
         return differs
 
-    def _tags_differ(self, resident: Resident, row: ParsedRow) -> bool:
+    def _do_tags_differ(self, resident: Resident, row: ParsedRow) -> bool:
         if row.groups is None:
             return False
         current = {g: t.level for g, t in self.tags.get(resident.pk, {}).items()}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("places/", views.place_tree, name="places"),
     path("places/<int:pk>/", views.place_detail, name="place"),
     path("households/", views.household_list, name="households"),
+    path("households/search/", views.household_search, name="household_search"),
     path("households/new/", views.household_new, name="household_new"),
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),

@@ -6,6 +6,7 @@ import copy
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.access.decorators import role_may
 from civicgrid.access.roles import REVEALABLE
 from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, may_act_at
+from civicgrid.lib import search_select
 from civicgrid.lib.forms import add_service_errors
 from civicgrid.registry import figures, selectors, services
 from civicgrid.registry.filters import HouseholdFilter, ResidentFilter
@@ -293,4 +295,25 @@ def organisation_list(request):
     context = {"page": page_of(request, organisations), "kinds": kinds.choices, "kind": kind}
     return full_or_partial(
         request, "registry/organisation_list.html", "registry/_organisation_results.html", context
+    )
+
+
+@role_may(VIEW, Household)
+def household_search(request):
+    """Households in scope found by number or address, as ``<option>`` rows
+    for a ``SearchSelect`` box; ``?central=1`` for central households only."""
+    text = search_select.typed(request)
+    households = Household.objects.for_user(request.user, VIEW)
+    if request.GET.get("central") == "1":
+        households = households.filter(is_central_household=True)
+    found = (
+        households.filter(Q(number__startswith=text) | Q(address__icontains=text))
+        if text
+        else households.none()
+    )
+    return search_select.options_response(
+        request,
+        found.order_by("number"),
+        key=lambda household: household.number,
+        label=lambda household: f"{household.address} · {household.number}",
     )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -16,9 +17,11 @@ from ninja.pagination import paginate
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.cases.models import Category
 from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
+from civicgrid.lib.period import Period
 from civicgrid.registry import selectors as registry
+from civicgrid.registry.forms import scope_places
 from civicgrid.registry.models import Household, Place
-from civicgrid.risks import hazards, layers, selectors, visits
+from civicgrid.risks import figures, hazards, layers, selectors, visits
 from civicgrid.risks.forms import assignees
 from civicgrid.risks.models import Hazard, HazardEvent
 from civicgrid.web.extensions import MAP_LAYERS
@@ -155,6 +158,66 @@ def list_hazards(request, stage: str = "", severity: str = "", kind: str = "", p
     return selectors.hazard_list(
         user=request.user, stage=stage, severity=severity, kind=kind, place=place
     )
+
+
+class HazardFiguresRow(Schema):
+    code: str
+    name: str
+    found: int
+    resolved: int
+    open: int
+    overdue: int
+    resolution_rate: float | None
+    households_visited: int
+
+
+class HazardFigures(Schema):
+    start: date
+    end: date
+    place: str
+    found: int
+    resolved: int
+    open: int
+    overdue: int
+    resolution_rate: float | None
+    households_visited: int
+    visits_done: int
+    rows: list[HazardFiguresRow]
+
+
+@router.get("/hazards/figures", response=HazardFigures, tags=["figures"])
+def hazard_figures(request, start: date | None = None, end: date | None = None, place: str = ""):
+    """Hazards found, resolved (化解率), open and overdue, and households
+    visited, in [start, end) (``end`` is the day after the period, as for the
+    case figures; by default this year), for ``place`` (a code in scope, by
+    default the caller's own place) and per place below it."""
+    _require_view(request.user, Hazard)
+    user = request.user
+    year = Period.year(timezone.localdate())
+    period = Period.exclusive(start or year.first, end or year.end_date)
+    if place:
+        parent = scope_places(user).filter(code=place).first()
+    else:
+        parent = user.scope_place or registry.place_roots(user=user).first()
+    if parent is None:
+        raise HttpError(404, _("没有找到,或不在您的管辖范围内。"))
+    span = {"user": user, "start": period.first, "end": period.end_date}
+    hazards = figures.hazard_figures(**span, place_code=parent.code)
+    households = figures.household_figures(**span, place_code=parent.code)
+    visited = figures.visited_by_place(**span, parent=parent)
+    rows = [
+        {**row, "households_visited": visited.get(row["code"], 0)}
+        for row in figures.hazard_figures_by_place(**span, parent=parent)
+    ]
+    return {
+        "start": period.first,
+        "end": period.end_date,
+        "place": parent.code,
+        **hazards,
+        "households_visited": households["households_visited"],
+        "visits_done": households["visits_done"],
+        "rows": rows,
+    }
 
 
 @router.get("/hazards/{hazard_id}", response=HazardDetail, tags=["hazards"])

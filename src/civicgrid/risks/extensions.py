@@ -4,10 +4,12 @@ a household's page, and the map's own layers (places, households, hazards)."""
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from civicgrid.access.scoping import CHANGE, VIEW, may
+from civicgrid.access.scoping import CHANGE, VIEW, is_district_admin, may
 from civicgrid.registry.models import Household
 from civicgrid.risks import layers
-from civicgrid.risks.models import Hazard
+from civicgrid.risks.forms import ColourRuleForm, VisitIntervalForm
+from civicgrid.risks.models import ColourRule, Hazard, VisitInterval
+from civicgrid.risks.services import colour_rules_changed
 from civicgrid.risks.views import household_risk_context
 from civicgrid.web import extensions as ext
 
@@ -16,7 +18,7 @@ def _sees_households(user) -> bool:
     return may(user, VIEW, Household)
 
 
-def _handles_hazards(user) -> bool:
+def _may_handle_hazards(user) -> bool:
     return may(user, CHANGE, Hazard)
 
 
@@ -25,9 +27,9 @@ ext.nav(
     order=80,
     url="risks:hazards",
     label=pgettext_lazy("navigation", "隐患"),
-    shown=_handles_hazards,
+    shown=_may_handle_hazards,
 )
-ext.nav(order=90, url="risks:today", label=_("今日走访"), shown=_handles_hazards)
+ext.nav(order=90, url="risks:today", label=_("今日走访"), shown=_may_handle_hazards)
 
 ext.panel(
     on="household",
@@ -66,4 +68,46 @@ ext.map_layer(
         "fillBy": {"property": "severity", "colours": {"major": "#7f0000"}, "other": "#ff6f00"},
         "tooltip": ["number", "label", "stage"],
     },
+)
+
+
+# Set-up pages: the rules that colour households and how often each colour is visited.
+def _colour_rows(user):
+    return ColourRule.objects.all() if may(user, VIEW, Household) else None
+
+
+def _interval_rows(user):
+    return VisitInterval.objects.order_by("days") if may(user, VIEW, Household) else None
+
+
+ext.setup_page(
+    key="colour-rules",
+    order=10,
+    group=_("走访与三色"),
+    label=_("三色规则"),
+    help=_("全区适用;修改后几分钟内所有户重新定色。"),
+    model=ColourRule,
+    form=ColourRuleForm,
+    rows=_colour_rows,
+    may_change=lambda user, rule: is_district_admin(user),
+    columns=(
+        (_("条件"), "get_condition_display"),
+        (_("颜色"), "get_colour_display"),
+        (_("优先级"), "priority"),
+        (_("人群代码"), "group_code"),
+        (_("启用"), "active"),
+    ),
+    saved=colour_rules_changed,
+)
+ext.setup_page(
+    key="visit-intervals",
+    order=20,
+    group=_("走访与三色"),
+    label=_("走访频次"),
+    help=_("全区适用:每种颜色的户多少天走访一次。"),
+    model=VisitInterval,
+    form=VisitIntervalForm,
+    rows=_interval_rows,
+    may_change=lambda user, interval: is_district_admin(user),
+    columns=((_("颜色"), "get_colour_display"), (_("走访间隔(天)"), "days")),
 )

@@ -11,7 +11,8 @@ For a period [start, end) and the hazards a user may see:
   flagged overdue.
 
 Households per colour and visits due and overdue are as of today; visits
-done are those logged in the period. Each function runs one or two
+done are those logged in the period, and households visited the households
+they reached (a household visited twice counts once). Each function runs one or two
 aggregate queries, however many rows there are.
 """
 
@@ -99,8 +100,28 @@ def household_figures(*, user, start: date, end: date, place_code: str = "", tod
         visits_due=Count("pk", filter=visits.due_q(today)),
         visits_overdue=Count("pk", filter=visits.due_q(today, overdue_only=True)),
     )
-    counts["visits_done"] = done.count()
+    counts.update(
+        done.aggregate(
+            visits_done=Count("pk"), households_visited=Count("household", distinct=True)
+        )
+    )
     return counts
+
+
+def visited_by_place(*, user, start: date, end: date, parent: Place) -> dict[str, int]:
+    """Households visited in the period, per child of ``parent`` (by code)."""
+    children = list(parent.children.values_list("code", flat=True))
+    if not children:
+        return {}
+    rows = (
+        Visit.objects.for_user(user, VIEW)
+        .filter(at__gte=_moment(start), at__lt=_moment(end), place_code__startswith=parent.code)
+        .annotate(part=Substr("place_code", 1, len(children[0])))
+        .filter(part__in=children)
+        .values("part")
+        .annotate(households=Count("household", distinct=True))
+    )
+    return {row["part"]: row["households"] for row in rows}
 
 
 # The catalogue (civicgrid.lib.figures) -------------------------------------
@@ -132,4 +153,11 @@ register(
     Figure("risks.visits_due", _("应走访户"), "count", _("今天应走访的户数。"), STATE),
     Figure("risks.visits_overdue", _("走访超期"), "count", _("今天已超期未走访的户数。"), STATE),
     Figure("risks.visits_done", _("走访次数"), "count", _("期间内的走访次数。"), EVENTS),
+    Figure(
+        "risks.households_visited",
+        _("已走访户数"),
+        "count",
+        _("期间内至少走访过一次的户数。"),
+        EVENTS,
+    ),
 )

@@ -8,7 +8,7 @@ from civicgrid.access.roles import RISK_WORKERS
 from civicgrid.cases.models import Category
 from civicgrid.lib.photos import PhotoField
 from civicgrid.lib.placecodes import ancestor_codes
-from civicgrid.risks.models import Colour, HazardKind, Severity
+from civicgrid.risks.models import Colour, ColourRule, HazardKind, Severity, VisitInterval
 
 
 def assignees(place_code: str):
@@ -92,3 +92,28 @@ class OverrideForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+
+class ColourRuleForm(forms.ModelForm):
+    class Meta:
+        model = ColourRule
+        fields = ["condition", "colour", "priority", "group_code", "max_level", "active"]
+        help_texts = {
+            "group_code": _("仅“有需日常照护的成员”使用:人群代码,如 elderly_care。"),
+            "max_level": _("仅“有需日常照护的成员”使用:计入的最高等级(1 最严重)。"),
+        }
+
+    def clean(self):
+        data = super().clean()
+        needs_group = data.get("condition") == ColourRule.Condition.NEEDS_DAILY_CARE
+        if needs_group and not data.get("group_code"):
+            self.add_error("group_code", _("这一条件需要填写人群代码。"))
+        return data
+
+
+class VisitIntervalForm(forms.ModelForm):
+    days = forms.IntegerField(label=_("走访间隔(天)"), min_value=1, max_value=366)
+
+    class Meta:
+        model = VisitInterval
+        fields = ["colour", "days"]

@@ -245,30 +245,17 @@ def hazard_register(
     now=None,
 ) -> Hazard:
     """Register a hazard found on an inspection (排查) or a visit."""
-    errors = {}
     description = (description or "").strip()
-    if not description:
-        errors["description"] = [_("请描述发现的隐患。")]
-    if kind not in HazardKind.values:
-        errors["kind"] = [_("隐患类型无效。")]
-    if severity not in Severity.values:
-        errors["severity"] = [_("隐患等级无效。")]
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}]
-    try:
-        place = locate(
-            household=household,
-            place=place,
-            lat=lat,
-            lon=lon,
-            missing=_("请选择户、网格,或在地图上选择位置。"),
-        )
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    if place.level != Place.Level.GRID:
-        raise ValidationError({"place": _("隐患应登记到网格。")})
+    place = _checked_hazard_place(
+        kind=kind,
+        severity=severity,
+        description=description,
+        photos=photos,
+        household=household,
+        place=place,
+        lat=lat,
+        lon=lon,
+    )
     if not may_act_at(actor, CHANGE, Hazard, place):
         raise PermissionDenied(_("该地点不在您的管辖范围内。"))
     now = now or timezone.now()
@@ -301,6 +288,37 @@ def hazard_register(
                 household=household, reason_source=f"hazard:{hazard.pk}", actor=actor
             )
     return hazard
+
+
+def _checked_hazard_place(
+    *, kind, severity, description, photos, household, place, lat, lon
+) -> Place:
+    """The grid the hazard lies in, once every field is checked (one
+    ValidationError lists all that is wrong)."""
+    errors = {}
+    if not description:
+        errors["description"] = [_("请描述发现的隐患。")]
+    if kind not in HazardKind.values:
+        errors["kind"] = [_("隐患类型无效。")]
+    if severity not in Severity.values:
+        errors["severity"] = [_("隐患等级无效。")]
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = [_("最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}]
+    try:
+        place = locate(
+            household=household,
+            place=place,
+            lat=lat,
+            lon=lon,
+            missing=_("请选择户、网格,或在地图上选择位置。"),
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if place.level != Place.Level.GRID:
+        raise ValidationError({"place": _("隐患应登记到网格。")})
+    return place
 
 
 def flag_overdue(now=None) -> int:

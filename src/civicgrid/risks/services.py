@@ -1,7 +1,7 @@
 """Households' colours: recomputed from the rules, overridden by staff, and
 every change of colour kept in ``ColourChange`` with its reason."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,6 +19,10 @@ from civicgrid.risks.models import Colour, ColourChange, HouseholdColour
 BATCH = 2_000
 
 
+# Earlier than any record: a colour computed then is older than every change.
+STALE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _effective(state: HouseholdColour, now) -> tuple[str, str]:
     if state.override_colour and (state.override_until is None or state.override_until > now):
         return state.override_colour, _("人工调整:%(reason)s") % {"reason": state.override_reason}
@@ -33,64 +37,73 @@ def households_recolour(*, household_ids, reason_source: str, actor=None, now=No
     ids = list(household_ids)
     changed = 0
     active = rules.active_rules()
+    by = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
         for start in range(0, len(ids), BATCH):
-            batch = ids[start : start + BATCH]
-            facts = rules.facts_for(batch)
-            states = {
-                s.household_id: s
-                for s in HouseholdColour.objects.select_for_update().filter(household_id__in=batch)
-            }
-            new, updated, changes = [], [], []
-            for pk in batch:
-                colour, reason = rules.evaluate(facts[pk], active)
-                state = states.get(pk)
-                before = state.colour if state else ""
-                if state is None:
-                    state = HouseholdColour(household_id=pk)
-                    new.append(state)
-                else:
-                    updated.append(state)
-                state.computed_colour, state.computed_reason, state.computed_at = (
-                    colour,
-                    reason,
-                    now,
-                )
-                if state.override_until is not None and state.override_until <= now:
-                    state.override_colour, state.override_reason = "", ""
-                    state.override_until, state.override_by = None, None
-                state.colour, state.reason = _effective(state, now)
-                if state.colour != before:
-                    changes.append(
-                        ColourChange(
-                            household_id=pk,
-                            from_colour=before,
-                            to_colour=state.colour,
-                            reason=state.reason,
-                            source=reason_source[:64],
-                            at=now,
-                            by=actor if actor is not None and actor.is_authenticated else None,
-                        )
-                    )
-            HouseholdColour.objects.bulk_create(new, batch_size=BATCH)
-            HouseholdColour.objects.bulk_update(
-                updated,
-                [
-                    "colour",
-                    "reason",
-                    "computed_colour",
-                    "computed_reason",
-                    "computed_at",
-                    "override_colour",
-                    "override_reason",
-                    "override_until",
-                    "override_by",
-                ],
-                batch_size=500,
+            changed += _recolour_batch(
+                ids[start : start + BATCH], active, source=reason_source[:64], by=by, now=now
             )
-            ColourChange.objects.bulk_create(changes, batch_size=BATCH)
-            changed += len(changes)
     return changed
+
+
+# The columns a recolouring writes on a household's colour state.
+RECOLOURED = [
+    "colour",
+    "reason",
+    "computed_colour",
+    "computed_reason",
+    "computed_at",
+    "override_colour",
+    "override_reason",
+    "override_until",
+    "override_by",
+]
+
+
+def _recolour_batch(batch: list[int], active, *, source: str, by, now) -> int:
+    """Recolour one batch of households under row locks; returns how many
+    changed colour (each change is a ColourChange row)."""
+    facts = rules.facts_for(batch)
+    states = {
+        s.household_id: s
+        for s in HouseholdColour.objects.select_for_update().filter(household_id__in=batch)
+    }
+    new, updated, changes = [], [], []
+    for pk in batch:
+        state = states.get(pk)
+        before = state.colour if state else ""
+        if state is None:
+            state = HouseholdColour(household_id=pk)
+            new.append(state)
+        else:
+            updated.append(state)
+        _recomputed(state, *rules.evaluate(facts[pk], active), now=now)
+        if state.colour != before:
+            changes.append(
+                ColourChange(
+                    household_id=pk,
+                    from_colour=before,
+                    to_colour=state.colour,
+                    reason=state.reason,
+                    source=source,
+                    at=now,
+                    by=by,
+                )
+            )
+    HouseholdColour.objects.bulk_create(new, batch_size=BATCH)
+    HouseholdColour.objects.bulk_update(updated, RECOLOURED, batch_size=500)
+    ColourChange.objects.bulk_create(changes, batch_size=BATCH)
+    return len(changes)
+
+
+def _recomputed(state: HouseholdColour, colour: str, reason: str, *, now) -> None:
+    """The rules' colour on the state; an expired override lapses; the
+    colour shown is the override's while it lasts."""
+    state.computed_colour, state.computed_reason, state.computed_at = colour, reason, now
+    if state.override_until is not None and state.override_until <= now:
+        state.override_colour, state.override_reason = "", ""
+        state.override_until, state.override_by = None, None
+    state.colour, state.reason = _effective(state, now)
 
 
 def household_recolour(*, household: Household, reason_source: str, actor=None) -> HouseholdColour:
@@ -182,3 +195,9 @@ def colour_override_clear(*, actor, household: Household) -> HouseholdColour:
     state = household_recolour(household=household, reason_source="override_cleared", actor=actor)
     audit.record(user=actor, action=AuditLog.Action.UPDATE, obj=household, note="colour override")
     return state
+
+
+def colour_rules_changed(rule=None, actor=None) -> int:
+    """After a colour rule changes, every household's colour is stale: the
+    periodic recolouring (every few minutes) computes them again."""
+    return HouseholdColour.objects.update(computed_at=STALE)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.risks import views
+from civicgrid.risks import views, views_figures
 
 app_name = "risks"
 urlpatterns = [
@@ -21,5 +21,7 @@ urlpatterns = [
     ),
     path("hazards/<int:pk>/<slug:action>/", views.hazard_move, name="hazard_move"),
     path("today/", views.today, name="today"),
+    path("figures/", views_figures.figures_page, name="figures"),
+    path("figures/export.xlsx", views_figures.figures_export, name="figures_export"),
     path("places/<int:place_id>/print.png", views.print_map, name="print"),
 ]

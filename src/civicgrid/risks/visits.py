@@ -108,19 +108,16 @@ def visit_log(
         raise PermissionDenied(_("该户不在您的管辖范围内。"))
     now = timezone.now()
     at = at or now
-    errors = {}
-    if at > now + timedelta(minutes=5):
-        errors["at"] = [_("走访时间不能晚于现在。")]
-    if (lat is None) != (lon is None) or (
-        lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
-    ):
-        errors["location"] = [_("位置坐标无效。")]
-    if not (notes or "").strip() and not (needs or "").strip() and not hazard:
-        errors["notes"] = [_("请填写走访情况。")]
-    if case_category is not None and not (needs or "").strip():
-        errors["needs"] = [_("上报事件需要填写发现的需求。")]
-    if errors:
-        raise ValidationError(errors)
+    _check_visit(
+        now=now,
+        at=at,
+        lat=lat,
+        lon=lon,
+        notes=notes,
+        needs=needs,
+        hazard=hazard,
+        case_category=case_category,
+    )
     with transaction.atomic():
         visit = Visit(
             household=household,
@@ -135,33 +132,66 @@ def visit_log(
         if photo is not None:
             store(photo, stem=f"{visit.at:%Y%m%d%H%M%S}", image=visit.photo)
         if hazard:
-            visit.hazard = hazards.hazard_register(
-                actor=actor,
-                household=household,
-                lat=lat,
-                lon=lon,
-                kind=hazard.get("kind", ""),
-                severity=hazard.get("severity", ""),
-                description=hazard.get("description", ""),
-            )
+            visit.hazard = _hazard_found(visit, hazard, actor=actor)
         if case_category is not None:
-            visit.case, _created = case_report(
-                channel=Channel.VISIT,
-                category=case_category,
-                description=visit.needs,
-                reporter=actor,
-                place=household.grid,
-                lat=lat,
-                lon=lon,
-                household=household,
-                address=household.address,
-                source="visit",
-            )
+            visit.case = _needs_reported(visit, case_category, actor=actor)
         visit.save()
-        state = HouseholdColour.objects.filter(household=household).first()
-        if state is None:
-            state = household_recolour(household=household, reason_source="visit", actor=actor)
-        if state.last_visit_at is None or state.last_visit_at < at:
-            HouseholdColour.objects.filter(pk=state.pk).update(last_visit_at=at)
+        _note_last_visit(household, at, actor=actor)
         audit.record(user=actor, action=AuditLog.Action.CREATE, obj=visit)
     return visit
+
+
+def _check_visit(*, now, at, lat, lon, notes, needs, hazard, case_category) -> None:
+    errors = {}
+    if at > now + timedelta(minutes=5):
+        errors["at"] = [_("走访时间不能晚于现在。")]
+    if (lat is None) != (lon is None) or (
+        lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+    ):
+        errors["location"] = [_("位置坐标无效。")]
+    if not (notes or "").strip() and not (needs or "").strip() and not hazard:
+        errors["notes"] = [_("请填写走访情况。")]
+    if case_category is not None and not (needs or "").strip():
+        errors["needs"] = [_("上报事件需要填写发现的需求。")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _hazard_found(visit: Visit, hazard: dict, *, actor):
+    """Register the hazard found on the visit (kind, severity, description)."""
+    return hazards.hazard_register(
+        actor=actor,
+        household=visit.household,
+        lat=visit.lat,
+        lon=visit.lon,
+        kind=hazard.get("kind", ""),
+        severity=hazard.get("severity", ""),
+        description=hazard.get("description", ""),
+    )
+
+
+def _needs_reported(visit: Visit, category: Category, *, actor):
+    """Report the needs found on the visit as a case."""
+    household = visit.household
+    case, _created = case_report(
+        channel=Channel.VISIT,
+        category=category,
+        description=visit.needs,
+        reporter=actor,
+        place=household.grid,
+        lat=visit.lat,
+        lon=visit.lon,
+        household=household,
+        address=household.address,
+        source="visit",
+    )
+    return case
+
+
+def _note_last_visit(household: Household, at: datetime, *, actor) -> None:
+    """The household's colour state remembers its latest visit."""
+    state = HouseholdColour.objects.filter(household=household).first()
+    if state is None:
+        state = household_recolour(household=household, reason_source="visit", actor=actor)
+    if state.last_visit_at is None or state.last_visit_at < at:
+        HouseholdColour.objects.filter(pk=state.pk).update(last_visit_at=at)

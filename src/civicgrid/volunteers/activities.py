@@ -45,10 +45,10 @@ def may_manage(user, activity: Activity) -> bool:
     """Staff in scope, or the leader of the activity's team."""
     if Activity.objects.for_user(user, CHANGE).filter(pk=activity.pk).exists():
         return True
-    return bool(activity.team_id) and _leads(user, activity.team)
+    return bool(activity.team_id) and _is_leader_of(user, activity.team)
 
 
-def _leads(user, team: Organisation) -> bool:
+def _is_leader_of(user, team: Organisation) -> bool:
     return Membership.objects.filter(team=team, volunteer__user=user, is_leader=True).exists()
 
 
@@ -66,7 +66,7 @@ def activity_create(
     team: Organisation | None = None,
 ) -> Activity:
     staff = may_act_at(actor, CHANGE, Activity, place)
-    if not staff and not (team is not None and _leads(actor, team)):
+    if not staff and not (team is not None and _is_leader_of(actor, team)):
         raise PermissionDenied(_("只有社区工作者或队伍负责人可以发布活动。"))
     errors = {}
     if not title.strip():

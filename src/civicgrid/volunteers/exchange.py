@@ -125,14 +125,9 @@ def redemption_create(
     """Redeem ``quantity`` of ``item`` for the volunteer, who consents with
     their live ``code``. Returns (redemption, created); a retry with the same
     ``key`` returns the first redemption."""
-    if not may_operate(actor, counter):
-        raise PermissionDenied(_("您不是该兑换点的值守人员。"))
-    if item.counter_id != counter.pk or not item.active:
-        raise ValidationError({"item_id": _("该兑换点没有此物品。")})
-    if not isinstance(quantity, int) or quantity < 1 or quantity > 1000:
-        raise ValidationError({"quantity": _("数量应为1到1000之间的整数。")})
-    if not volunteer.active:
-        raise ValidationError({"volunteer_id": _("该志愿者已不在册。")})
+    _check_redemption(
+        counter=counter, volunteer=volunteer, item=item, quantity=quantity, actor=actor
+    )
     rkey = scoped_key(f"u{actor.pk}", key=key)
     if rkey and (existing := Redemption.objects.filter(key=rkey).first()):
         return existing, False
@@ -148,29 +143,17 @@ def redemption_create(
                 return existing, False
             points = item.price * quantity
             once = rkey or uuid.uuid4().hex
+            reason = _("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity}
             transfer = ledger.points_transfer(
                 from_account=account,
                 to_account=till,
                 amount=points,
                 kind=Transfer.Kind.REDEEM,
-                reason=_("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity},
+                reason=reason,
                 key=f"redeem:{once}",
                 actor=actor,
             )
-            goods = books.transfer(
-                from_account=shelf,
-                to_account=handed_out,
-                amount=quantity,
-                kind=Transfer.Kind.REDEEM,
-                reason=_("兑换 %(item)s × %(n)d") % {"item": item.name, "n": quantity},
-                key=f"redeem-goods:{once}",
-                actor=actor,
-                refusal=lambda left, _wanted: (
-                    _("库存不足:%(item)s 剩余 %(stock)d") % {"item": item.name, "stock": left}
-                ),
-                refusal_code="stock",
-            )
-            now = timezone.now()
+            goods = _goods_handed_out(shelf, handed_out, item, quantity, reason, once, actor)
             redemption = Redemption(
                 counter=counter,
                 volunteer=volunteer,
@@ -181,21 +164,59 @@ def redemption_create(
                 goods_transfer=goods,
                 key=rkey,
                 created_by=actor,
-                at=now,
             )
-            save_numbered(redemption, prefix="DH", at=now)
-            audit.record(
-                user=actor,
-                action=AuditLog.Action.CREATE,
-                obj=redemption,
-                changes={"item": item.name, "quantity": quantity, "points": points},
-            )
+            _record(redemption, actor=actor)
             return redemption, True
     except IntegrityError:
         # The same retry raced in at another counter; the first one won.
         if rkey and (existing := Redemption.objects.filter(key=rkey).first()):
             return existing, False
         raise
+
+
+def _record(redemption: Redemption, *, actor) -> None:
+    """Save the redemption with its number, and audit it."""
+    now = timezone.now()
+    redemption.at = now
+    save_numbered(redemption, prefix="DH", at=now)
+    audit.record(
+        user=actor,
+        action=AuditLog.Action.CREATE,
+        obj=redemption,
+        changes={
+            "item": redemption.item.name,
+            "quantity": redemption.quantity,
+            "points": redemption.points,
+        },
+    )
+
+
+def _check_redemption(*, counter, volunteer, item, quantity, actor) -> None:
+    if not may_operate(actor, counter):
+        raise PermissionDenied(_("您不是该兑换点的值守人员。"))
+    if item.counter_id != counter.pk or not item.active:
+        raise ValidationError({"item_id": _("该兑换点没有此物品。")})
+    if not isinstance(quantity, int) or quantity < 1 or quantity > 1000:
+        raise ValidationError({"quantity": _("数量应为1到1000之间的整数。")})
+    if not volunteer.active:
+        raise ValidationError({"volunteer_id": _("该志愿者已不在册。")})
+
+
+def _goods_handed_out(shelf, handed_out, item, quantity, reason, once, actor) -> Transfer:
+    """Take the goods off the item's shelf; refused when the stock is short."""
+    return books.transfer(
+        from_account=shelf,
+        to_account=handed_out,
+        amount=quantity,
+        kind=Transfer.Kind.REDEEM,
+        reason=reason,
+        key=f"redeem-goods:{once}",
+        actor=actor,
+        refusal=lambda left, _wanted: (
+            _("库存不足:%(item)s 剩余 %(stock)d") % {"item": item.name, "stock": left}
+        ),
+        refusal_code="stock",
+    )
 
 
 @transaction.atomic

@@ -1,7 +1,9 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.models import Category
+from civicgrid.lib.search_select import searchable
 from civicgrid.registry.models import Organisation, Place
 from civicgrid.volunteers.models import Need, Volunteer
 from civicgrid.volunteers.selectors import team_choices
@@ -56,13 +58,20 @@ class ActivityForm(forms.Form):
 
 
 class NeedForm(forms.Form):
-    neighbour = forms.ModelChoiceField(label=_("联系户"), queryset=None)
+    # Chosen by the household's number: typed and found when there are many.
+    neighbour = forms.ModelChoiceField(label=_("联系户"), queryset=None, to_field_name="number")
     category = forms.ChoiceField(label=_("类别"), choices=Need.Category.choices)
     text = forms.CharField(label=_("民情诉求"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, neighbours, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["neighbour"].queryset = neighbours
+        self.fields["neighbour"].label_from_instance = neighbour_label
+        searchable(self.fields["neighbour"], search_url=reverse_lazy("volunteers:neighbours"))
+
+
+def neighbour_label(household) -> str:
+    return f"{household.address} · {household.number}"
 
 
 def case_categories():

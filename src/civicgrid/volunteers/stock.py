@@ -63,3 +63,17 @@ def stock_count(*, item, quantity: int, actor, reason: str = "") -> Transfer | N
         key=f"count:{unit_of(item)}:{uuid.uuid4().hex}",
         actor=actor,
     )
+
+
+def stock_receive(*, item, quantity: int, actor) -> Transfer | None:
+    """Goods arrived: ``quantity`` more pieces on the shelf."""
+    if quantity < 0:
+        raise ValidationError({"restock": _("入库数量不能为负数。")})
+    if quantity == 0:
+        return None
+    return stock_count(
+        item=item,
+        quantity=item_stock(item) + quantity,
+        actor=actor,
+        reason=_("入库 %(n)d 件") % {"n": quantity},
+    )

@@ -25,6 +25,7 @@ urlpatterns = [
     path("exchange/receipts/<int:pk>/cancel/", views.receipt_cancel, name="receipt_cancel"),
     path("notebook/", views.notebook_page, name="notebook"),
     path("notebook/record/", views.need_record, name="need_record"),
+    path("notebook/neighbours/", views.neighbour_search, name="neighbours"),
     path("notebook/<int:pk>/resolve/", views.need_resolve, name="need_resolve"),
     path("notebook/<int:pk>/case/", views.need_to_case, name="need_case"),
     path("figures/", views.figures, name="figures"),

@@ -19,11 +19,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.access.scoping import CHANGE, may
+from civicgrid.lib import search_select
 from civicgrid.lib.forms import add_service_errors
 from civicgrid.lib.period import MAX_DAYS, Period
 from civicgrid.registry.models import Household, Organisation
 from civicgrid.volunteers import activities, exchange, ledger, notebook, selectors, services
-from civicgrid.volunteers.forms import ActivityForm, NeedForm, VolunteerForm, case_categories
+from civicgrid.volunteers.forms import (
+    ActivityForm,
+    NeedForm,
+    VolunteerForm,
+    case_categories,
+    neighbour_label,
+)
 from civicgrid.volunteers.models import TEAM_KINDS, Item, Need, SignUp, Volunteer
 from civicgrid.web.pages import full_or_partial, page_of, safe_next
 
@@ -437,6 +444,22 @@ def notebook_page(request):
         "per_household": selectors.central_household_figures(user=request.user)[:20],
     }
     return render(request, "volunteers/notebook.html", context)
+
+
+@login_required
+def neighbour_search(request):
+    """The notebook's household box: households the user may note a need
+    for, found by number or address."""
+    _central, neighbours = _neighbours(request.user)
+    text = search_select.typed(request)
+    found = (
+        neighbours.filter(Q(number__startswith=text) | Q(address__icontains=text))
+        if text
+        else neighbours.none()
+    )
+    return search_select.options_response(
+        request, found.order_by("number"), key=lambda h: h.number, label=neighbour_label
+    )
 
 
 @login_required

@@ -21,6 +21,24 @@ A package's ``extensions.py``::
                   style={"color": "#6a1b9a", "fillColor": "#ce93d8", "className": "wish"})
 
 A context function returning None leaves its card or panel out.
+
+Set-up pages (设置): every rule, price, interval and list that data drives
+gets a list, a new and an edit page under /setup/<key>/, audited, through one
+registration (``web.setup`` renders and saves them)::
+
+    ext.setup_page(
+        key="colour-rules", group=_("走访与三色"), label=_("三色规则"),
+        model=ColourRule, form=ColourRuleForm,
+        rows=lambda user: ColourRule.objects.all(),
+        may_change=lambda user, rule: is_district_admin(user),
+        columns=((_("条件"), "get_condition_display"), (_("颜色"), "get_colour_display")),
+        saved=lambda rule, actor: recolour_all(),
+    )
+
+``rows(user)`` is what the user may see (scoped), or None to hide the page;
+``may_change(user, obj)`` is asked with None for "may create" and again
+with the filled-in object before it is saved (a place outside scope is
+refused there). A form whose ``__init__`` takes ``user`` gets it.
 """
 
 from collections.abc import Callable
@@ -83,6 +101,27 @@ NAVIGATION: list[NavEntry] = []
 HOME_CARDS: list[HomeCard] = []
 PANELS: list[Panel] = []
 MAP_LAYERS: dict[str, MapLayer] = {}
+SETUP_PAGES: dict[str, "SetupPage"] = {}
+
+
+@dataclass(frozen=True)
+class SetupPage:
+    key: str
+    group: object
+    label: object
+    model: type
+    form: type
+    rows: Callable[[object], object]  # the user's queryset, or None: not shown
+    may_change: Callable[[object, object], bool]
+    columns: tuple = ()  # (header, attribute or method name) pairs
+    saved: Callable[[object, object], None] | None = None  # after a save, in its transaction
+    order: int = 100
+    help: object = ""
+
+    @property
+    def audited(self) -> list[str]:
+        names = {f.name for f in self.model._meta.concrete_fields}
+        return [name for name in self.form._meta.fields if name in names]
 
 
 def nav(*, order: int, url: str, label, shown: Callable[[object], bool] = lambda user: True):
@@ -113,6 +152,13 @@ def map_layer(
         params=tuple(params),
         style=style or {},
     )
+
+
+def setup_page(**options) -> None:
+    page = SetupPage(**options)
+    if page.key in SETUP_PAGES:
+        raise ValueError(f"two set-up pages called {page.key!r}")
+    SETUP_PAGES[page.key] = page
 
 
 def discover() -> None:
@@ -148,6 +194,13 @@ def panels_for(request, on: str, obj) -> str:
     return mark_safe("".join(parts))  # noqa: S308 - rendered templates
 
 
+def setup_pages_for(user) -> list[SetupPage]:
+    return sorted(
+        (page for page in SETUP_PAGES.values() if page.rows(user) is not None),
+        key=lambda page: (page.order, page.key),
+    )
+
+
 def layers_for(user) -> list[MapLayer]:
     return sorted(
         (layer for layer in MAP_LAYERS.values() if layer.shown(user)), key=lambda x: x.order
@@ -156,4 +209,5 @@ def layers_for(user) -> list[MapLayer]:
 
 # The web package's own entries: the home page and the admin site.
 nav(order=10, url="home", label=_("首页"))
+nav(order=185, url="setup", label=_("设置"), shown=lambda user: bool(setup_pages_for(user)))
 nav(order=190, url="admin:index", label=_("管理后台"), shown=lambda user: user.is_staff)

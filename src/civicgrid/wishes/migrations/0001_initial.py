@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('registry', '0004_brandcredit'),
+        ('registry', '0005_brandcredit'),
         ('volunteers', '0005_points_tables_removed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,3 +1,4 @@
+import os
 import signal
 import threading
 
@@ -14,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--url", default="", help="broker URL (default: MQTT_URL)")
         parser.add_argument(
-            "--client-id", default="civicgrid-ingest", help="fixed id of the persistent session"
+            "--client-id",
+            default="",
+            help="fixed id of the persistent session (default: MQTT_CLIENT_ID)",
         )
         parser.add_argument(
             "--shared",
@@ -35,6 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *, url, client_id, shared, prefix, batch, processes, **options):
         url, prefix = url or settings.MQTT_URL, prefix or settings.MQTT_TOPIC_PREFIX
+        client_id = client_id or settings.MQTT_CLIENT_ID
         if not url:
             raise CommandError("no broker: set MQTT_URL or pass --url mqtt://host:1883")
 
@@ -64,7 +68,10 @@ class Command(BaseCommand):
         (one GIL each); the broker splits the shared subscription among
         them. One that dies is restarted: while it is gone, its share of
         the messages (SOS included) waits on the broker."""
-        options = ["--shared", "--url", url, "--prefix", prefix, "--batch", str(batch)]
+        # The URL carries the service account's password: hand it to the
+        # children in their environment, never on a command line (ps shows those).
+        os.environ["MQTT_URL"] = url
+        options = ["--shared", "--prefix", prefix, "--batch", str(batch)]
         names = {n: f"{client_id}-{n}" for n in range(1, processes + 1)}
         supervisor = Supervisor(
             {

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from civicgrid.cases import open311
+from civicgrid.cases.open311 import views as open311
 
 
 class FormatConverter:

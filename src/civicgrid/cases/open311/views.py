@@ -44,8 +44,8 @@ from civicgrid.access.client_keys import client_key_for
 from civicgrid.access.models import ClientKey
 from civicgrid.cases import catalogue
 from civicgrid.cases.models import OPEN_STAGES, Case, Channel, Question, Stage
-from civicgrid.cases.open311_format import FORMATS, render
-from civicgrid.cases.open311_rows import public_rows
+from civicgrid.cases.open311.format import FORMATS, render
+from civicgrid.cases.open311.rows import public_rows
 from civicgrid.cases.publication import published_cases, published_photos
 from civicgrid.cases.selectors import categories
 from civicgrid.cases.services import case_report
@@ -64,7 +64,7 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-class Problem(Exception):
+class Open311Error(Exception):
     """A request the spec answers with an error list."""
 
     def __init__(self, status: int, *descriptions: str):
@@ -107,8 +107,8 @@ def endpoint(*methods: str):
             try:
                 call = Call(request, fmt, params, _client(params), _jurisdiction(params))
                 return view(call, *args, **kwargs)
-            except Problem as problem:
-                return _errors(problem.status, problem.descriptions, fmt)
+            except Open311Error as error:
+                return _errors(error.status, error.descriptions, fmt)
 
         return wrapper
 
@@ -121,7 +121,7 @@ def _client(params) -> ClientKey | None:
         return None
     client = client_key_for(key)
     if client is None:
-        raise Problem(403, "api_key is invalid or revoked.")
+        raise Open311Error(403, "api_key is invalid or revoked.")
     return client
 
 
@@ -131,7 +131,7 @@ def _jurisdiction(params) -> Place | None:
         return None
     place = Place.objects.filter(code=code, level=Place.Level.DISTRICT).first()
     if place is None:
-        raise Problem(404, f"jurisdiction_id {code} not found.")
+        raise Open311Error(404, f"jurisdiction_id {code} not found.")
     return place
 
 
@@ -180,7 +180,7 @@ def service_list(call: Call):
 def service_definition(call: Call, code: str):
     category = categories().filter(code=code).first()
     if category is None:
-        raise Problem(404, f"service_code {code} not found.")
+        raise Open311Error(404, f"service_code {code} not found.")
     attributes = [
         {
             "variable": True,
@@ -225,7 +225,7 @@ def request_detail(call: Call, number: str):
     cases = _in_jurisdiction(call, Case.objects.filter(number=number))
     rows = public_rows(call.request, cases, limit=1)
     if not rows:
-        raise Problem(404, f"service_request_id {number} not found.")
+        raise Open311Error(404, f"service_request_id {number} not found.")
     return render(rows, call.fmt, root="service_requests")
 
 
@@ -234,7 +234,7 @@ def token(call: Call, token: str):
     cases = published_cases().filter(number=token, channel=Channel.OPEN311)
     number = _in_jurisdiction(call, cases).values_list("number", flat=True).first()
     if number is None:
-        raise Problem(404, f"token {token} not found.")
+        raise Open311Error(404, f"token {token} not found.")
     rows = [{"service_request_id": number, "token": token}]
     return render(rows, call.fmt, root="service_requests")
 
@@ -264,11 +264,11 @@ def _search(call: Call):
     if codes:
         known = catalogue.codes()
         if unknown := [code for code in codes if code not in known]:
-            raise Problem(400, *[f"service_code {code} not found." for code in unknown])
+            raise Open311Error(400, *[f"service_code {code} not found." for code in unknown])
         cases = cases.filter(category__code__in=codes)
     statuses = set(_split(call.get("status")))
     if statuses - {"open", "closed"}:
-        raise Problem(400, "status must be open, closed or both (comma-separated).")
+        raise Open311Error(400, "status must be open, closed or both (comma-separated).")
     if statuses == {"open"}:
         cases = cases.filter(stage__in=OPEN_STAGES)
     elif statuses == {"closed"}:
@@ -290,9 +290,9 @@ def _date_range(call: Call) -> tuple[datetime, datetime]:
     elif end is None:
         end = start + MAX_SPAN
     if start > end:
-        raise Problem(400, "start_date is later than end_date.")
+        raise Open311Error(400, "start_date is later than end_date.")
     if end - start > MAX_SPAN:
-        raise Problem(400, "start_date and end_date may span at most 90 days.")
+        raise Open311Error(400, "start_date and end_date may span at most 90 days.")
     return start, end
 
 
@@ -308,7 +308,7 @@ def _w3_param(call: Call, name: str) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise Problem(400, f"{name} is not a w3 datetime such as 2026-11-28T09:00:00+08:00.")
+        raise Open311Error(400, f"{name} is not a w3 datetime such as 2026-11-28T09:00:00+08:00.")
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
@@ -322,29 +322,31 @@ def _render_cases(call: Call, cases):
 
 def _post(call: Call):
     if call.client is None:
-        raise Problem(403, "api_key is required to post a service request.")
+        raise Open311Error(403, "api_key is required to post a service request.")
     code = call.get("service_code")
     if not code:
-        raise Problem(400, "service_code was not provided.")
+        raise Open311Error(400, "service_code was not provided.")
     category = catalogue.category(code)
     if category is None:
-        raise Problem(400, f"service_code {code} not found.")
+        raise Open311Error(400, f"service_code {code} not found.")
     lat, lon = _number(call, "lat"), _number(call, "long")
     address = call.get("address_string")
     place = None
     if lat is None and lon is None:
         if not address:
-            raise Problem(400, "lat and long, or address_string, must be provided.")
+            raise Open311Error(400, "lat and long, or address_string, must be provided.")
         place = _place_named_in(address, call.jurisdiction)
         if place is None:
-            raise Problem(
+            raise Open311Error(
                 400,
                 "location not found: address_string names no community or grid; send lat and long.",
             )
     elif call.jurisdiction is not None and lat is not None and lon is not None:
         grid = grid_at(lat, lon)
         if grid is not None and not grid.code.startswith(call.jurisdiction.code):
-            raise Problem(400, f"lat/long lie outside jurisdiction_id {call.jurisdiction.code}.")
+            raise Open311Error(
+                400, f"lat/long lie outside jurisdiction_id {call.jurisdiction.code}."
+            )
     try:
         case, created = case_report(
             media_url=call.get("media_url"),
@@ -362,7 +364,7 @@ def _post(call: Call):
             client_key=call.get("client_request_id") or request_key(call.request),
         )
     except ValidationError as exc:
-        raise Problem(400, *_describe(exc)) from None
+        raise Open311Error(400, *_describe(exc)) from None
     row = {
         "service_request_id": case.number,
         "service_notice": f"Received as case {case.number}; the community reviews it next.",
@@ -378,7 +380,7 @@ def _number(call: Call, name: str) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise Problem(400, f"{name} must be a number.") from None
+        raise Open311Error(400, f"{name} must be a number.") from None
 
 
 def _place_named_in(address: str, jurisdiction: Place | None) -> Place | None:

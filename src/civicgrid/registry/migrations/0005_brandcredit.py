@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('registry', '0003_household_position_index'),
+        ('registry', '0004_household_central_since'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,1 +1,0 @@
-from tests.care.conftest import sos_device  # noqa: F401  (fixture)
