@@ -56,6 +56,9 @@ PUBLIC = {
     "notify:sms_receipt",
     # A drawn campaign's published results (一公开), without personal data.
     "inspections:public",
+    # The wish wall shows public summaries only (tests/wishes/walk.py).
+    "wishes:wall",
+    "api:wish_wall",
 }
 # Names that exist only to be reversed (ninja's root has no view).
 REVERSE_ONLY = {"api:api-root"}

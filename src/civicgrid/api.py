@@ -12,6 +12,7 @@ from civicgrid.notify.api import router as notify_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.risks.api import router as risks_router
 from civicgrid.volunteers.api import router as volunteers_router
+from civicgrid.wishes.api import router as wishes_router
 
 api = CivicgridAPI(
     title="civicgrid API",
@@ -32,3 +33,4 @@ api.add_router("/", care_router)
 api.add_router("/", notify_router)
 api.add_router("/", inspections_router)
 api.add_router("/", mediation_router)
+api.add_router("/", wishes_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "civicgrid.care",
     "civicgrid.inspections",
     "civicgrid.mediation",
+    "civicgrid.wishes",
     "civicgrid.web",
     "civicgrid.ops",
 ]

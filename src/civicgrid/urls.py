@@ -17,6 +17,7 @@ urlpatterns = [
     path("care/", include("civicgrid.care.urls")),
     path("inspections/", include("civicgrid.inspections.urls")),
     path("mediation/", include("civicgrid.mediation.urls")),
+    path("wishes/", include("civicgrid.wishes.urls")),
     path("ops/", include("civicgrid.ops.urls")),
     path("ingest/osmand", osmand_ingest, name="ingest_osmand"),
     path("api/v1/", api.urls),

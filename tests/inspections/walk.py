@@ -74,5 +74,5 @@ def objects(side: str, registry: dict, places: dict) -> dict[str, object]:
         "inspection_id": inspection.pk,
         "order_id": order.pk,
         "equipment_id": equipment.pk,
-        "photo_key": photo.key,
+        "inspections:photo": {"photo_key": photo.key},
     }

@@ -502,6 +502,11 @@ def test_brand_credit_and_home_counts(dispute, mediator, personas, brand):
     credit = selectors.solved_by_brand(personas["admin"], start=year.start, end=year.end)
     assert credit == {brand.pk: 1}
     assert selectors.solved_by_brand(personas["staff_b"], start=year.start, end=year.end) == {}
+    # The brand's credit for "problems solved by residents themselves".
+    from civicgrid.registry.brands import credit_of, solved_count
+
+    assert credit_of(dispute).brand == brand
+    assert solved_count(user=personas["admin"], period=year) == 1
 
 
 def test_a_repeated_hand_over_tells_outsiders_nothing(dispute_case, personas, room, mediator):

@@ -12,7 +12,7 @@ import civicgrid
 from civicgrid.web import extensions as ext
 
 PACKAGE = Path(civicgrid.__file__).resolve().parent
-FEATURES = {"cases", "risks", "care", "volunteers", "inspections", "mediation"}
+FEATURES = {"cases", "risks", "care", "volunteers", "inspections", "mediation", "wishes"}
 
 
 @pytest.fixture
@@ -22,12 +22,12 @@ def plugged(settings):
     own = Path(__file__).parent / "templates"
     settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], own]}, *settings.TEMPLATES[1:]]
     kept = [list(ext.NAVIGATION), list(ext.HOME_CARDS), list(ext.PANELS), dict(ext.MAP_LAYERS)]
-    ext.nav(order=125, url="/wishes/", label="微心愿", shown=lambda user: user.role == "staff")
+    ext.nav(order=125, url="/lanterns/", label="灯笼", shown=lambda user: user.role == "staff")
     ext.home_card(
         order=35,
-        key="wishes",
+        key="lanterns",
         template="test_card.html",
-        context=lambda request: {"text": "待认领心愿 3"},
+        context=lambda request: {"text": "待挂灯笼 3"},
     )
     ext.panel(
         on="household",
@@ -38,8 +38,8 @@ def plugged(settings):
     ext.panel(on="household", order=40, template="test_card.html", context=lambda r, h: None)
     ext.map_layer(
         order=60,
-        name="wishes",
-        label="微心愿",
+        name="lanterns",
+        label="灯笼",
         build=lambda *, user, bbox: {"type": "FeatureCollection", "features": []},
         shown=lambda user: user.role == "staff",
         style={"className": "wish", "tooltip": ["number"]},
@@ -55,17 +55,17 @@ def test_a_package_plugs_into_navigation_home_household_and_map(
 ):
     staff = client_for(personas["staff_a"])
     home = staff.get(reverse("home")).content.decode()
-    assert 'href="/wishes/"' in home and "待认领心愿 3" in home
+    assert 'href="/lanterns/"' in home and "待挂灯笼 3" in home
     household = registry["household_a"]
     page = staff.get(reverse("registry:household", args=[household.pk])).content.decode()
     assert f"心愿面板 {household.number}" in page and page.count("test-card") == 1
     map_page = staff.get(reverse("risks:map")).content.decode()
-    assert '"name": "wishes"' in map_page and "/risks/layers/wishes.geojson" in map_page
-    layer = staff.get("/risks/layers/wishes.geojson")
+    assert '"name": "lanterns"' in map_page and "/risks/layers/lanterns.geojson" in map_page
+    layer = staff.get("/risks/layers/lanterns.geojson")
     assert layer.status_code == 200 and layer.json()["features"] == []
     grid = client_for(personas["grid_a"])
-    assert 'href="/wishes/"' not in grid.get(reverse("home")).content.decode()
-    assert "/risks/layers/wishes.geojson" not in grid.get(reverse("risks:map")).content.decode()
+    assert 'href="/lanterns/"' not in grid.get(reverse("home")).content.decode()
+    assert "/risks/layers/lanterns.geojson" not in grid.get(reverse("risks:map")).content.decode()
 
 
 def test_an_unknown_layer_is_not_found(personas, client_for):

@@ -14,6 +14,7 @@ from civicgrid.cases.models import CaseEvent, Category, Priority, Question
 from civicgrid.cases.services import MAX_PHOTOS
 from civicgrid.lib.forms import add_service_errors
 from civicgrid.lib.photos import MultipleFileInput, PhotosField
+from civicgrid.registry.brands import brands_for
 from civicgrid.registry.forms import scope_places
 from civicgrid.registry.models import Organisation, Place
 
@@ -203,10 +204,13 @@ class MoveForm(forms.Form):
     rating = forms.TypedChoiceField(choices=RATINGS, coerce=int, required=False, empty_value=None)
     into = forms.CharField(required=False, max_length=20)
     photos = PhotosField(required=False, max_count=MAX_PHOTOS)
+    # On closing: the self-governance brand that solved the case, if one did.
+    brand = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["brand"].queryset = brands_for(user)
 
     def clean_into(self):
         number = self.cleaned_data["into"].strip()
@@ -226,4 +230,5 @@ class MoveForm(forms.Form):
             "rating": data["rating"],
             "into": data["into"],
             "photos": tuple(data["photos"]),
+            "brand": data["brand"],
         }

@@ -21,6 +21,7 @@ from civicgrid.cases.forms import RATINGS, IntakeForm, MoveForm
 from civicgrid.cases.models import Case, CaseEvent, Channel, Question
 from civicgrid.cases.views import map_context
 from civicgrid.registry import selectors as registry_selectors
+from civicgrid.registry.brands import brands_for
 from civicgrid.registry.forms import place_options
 from civicgrid.web.pages import full_or_partial, page_of, safe_next
 
@@ -198,6 +199,8 @@ def _actions_context(request, case: Case, form=None, error=None) -> dict:
             {"department": d, "ticked": d.pk in routed}
             for d in registry_selectors.organisation_list(user=user, kind="department")
         ]
+    if A.CLOSE in actions:
+        context["brands"] = brands_for(user)
     if A.MERGE in actions:
         found = duplicates.nearby_open(
             category=case.category, lat=case.lat, lon=case.lon, exclude_pk=case.pk

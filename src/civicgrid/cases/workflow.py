@@ -9,6 +9,7 @@ notifies the people concerned, all in one transaction.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.access.roles import Role
@@ -20,6 +21,8 @@ from civicgrid.cases.tallies import case_facts, tally_change
 from civicgrid.lib.flow import Flow, Move, Rule, by_system, require_note
 from civicgrid.lib.photos import PreparedPhoto
 from civicgrid.notify import audiences, outbox
+from civicgrid.registry.brands import credit_brand
+from civicgrid.registry.models import Organisation
 
 A = CaseEvent.Action
 S = Dispatch.Status
@@ -34,6 +37,8 @@ class CaseMove(Move):
     # button or an API body: the hand-over and its end come with that record.
     handover: str = ""
     resolved: bool = False
+    # The self-governance brand that solved the case, named on closing.
+    brand: Organisation | None = None
 
 
 # Who may make a move ------------------------------------------------------
@@ -197,6 +202,8 @@ def _verify_fail(case, move):
 
 def _close(case, move):
     case.closed_at = move.now
+    if move.brand is not None:
+        credit_brand(case, move.brand, actor=move.actor, solved_on=timezone.localdate(move.now))
     return Stage.CLOSED
 
 
@@ -418,6 +425,7 @@ def case_move(
     rating: int | None = None,
     into: Case | None = None,
     photos: tuple[PreparedPhoto, ...] = (),
+    brand: Organisation | None = None,
     now=None,
 ) -> Case:
     """Apply one move to a case. Raises PermissionDenied or ValidationError and
@@ -432,4 +440,5 @@ def case_move(
         rating=rating,
         into=into,
         photos=tuple(photos),
+        brand=brand,
     )

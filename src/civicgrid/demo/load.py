@@ -29,6 +29,7 @@ from civicgrid.demo.mediation import load_mediation
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
 from civicgrid.demo.risks import load_risks
 from civicgrid.demo.volunteers import load_volunteers
+from civicgrid.demo.wishes import load_wishes
 from civicgrid.registry.models import (
     Building,
     Household,
@@ -88,6 +89,8 @@ def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = N
         say("created businesses, equipment, checklists and the holiday campaign")
         counts["mediation"] = load_mediation()
         say("created mediation rooms, disputes, agreements and follow-ups")
+        counts["wishes"] = load_wishes()
+        say("created pairings, party members reporting, wishes and brand credits")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,

@@ -38,6 +38,7 @@ from civicgrid.mediation.models import (
     Stage,
 )
 from civicgrid.notify import audiences, outbox
+from civicgrid.registry.brands import credit_brand
 
 A = DisputeEvent.Action
 NOTES_MAX = 5000
@@ -88,6 +89,14 @@ def _session(dispute, move):
     return Stage.MEDIATING
 
 
+def _solved(dispute, move) -> None:
+    """Solved by its room: credited to the room's self-governance brand, if
+    it is one (by the platform: the mediator need not keep brand credits)."""
+    dispute.ended_at, dispute.solved_by = move.now, dispute.room
+    if dispute.room.brand_id:
+        credit_brand(dispute, dispute.room.brand, actor=None, solved_on=move.now.date())
+
+
 def _sign(dispute, move):
     draft = dispute.agreements.filter(signed_at__isnull=True).order_by("-version").first()
     if draft is None:
@@ -97,7 +106,7 @@ def _sign(dispute, move):
     ):
         raise ValidationError(_("协议书须有申请人和被申请人。"))
     Agreement.objects.filter(pk=draft.pk).update(signed_at=move.now)
-    dispute.ended_at, dispute.solved_by = move.now, dispute.room
+    _solved(dispute, move)
     move.note = move.note or draft.number
     return Stage.AGREED
 
@@ -105,7 +114,7 @@ def _sign(dispute, move):
 def _oral(dispute, move):
     require_note(move, _("请写明口头协议的内容。"))
     dispute.oral_terms = move.note[:NOTES_MAX]
-    dispute.ended_at, dispute.solved_by = move.now, dispute.room
+    _solved(dispute, move)
     return Stage.ORAL
 
 

@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.lib.figures import EVENTS, STATE, Figure, register
+from civicgrid.registry.brands import solved_count
 from civicgrid.registry.filters import group_q
 from civicgrid.registry.models import Household, Resident, ResidentTag, TargetGroup
 
@@ -79,6 +80,23 @@ register(
     _for_catalogue,
     Figure("registry.households", _("户数"), "count", _("当前登记的户数。"), STATE),
     Figure("registry.residents", _("居民数"), "count", _("当前登记的居民数。"), STATE),
+)
+
+
+def _solved_by_residents(user, period, place) -> dict:
+    code = place.code if place is not None else ""
+    return {"solved_by_residents": solved_count(user=user, period=period, place_code=code)}
+
+
+register(
+    _solved_by_residents,
+    Figure(
+        "registry.solved_by_residents",
+        _("群众自己解决的问题"),
+        "count",
+        _("期间内由自治品牌解决并记入该品牌的事件、民情、心愿与调解数;按品牌的分列见品牌统计。"),
+        EVENTS,
+    ),
 )
 
 

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +14,7 @@ from civicgrid.access.roles import (
     PLACE_EDITORS,
     REGISTRY_EDITORS,
     REGISTRY_READERS,
+    VOLUNTEER_READERS,
 )
 from civicgrid.access.scoping import VIEW, Scope, ScopedQuerySet
 from civicgrid.lib.names import BilingualName
@@ -310,3 +312,48 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BrandCredit(models.Model):
+    """A record (a case, a notebook need, a wish, a mediation…) solved by a
+    self-governance brand (自治品牌, an ``Organisation`` of kind brand): what
+    the figure "problems solved by residents themselves" counts. One brand a
+    record; written only by ``registry.brands.credit_brand``."""
+
+    brand = models.ForeignKey(
+        Organisation,
+        verbose_name=_("自治品牌"),
+        on_delete=models.PROTECT,
+        related_name="credits",
+        limit_choices_to={"kind": "brand"},
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    # Where the record was solved (for the scope filter and the figures).
+    place_code = models.CharField(max_length=15, db_index=True)
+    solved_on = models.DateField(_("解决日期"))
+    credited_by = models.ForeignKey(
+        "access.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(
+        path="place_code",
+        roles={"view": REGISTRY_READERS | VOLUNTEER_READERS, "change": REGISTRY_EDITORS},
+    )
+
+    class Meta:
+        verbose_name = _("自治品牌解决记录")
+        verbose_name_plural = _("自治品牌解决记录")
+        ordering = ["-solved_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="credit_once")
+        ]
+        indexes = [models.Index(fields=["brand", "solved_on"], name="credit_brand_solved")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} · {self.content_type_id}:{self.object_id}"

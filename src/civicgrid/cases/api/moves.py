@@ -2,12 +2,13 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Field, Router
 
 from civicgrid.cases import selectors, workflow
 from civicgrid.cases.api.schemas import CaseDetail, DispatchIn, MergeIn, RateIn, VerifyIn
 from civicgrid.cases.models import CaseEvent
-from civicgrid.lib.flow_api import ApiMove, move_endpoints
+from civicgrid.lib.flow_api import ApiMove, NoteIn, move_endpoints
+from civicgrid.registry.brands import brands_for
 from civicgrid.registry.models import Organisation
 
 router = Router()
@@ -27,6 +28,22 @@ def _dispatch_inputs(request, case, payload: DispatchIn) -> tuple[str, dict]:
     return A.DISPATCH, {"note": payload.note, "departments": [found[code] for code in codes]}
 
 
+class CloseIn(NoteIn):
+    brand_id: int | None = Field(
+        None, description="the self-governance brand (自治品牌) that solved the case"
+    )
+
+
+def _close_inputs(request, case, payload: CloseIn) -> tuple[str, dict]:
+    """结案, naming the self-governance brand that solved the case, if one did."""
+    brand = None
+    if payload.brand_id is not None:
+        brand = brands_for(request.user).filter(pk=payload.brand_id).first()
+        if brand is None:
+            raise ValidationError({"brand_id": _("没有这个自治品牌。")})
+    return A.CLOSE, {"note": payload.note, "brand": brand}
+
+
 move_endpoints(
     router,
     flow=workflow.cases,
@@ -41,6 +58,7 @@ move_endpoints(
     skip=[A.FIX_ON_SPOT, A.MEDIATE, A.MEDIATION_END],
     special=[
         ApiMove("dispatch", DispatchIn, _dispatch_inputs, (A.DISPATCH,), _dispatch_inputs.__doc__),
+        ApiMove("close", CloseIn, _close_inputs, (A.CLOSE,), _close_inputs.__doc__),
         ApiMove(
             "verify",
             VerifyIn,
