@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "civicgrid.risks",
     "civicgrid.volunteers",
     "civicgrid.care",
+    "civicgrid.services",
     "civicgrid.web",
     "civicgrid.ops",
 ]

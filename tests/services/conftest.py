@@ -1,0 +1,63 @@
+"""Services fixtures: a canteen in community A with its operator, a lunch
+programme with three tiers (no family 5 yuan, 60+ subsidised, others full
+price) and a second canteen in community B."""
+
+from datetime import date
+
+import pytest
+
+from civicgrid.access.roles import Role
+from civicgrid.registry.models import ResidentTag, TargetGroup
+from civicgrid.services.models import Programme, ServicePoint, Tier
+from tests.conftest import _user
+
+
+@pytest.fixture
+def operator(places):
+    return _user("cook", Role.OPERATOR, scope_place=places["community_a"])
+
+
+@pytest.fixture
+def operator_b(places):
+    return _user("cook_b", Role.OPERATOR, scope_place=places["community_b"])
+
+
+def canteen_with_programme(place, name, operator):
+    canteen = ServicePoint.objects.create(name=name, kind="canteen", place=place)
+    if operator is not None:
+        canteen.staff.add(operator)
+    programme = Programme.objects.create(
+        name=f"{name}老年助餐",
+        kind="canteen",
+        place=place.parent,  # the street: people of both communities eat anywhere
+        service_point=canteen,
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        rule={"min_age": 60},
+    )
+    Tier.objects.create(programme=programme, code="no_family", name="孤寡老人", rank=1,
+                        rule={"groups_any": ["no_family", "living_alone"]},
+                        price_fen=500, subsidy_fen=1000)
+    Tier.objects.create(programme=programme, code="over_80", name="80岁以上", rank=2,
+                        rule={"min_age": 80}, price_fen=800, subsidy_fen=700)
+    Tier.objects.create(programme=programme, code="over_60", name="60岁以上", rank=3,
+                        rule={}, price_fen=1000, subsidy_fen=500)
+    return canteen, programme
+
+
+@pytest.fixture
+def canteen(places, operator):
+    return canteen_with_programme(places["community_a"], "泽新幸福食堂", operator)
+
+
+@pytest.fixture
+def canteen_b(places, operator_b):
+    return canteen_with_programme(places["community_b"], "鲁固幸福食堂", operator_b)
+
+
+@pytest.fixture
+def lonely(registry):
+    """Resident A (born 1951) has no family."""
+    resident = registry["resident_a"]
+    ResidentTag.objects.create(resident=resident, group=TargetGroup.objects.get(code="no_family"))
+    return resident
