@@ -35,13 +35,33 @@ def canteen_with_programme(place, name, operator):
         ends_on=date(2026, 12, 31),
         rule={"min_age": 60},
     )
-    Tier.objects.create(programme=programme, code="no_family", name="孤寡老人", rank=1,
-                        rule={"groups_any": ["no_family", "living_alone"]},
-                        price_fen=500, subsidy_fen=1000)
-    Tier.objects.create(programme=programme, code="over_80", name="80岁以上", rank=2,
-                        rule={"min_age": 80}, price_fen=800, subsidy_fen=700)
-    Tier.objects.create(programme=programme, code="over_60", name="60岁以上", rank=3,
-                        rule={}, price_fen=1000, subsidy_fen=500)
+    Tier.objects.create(
+        programme=programme,
+        code="no_family",
+        name="孤寡老人",
+        rank=1,
+        rule={"groups_any": ["no_family", "living_alone"]},
+        price_fen=500,
+        subsidy_fen=1000,
+    )
+    Tier.objects.create(
+        programme=programme,
+        code="over_80",
+        name="80岁以上",
+        rank=2,
+        rule={"min_age": 80},
+        price_fen=800,
+        subsidy_fen=700,
+    )
+    Tier.objects.create(
+        programme=programme,
+        code="over_60",
+        name="60岁以上",
+        rank=3,
+        rule={},
+        price_fen=1000,
+        subsidy_fen=500,
+    )
     return canteen, programme
 
 

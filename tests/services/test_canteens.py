@@ -39,8 +39,9 @@ def test_lonely_elder_lunch_at_five_yuan_in_one_tap(canteen, card, operator):
     assert balance(till) == 1000  # the subsidy, booked through the ledger
 
 
-def test_second_canteen_cannot_subsidise_the_same_period(canteen, canteen_b, card, operator,
-                                                        operator_b):
+def test_second_canteen_cannot_subsidise_the_same_period(
+    canteen, canteen_b, card, operator, operator_b
+):
     point, programme = canteen
     point_b, programme_b = canteen_b
     canteens.meal_record(canteen=point, card=card, period="lunch", actor=operator)
@@ -51,8 +52,9 @@ def test_second_canteen_cannot_subsidise_the_same_period(canteen, canteen_b, car
     assert Meal.objects.count() == 1
     # Dinner is another period; full price is possible on request, never subsidised.
     canteens.meal_record(canteen=point_b, card=card_b, period="dinner", actor=operator_b)
-    extra = canteens.meal_record(canteen=point_b, card=card_b, period="lunch", actor=operator_b,
-                                 full_price=True)
+    extra = canteens.meal_record(
+        canteen=point_b, card=card_b, period="lunch", actor=operator_b, full_price=True
+    )
     assert (extra.subsidised, extra.subsidy_fen, extra.price_fen) == (False, 0, 1000)
     flagged = canteens.anomalies(meals=Meal.objects.all())
     assert [(row["resident_id"], row["period"]) for row in flagged] == [(card.resident_id, "lunch")]
@@ -69,23 +71,24 @@ def test_bad_input_changes_nothing(canteen, card, operator):
     with pytest.raises(ValidationError):
         canteens.meal_record(canteen=point, card=card, period="supper", actor=operator)
     with pytest.raises(ValidationError):
-        canteens.meal_record(canteen=point, card=card, period="lunch", actor=operator,
-                             on=date(2026, 3, 11))
+        canteens.meal_record(
+            canteen=point, card=card, period="lunch", actor=operator, on=date(2026, 3, 11)
+        )
     assert not Meal.objects.exists()
 
 
 def test_card_payment_goes_through_the_ledger_and_refuses_below_zero(canteen, card, operator):
     point, _programme = canteen
     with pytest.raises(Refused) as refused:
-        canteens.meal_record(canteen=point, card=card, period="lunch", actor=operator,
-                             pay_by_card=True)
+        canteens.meal_record(
+            canteen=point, card=card, period="lunch", actor=operator, pay_by_card=True
+        )
     assert "助餐卡余额不足" in refused.value.messages[0]
     assert not Meal.objects.exists()
     canteens.card_top_up(card=card, amount_fen=2000, actor=operator, key="k1")
     canteens.card_top_up(card=card, amount_fen=2000, actor=operator, key="k1")  # replay
     assert canteens.card_balance(card) == 2000
-    canteens.meal_record(canteen=point, card=card, period="lunch", actor=operator,
-                         pay_by_card=True)
+    canteens.meal_record(canteen=point, card=card, period="lunch", actor=operator, pay_by_card=True)
     assert canteens.card_balance(card) == 1500
 
 
@@ -108,20 +111,28 @@ def test_settled_month_cannot_be_changed(canteen, card, operator, personas, time
     time_machine.move_to("2026-04-02 09:00 +08:00", tick=False)
     with pytest.raises(PermissionDenied):
         canteens.settlement_close(canteen=point, month=date(2026, 3, 1), actor=operator)
-    settlement = canteens.settlement_close(canteen=point, month=date(2026, 3, 1),
-                                           actor=personas["staff_a"])
+    settlement = canteens.settlement_close(
+        canteen=point, month=date(2026, 3, 1), actor=personas["staff_a"]
+    )
     assert (settlement.meals, settlement.subsidy_fen) == (1, 1000)
     with pytest.raises(Refused):
-        canteens.meal_record(canteen=point, card=card, period="dinner", actor=operator,
-                             on=date(2026, 3, 31))
+        canteens.meal_record(
+            canteen=point, card=card, period="dinner", actor=operator, on=date(2026, 3, 31)
+        )
     with pytest.raises(Refused):
         canteens.meal_cancel(meal=meal, actor=operator, reason="录错")
     with pytest.raises(Refused):
         canteens.settlement_close(canteen=point, month=date(2026, 3, 1), actor=personas["staff_a"])
-    canteens.adjustment_add(settlement=settlement, subsidy_fen=-1000, reason="重复登记",
-                            actor=personas["staff_a"], meal=meal)
-    content, rows = canteens.settlement_export(canteen=point, month=date(2026, 3, 1),
-                                               user=personas["staff_a"])
+    canteens.adjustment_add(
+        settlement=settlement,
+        subsidy_fen=-1000,
+        reason="重复登记",
+        actor=personas["staff_a"],
+        meal=meal,
+    )
+    content, rows = canteens.settlement_export(
+        canteen=point, month=date(2026, 3, 1), user=personas["staff_a"]
+    )
     assert rows == 1
     book = load_workbook(io.BytesIO(content))
     detail = list(book.worksheets[0].values)

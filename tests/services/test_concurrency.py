@@ -17,8 +17,7 @@ COUNTERS = 6
 
 def test_parallel_counters_give_one_subsidised_meal(places, lonely, operator):
     points = [
-        canteen_with_programme(places["community_a"], f"食堂{i}", operator)
-        for i in range(COUNTERS)
+        canteen_with_programme(places["community_a"], f"食堂{i}", operator) for i in range(COUNTERS)
     ]
     cards = [
         canteens.card_issue(programme=programme, resident=lonely, actor=operator)

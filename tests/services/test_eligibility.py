@@ -45,11 +45,17 @@ def test_waiver_lets_someone_in_with_a_reason_and_is_audited(canteen, registry, 
     _canteen, programme = canteen
     young = registry["resident_b"]
     with pytest.raises(ValidationError):
-        programmes.waiver_grant(programme=programme, resident=young, tier=None, reason=" ",
-                                actor=personas["staff_b"])
+        programmes.waiver_grant(
+            programme=programme, resident=young, tier=None, reason=" ", actor=personas["staff_b"]
+        )
     tier = programme.tiers.get(code="over_60")
-    programmes.waiver_grant(programme=programme, resident=young, tier=tier,
-                            reason="因病提前享受", actor=personas["staff_b"])
+    programmes.waiver_grant(
+        programme=programme,
+        resident=young,
+        tier=tier,
+        reason="因病提前享受",
+        actor=personas["staff_b"],
+    )
     verdict = eligibility.judge(programme, young)
     assert verdict.eligible and verdict.tier == tier
     assert "例外:因病提前享受" in verdict.explanation
@@ -61,8 +67,13 @@ def test_waiver_outside_scope_is_refused(canteen, registry, personas):
 
     _canteen, programme = canteen
     with pytest.raises(PermissionDenied):
-        programmes.waiver_grant(programme=programme, resident=registry["resident_b"], tier=None,
-                                reason="x", actor=personas["staff_a"])
+        programmes.waiver_grant(
+            programme=programme,
+            resident=registry["resident_b"],
+            tier=None,
+            reason="x",
+            actor=personas["staff_a"],
+        )
 
 
 def test_rules_are_validated(db):

@@ -186,10 +186,15 @@ def hints(cards, *, period: str, on: date) -> list[Hint]:
     waivers = {w.resident_id: w for w in programme.waivers.select_related("tier")}
     eaten = set(
         Meal.objects.filter(
-            resident__in=[c.resident_id for c in cards], served_on=on, period=period, subsidised=True
+            resident__in=[c.resident_id for c in cards],
+            served_on=on,
+            period=period,
+            subsidised=True,
         ).values_list("resident_id", flat=True)
     )
-    residents = eligibility.with_facts(Resident.objects.filter(pk__in=[c.resident_id for c in cards]))
+    residents = eligibility.with_facts(
+        Resident.objects.filter(pk__in=[c.resident_id for c in cards])
+    )
     by_id = {r.pk: r for r in residents}
     labels = eligibility._group_labels()
     found = []
@@ -243,8 +248,10 @@ def meal_record(
     if on > timezone.localdate(now):
         raise ValidationError({"on": _("不能登记未来的就餐。")})
     if _month_closed(canteen, on):
-        raise Refused(_("%(month)s 已结算,不能再登记;请做结算调整。") % {"month": f"{on:%Y-%m}"},
-                      code="settled")
+        raise Refused(
+            _("%(month)s 已结算,不能再登记;请做结算调整。") % {"month": f"{on:%Y-%m}"},
+            code="settled",
+        )
     resident = eligibility.with_facts(Resident.objects.filter(pk=card.resident_id)).get()
     verdict = eligibility.judge(programme, resident, on=on)
     if not verdict.eligible or verdict.tier is None:
@@ -330,7 +337,9 @@ def meal_cancel(*, meal: Meal, actor, reason: str) -> None:
         original = Transfer.objects.filter(key=key).first()
         if original is not None:
             books.reverse(original=original, reason=reason, actor=actor)
-    audit.deleted(meal, actor=actor, fields=["resident", "served_on", "period", "tier"], note=reason)
+    audit.deleted(
+        meal, actor=actor, fields=["resident", "served_on", "period", "tier"], note=reason
+    )
     meal.delete()
 
 
@@ -371,8 +380,10 @@ def settlement_close(*, canteen: ServicePoint, month: date, actor, now=None) -> 
     ServicePoint.objects.select_for_update().filter(pk=canteen.pk).first()
     if Settlement.objects.filter(canteen=canteen, month=first).exists():
         raise Refused(_("该月已结算。"), code="settled")
-    totals = month_meals(canteen, first).filter(subsidised=True).aggregate(
-        n=Count("id"), fen=Sum("subsidy_fen")
+    totals = (
+        month_meals(canteen, first)
+        .filter(subsidised=True)
+        .aggregate(n=Count("id"), fen=Sum("subsidy_fen"))
     )
     settlement = Settlement.objects.create(
         canteen=canteen,
@@ -413,18 +424,31 @@ def settlement_export(*, canteen: ServicePoint, month: date, user) -> tuple[byte
     sheet = workbook.sheet(
         _("就餐明细"),
         widths=[12, 8, 12, 22, 16, 10, 10],
-        header=[_("日期"), _("餐次"), _("姓名"), _("身份证号"), _("档次"), _("个人支付(元)"),
-                _("补贴(元)")],
+        header=[
+            _("日期"),
+            _("餐次"),
+            _("姓名"),
+            _("身份证号"),
+            _("档次"),
+            _("个人支付(元)"),
+            _("补贴(元)"),
+        ],
         freeze=True,
     )
     rows = 0
     meals = month_meals(canteen, first).filter(subsidised=True).select_related("resident", "tier")
     for meal in meals.order_by("served_on", "period", "id").iterator(chunk_size=2000):
-        sheet.append([
-            meal.served_on.isoformat(), meal.get_period_display(), meal.resident.name,
-            meal.resident.id_number_masked, meal.tier.name, meal.price_fen / 100,
-            meal.subsidy_fen / 100,
-        ])
+        sheet.append(
+            [
+                meal.served_on.isoformat(),
+                meal.get_period_display(),
+                meal.resident.name,
+                meal.resident.id_number_masked,
+                meal.tier.name,
+                meal.price_fen / 100,
+                meal.subsidy_fen / 100,
+            ]
+        )
         rows += 1
     summary = workbook.sheet(_("结算"), widths=[20, 40], header=[_("项目"), _("内容")])
     summary.append([_("食堂"), canteen.name])
@@ -434,7 +458,9 @@ def settlement_export(*, canteen: ServicePoint, month: date, user) -> tuple[byte
         summary.append([_("补贴餐数"), settlement.meals])
         summary.append([_("补贴合计(元)"), settlement.subsidy_fen / 100])
         for adjustment in settlement.adjustments.all():
-            summary.append([_("调整(元)"), f"{adjustment.subsidy_fen / 100:+.2f} {adjustment.reason}"])
+            summary.append(
+                [_("调整(元)"), f"{adjustment.subsidy_fen / 100:+.2f} {adjustment.reason}"]
+            )
     audit.record(
         user=user,
         action=AuditLog.Action.EXPORT,
@@ -461,8 +487,9 @@ def delivery_list(*, canteen: ServicePoint, on: date, period: str):
     address), with whether each is done yet."""
     programme = programme_of(canteen)
     done = set(
-        Meal.objects.filter(programme=programme, served_on=on, period=period, delivered=True)
-        .values_list("resident_id", flat=True)
+        Meal.objects.filter(
+            programme=programme, served_on=on, period=period, delivered=True
+        ).values_list("resident_id", flat=True)
     )
     cards = (
         MealCard.objects.filter(programme=programme, home_delivery=True, active=True)

@@ -156,8 +156,9 @@ class Verdict:
         return ";".join(self.reasons)
 
 
-def judge(programme, resident: Resident, *, on: date | None = None, tiers=None, waivers=None,
-          labels=None) -> Verdict:
+def judge(
+    programme, resident: Resident, *, on: date | None = None, tiers=None, waivers=None, labels=None
+) -> Verdict:
     """Whether the resident qualifies for the programme, at which tier and why.
     ``tiers`` and ``waivers`` (resident id -> Waiver) may be passed in when
     judging many people."""

@@ -153,9 +153,7 @@ class Tier(models.Model):
         verbose_name = _("补贴档次")
         verbose_name_plural = _("补贴档次")
         ordering = ["programme", "rank", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["programme", "code"], name="tier_code_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="tier_code_once")]
 
     def __str__(self) -> str:
         return self.name
@@ -254,6 +252,9 @@ class Menu(models.Model):
             models.UniqueConstraint(fields=["canteen", "weekday", "period"], name="menu_once")
         ]
 
+    def __str__(self) -> str:
+        return self.dishes
+
 
 class Meal(models.Model):
     class Payment(models.TextChoices):
@@ -331,19 +332,27 @@ class Settlement(models.Model):
             models.UniqueConstraint(fields=["canteen", "month"], name="settle_month_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.canteen} {self.month:%Y-%m}"
+
 
 class Adjustment(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="adjustments")
     meal = models.ForeignKey(Meal, null=True, blank=True, on_delete=models.PROTECT)
     subsidy_fen = models.IntegerField(_("补贴调整(分)"))
     reason = models.CharField(_("原因"), max_length=200)
-    made_by = models.ForeignKey("access.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    made_by = models.ForeignKey(
+        "access.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     made_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("结算调整")
         verbose_name_plural = _("结算调整")
         ordering = ["made_at", "id"]
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 # Distributions ------------------------------------------------------------------
@@ -379,6 +388,9 @@ class Donation(models.Model):
         verbose_name = _("捐赠")
         verbose_name_plural = _("捐赠")
 
+    def __str__(self) -> str:
+        return f"{self.donor} · {self.good}"
+
 
 class HandOver(models.Model):
     class SignOff(models.TextChoices):
@@ -411,6 +423,9 @@ class HandOver(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["programme", "resident"], name="handed_over_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} · {self.resident_id}"
 
 
 # Doorstep services ----------------------------------------------------------------
@@ -465,6 +480,9 @@ class DoorstepVisit(models.Model):
         verbose_name = _("上门服务")
         verbose_name_plural = _("上门服务")
         ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.resident_id}"
 
 
 # Childcare ------------------------------------------------------------------------
@@ -530,9 +548,10 @@ class Enrolment(models.Model):
         verbose_name = _("报名")
         verbose_name_plural = _("报名")
         ordering = ["programme", "status", "-priority", "applied_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["programme", "child"], name="enrol_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["programme", "child"], name="enrol_once")]
+
+    def __str__(self) -> str:
+        return f"{self.programme} · {self.child_id}"
 
 
 class Guardian(models.Model):
@@ -575,6 +594,7 @@ class Attendance(models.Model):
     class Meta:
         verbose_name = _("考勤")
         verbose_name_plural = _("考勤")
-        constraints = [
-            models.UniqueConstraint(fields=["session", "enrolment"], name="attend_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["session", "enrolment"], name="attend_once")]
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.enrolment_id}"

@@ -39,8 +39,9 @@ def eligible(*, programme: Programme, user, on=None) -> list:
 
 
 @transaction.atomic
-def waiver_grant(*, programme: Programme, resident: Resident, tier: Tier | None, reason: str,
-                 actor) -> Waiver:
+def waiver_grant(
+    *, programme: Programme, resident: Resident, tier: Tier | None, reason: str, actor
+) -> Waiver:
     if not may_act_at(actor, CHANGE, Programme, resident.household.grid):
         raise PermissionDenied(_("该居民不在您的管辖范围内。"))
     if not reason.strip():
@@ -69,14 +70,16 @@ def eligible_export(*, programme: Programme, user) -> tuple[bytes, int]:
     )
     rows = 0
     for resident, verdict in eligible(programme=programme, user=user):
-        sheet.append([
-            resident.name,
-            resident.age(),
-            resident.id_number_masked,
-            resident.household.address,
-            verdict.tier.name if verdict.tier else "",
-            verdict.explanation,
-        ])
+        sheet.append(
+            [
+                resident.name,
+                resident.age(),
+                resident.id_number_masked,
+                resident.household.address,
+                verdict.tier.name if verdict.tier else "",
+                verdict.explanation,
+            ]
+        )
         rows += 1
     audit.record(
         user=user,

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from civicgrid.services import views
+
+app_name = "services"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("programmes/<int:programme_id>/", views.programme_detail, name="programme"),
+    path(
+        "programmes/<int:programme_id>/eligible.xlsx",
+        views.programme_export,
+        name="programme_export",
+    ),
+    path("programmes/<int:programme_id>/waiver/", views.programme_waiver, name="programme_waiver"),
+    path("canteens/<int:canteen_id>/", views.canteen_detail, name="canteen"),
+    path("canteens/<int:canteen_id>/counter/", views.counter, name="counter"),
+    path("canteens/<int:canteen_id>/meals/", views.meal_record, name="meal"),
+    path("canteens/<int:canteen_id>/settle/", views.settlement_close, name="settle"),
+    path(
+        "canteens/<int:canteen_id>/settlement.xlsx",
+        views.settlement_export,
+        name="settlement_export",
+    ),
+]

@@ -1,0 +1,249 @@
+"""Service pages. Thin: parse input, call a selector or a service, render.
+Every object is looked up through a selector (404 outside the user's scope)."""
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicgrid.lib import xlsx
+from civicgrid.registry.models import Resident
+from civicgrid.services import canteens, programmes, selectors
+from civicgrid.services.models import MealCard, MealPeriod, Programme, ServicePoint, Settlement
+from civicgrid.web.pages import full_or_partial, page_of
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=xlsx.CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def period_now(now=None) -> str:
+    hour = timezone.localtime(now).hour
+    return "breakfast" if hour < 10 else "lunch" if hour < 16 else "dinner"
+
+
+# Overview and programmes ----------------------------------------------------------
+
+
+@login_required
+def index(request):
+    kind = request.GET.get("kind", "")
+    context = {
+        "page": page_of(request, selectors.programme_list(user=request.user, kind=kind)),
+        "points": selectors.point_list(user=request.user)[:50],
+        "kinds": Programme.Kind.choices,
+        "kind": kind,
+    }
+    return full_or_partial(request, "services/index.html", "services/_programmes.html", context)
+
+
+@login_required
+def programme_detail(request, programme_id: int):
+    programme = selectors.programme_get(user=request.user, programme_id=programme_id)
+    rows = programmes.eligible(programme=programme, user=request.user)
+    context = {
+        "programme": programme,
+        "tiers": programme.tiers.all(),
+        # A computed list: Django's own paginator over it.
+        "page": Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page")),
+        "total": len(rows),
+        "waivers": programme.waivers.select_related("resident", "tier")[:100],
+    }
+    return render(request, "services/programme.html", context)
+
+
+@login_required
+def programme_export(request, programme_id: int):
+    programme = selectors.programme_get(user=request.user, programme_id=programme_id)
+    content, _rows = programmes.eligible_export(programme=programme, user=request.user)
+    return _xlsx(content, f"{programme.name}-{_('享受名单')}.xlsx")
+
+
+@login_required
+@require_POST
+def programme_waiver(request, programme_id: int):
+    programme = selectors.programme_get(user=request.user, programme_id=programme_id)
+    resident = get_object_or_404(
+        Resident.objects.for_user(request.user), pk=request.POST.get("resident") or 0
+    )
+    tier = programme.tiers.filter(pk=request.POST.get("tier") or 0).first()
+    try:
+        programmes.waiver_grant(
+            programme=programme,
+            resident=resident,
+            tier=tier,
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已为 %(name)s 设置例外。") % {"name": resident.name})
+    return redirect("services:programme", programme.pk)
+
+
+# Canteens ---------------------------------------------------------------------------
+
+
+def _canteen(request, canteen_id: int) -> ServicePoint:
+    return selectors.point_get(user=request.user, point_id=canteen_id, kind="canteen")
+
+
+@login_required
+def counter(request, canteen_id: int):
+    """The counter on a phone: scan or type, see the hints and tier, one tap."""
+    canteen = _canteen(request, canteen_id)
+    if not canteens.works_at(request.user, canteen):
+        raise PermissionDenied(_("您不是该食堂的工作人员。"))
+    period = request.GET.get("period") or period_now()
+    if period not in MealPeriod.values:
+        period = period_now()
+    q = request.GET.get("q", "").strip()[:32]
+    today = timezone.localdate()
+    try:
+        found = canteens.hints(canteens.find_cards(canteen=canteen, q=q), period=period, on=today)
+        problem = ""
+    except ValidationError as exc:
+        found, problem = [], " ".join(exc.messages)
+    context = {
+        "canteen": canteen,
+        "period": period,
+        "periods": MealPeriod.choices,
+        "q": q,
+        "found": found,
+        "problem": problem,
+        "counts": canteens.daily_counts(canteen=canteen, on=today),
+    }
+    return full_or_partial(
+        request, "services/counter.html", "services/_counter_results.html", context
+    )
+
+
+@login_required
+@require_POST
+def meal_record(request, canteen_id: int):
+    canteen = _canteen(request, canteen_id)
+    card = get_object_or_404(MealCard, pk=request.POST.get("card") or 0)
+    period = request.POST.get("period", "")
+    try:
+        meal = canteens.meal_record(
+            canteen=canteen,
+            card=card,
+            period=period,
+            actor=request.user,
+            full_price=request.POST.get("full_price") == "1",
+            pay_by_card=request.POST.get("pay") == "card",
+            delivered=request.POST.get("delivered") == "1",
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("已登记:%(name)s %(period)s %(tier)s,个人支付 %(price).2f 元。")
+            % {
+                "name": card.name,
+                "period": meal.get_period_display(),
+                "tier": meal.tier.name,
+                "price": meal.price_fen / 100,
+            },
+        )
+    query = urlencode({"period": period, "q": request.POST.get("q", "")})
+    return redirect(f"{reverse('services:counter', args=[canteen.pk])}?{query}")
+
+
+def _month(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+@login_required
+def canteen_detail(request, canteen_id: int):
+    canteen = _canteen(request, canteen_id)
+    today = timezone.localdate()
+    day = _day(request.GET.get("day", "")) or today
+    period = request.GET.get("period") or period_now()
+    if period not in MealPeriod.values:
+        period = "lunch"
+    meals = selectors.meal_list(user=request.user).filter(canteen=canteen)
+    try:
+        deliveries = canteens.delivery_list(canteen=canteen, on=day, period=period)
+    except ValidationError:
+        deliveries = []
+    context = {
+        "canteen": canteen,
+        "day": day,
+        "period": period,
+        "periods": MealPeriod.choices,
+        "counts": canteens.daily_counts(canteen=canteen, on=day),
+        "page": page_of(request, meals.filter(served_on=day).order_by("-recorded_at", "-id")),
+        "deliveries": deliveries,
+        "anomalies": canteens.anomalies(
+            meals=selectors.meal_list(user=request.user).filter(served_on__gte=today.replace(day=1))
+        ),
+        "settlements": Settlement.objects.for_user(request.user).filter(canteen=canteen)[:24],
+        "last_month": (today.replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m"),
+        "works_here": canteens.works_at(request.user, canteen),
+    }
+    return render(request, "services/canteen.html", context)
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def settlement_close(request, canteen_id: int):
+    canteen = _canteen(request, canteen_id)
+    month = _month(request.POST.get("month", ""))
+    if month is None:
+        messages.error(request, _("请选择月份。"))
+    else:
+        try:
+            settlement = canteens.settlement_close(canteen=canteen, month=month, actor=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("%(month)s 已结算,共 %(n)d 餐。")
+                % {"month": f"{settlement.month:%Y-%m}", "n": settlement.meals},
+            )
+    return redirect("services:canteen", canteen.pk)
+
+
+@login_required
+def settlement_export(request, canteen_id: int):
+    canteen = _canteen(request, canteen_id)
+    month = _month(request.GET.get("month", "")) or timezone.localdate().replace(day=1)
+    content, _rows = canteens.settlement_export(canteen=canteen, month=month, user=request.user)
+    return _xlsx(content, f"{canteen.name}-{month:%Y-%m}-{_('助餐结算')}.xlsx")

@@ -1,0 +1,83 @@
+import pytest
+
+from civicgrid.services import canteens
+from civicgrid.services.models import Meal
+
+
+@pytest.fixture(autouse=True)
+def today(time_machine):
+    time_machine.move_to("2026-03-10 12:00 +08:00", tick=False)
+
+
+@pytest.fixture
+def card(canteen, lonely, operator):
+    return canteens.card_issue(programme=canteen[1], resident=lonely, actor=operator)
+
+
+def test_counter_finds_by_initials_and_records_in_one_tap(canteen, card, operator, client_for):
+    point, _programme = canteen
+    client = client_for(operator)
+    page = client.get(f"/services/canteens/{point.pk}/counter/", {"q": "dz", "period": "lunch"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "顿珠" in html and "孤寡老人" in html and "登记一餐" in html
+    partial = client.get(
+        f"/services/canteens/{point.pk}/counter/", {"q": "dz"}, headers={"HX-Request": "true"}
+    )
+    assert "<html" not in partial.content.decode() and "顿珠" in partial.content.decode()
+    done = client.post(
+        f"/services/canteens/{point.pk}/meals/",
+        {"card": card.pk, "period": "lunch", "q": "dz"},
+        follow=True,
+    )
+    assert "个人支付 5.00 元" in done.content.decode()
+    again = client.post(
+        f"/services/canteens/{point.pk}/meals/", {"card": card.pk, "period": "lunch"}, follow=True
+    )
+    assert "不能再次补贴" in again.content.decode()
+    assert Meal.objects.count() == 1
+    # The home page offers the counter.
+    assert f"/services/canteens/{point.pk}/counter/" in client.get("/").content.decode()
+
+
+def test_outsider_gets_404(canteen, card, operator_b, personas, client_for):
+    point, programme = canteen
+    for user in (operator_b, personas["staff_b"]):
+        client = client_for(user)
+        assert client.get(f"/services/canteens/{point.pk}/counter/").status_code == 404
+        assert (
+            client.post(
+                f"/services/canteens/{point.pk}/meals/", {"card": card.pk, "period": "lunch"}
+            ).status_code
+            == 404
+        )
+    assert not Meal.objects.exists()
+
+
+def test_programme_page_explains_and_exports(canteen, card, personas, client_for):
+    _point, programme = canteen
+    client = client_for(personas["staff_a"])
+    page = client.get(f"/services/programmes/{programme.pk}/").content.decode()
+    assert "顿珠" in page and "75岁,满60岁" in page
+    export = client.get(f"/services/programmes/{programme.pk}/eligible.xlsx")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd")
+    empty = client_for(personas["staff_b"]).get(f"/services/programmes/{programme.pk}/")
+    assert empty.status_code == 200  # a street programme is visible below it ...
+    assert "顿珠" not in empty.content.decode()  # ... but not A's people
+
+
+def test_canteen_page_and_settlement(canteen, card, operator, personas, client_for, time_machine):
+    point, _programme = canteen
+    canteens.meal_record(canteen=point, card=card, period="lunch", actor=operator)
+    client = client_for(personas["staff_a"])
+    assert "顿珠" in client.get(f"/services/canteens/{point.pk}/").content.decode()
+    time_machine.move_to("2026-04-02 09:00 +08:00", tick=False)
+    client = client_for(personas["staff_a"])  # a fresh session on the new day
+    client.post(f"/services/canteens/{point.pk}/settle/", {"month": "2026-03"})
+    assert point.settlements.get().meals == 1
+    export = client.get(f"/services/canteens/{point.pk}/settlement.xlsx", {"month": "2026-03"})
+    assert export.status_code == 200
+    refused = client_for(operator).post(
+        f"/services/canteens/{point.pk}/settle/", {"month": "2026-02"}, follow=True
+    )
+    assert "您不能签署结算" in refused.content.decode()
