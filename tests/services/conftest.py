@@ -81,3 +81,38 @@ def lonely(registry):
     resident = registry["resident_a"]
     ResidentTag.objects.create(resident=resident, group=TargetGroup.objects.get(code="no_family"))
     return resident
+
+
+def png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(out, "PNG")
+    return out.getvalue()
+
+
+def signature():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("sign.png", png(), content_type="image/png")
+
+
+@pytest.fixture
+def shoes(places, personas):
+    """Warm shoes for residents aged 60+ of the street, 2 pairs received."""
+    from civicgrid.services import distributions
+    from civicgrid.services.models import Good
+
+    programme = Programme.objects.create(
+        name="冬季暖鞋发放",
+        kind="distribution",
+        place=places["street"],
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        rule={"min_age": 60},
+    )
+    good = Good.objects.create(programme=programme, name="暖鞋", per_person=1)
+    distributions.donation_receive(good=good, donor="爱心企业", quantity=2, actor=personas["admin"])
+    return programme, good

@@ -81,3 +81,53 @@ def test_canteen_page_and_settlement(canteen, card, operator, personas, client_f
         f"/services/canteens/{point.pk}/settle/", {"month": "2026-02"}, follow=True
     )
     assert "您不能签署结算" in refused.content.decode()
+
+
+def test_handover_page_refuses_a_second_time(shoes, registry, personas, client_for):
+    from civicgrid.services.models import HandOver
+    from tests.services.conftest import signature
+
+    programme, _good = shoes
+    client = client_for(personas["staff_a"])
+    page = client.get(f"/services/programmes/{programme.pk}/").content.decode()
+    assert "暖鞋" in page and "顿珠" in page
+    url = f"/services/programmes/{programme.pk}/handover/"
+    body = {"resident": registry["resident_a"].pk, "sign_off": "signature"}
+    client.post(url, {**body, "evidence": signature()})
+    second = client.post(url, {**body, "evidence": signature()}, follow=True)
+    assert "同一发放不能重复领取" in second.content.decode()
+    assert HandOver.objects.count() == 1
+    assert (
+        client_for(personas["staff_b"]).post(url, {**body, "evidence": signature()}).status_code
+        == 404
+    )
+
+
+def test_doorstep_page_records_and_counts(registry, personas, client_for):
+    client = client_for(personas["staff_b"])
+    client.post(
+        "/services/doorstep/record/",
+        {
+            "resident": registry["resident_b"].pk,
+            "kind": "cleaning",
+            "minutes": "60",
+            "started_at": "2026-03-10T09:00",
+        },
+    )
+    page = client.get("/services/doorstep/").content.decode()
+    assert "卓玛" in page and "60" in page
+    assert "卓玛" not in client_for(personas["staff_a"]).get("/services/doorstep/").content.decode()
+    assert (
+        client_for(personas["staff_a"])
+        .post(
+            "/services/doorstep/record/",
+            {
+                "resident": registry["resident_b"].pk,
+                "kind": "cleaning",
+                "minutes": "60",
+                "started_at": "2026-03-10T09:00",
+            },
+        )
+        .status_code
+        == 404
+    )

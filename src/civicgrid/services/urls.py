@@ -22,4 +22,8 @@ urlpatterns = [
         views.settlement_export,
         name="settlement_export",
     ),
+    path("programmes/<int:programme_id>/handover/", views.handover, name="handover"),
+    path("programmes/<int:programme_id>/donation/", views.donation, name="donation"),
+    path("doorstep/", views.visits, name="visits"),
+    path("doorstep/record/", views.visit_record, name="visit_record"),
 ]

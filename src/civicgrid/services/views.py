@@ -16,10 +16,20 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.lib import xlsx
-from civicgrid.registry.models import Resident
-from civicgrid.services import canteens, programmes, selectors
-from civicgrid.services.models import MealCard, MealPeriod, Programme, ServicePoint, Settlement
+from civicgrid.registry.models import Resident, TargetGroup
+from civicgrid.services import canteens, distributions, doorstep, programmes, selectors
+from civicgrid.services.models import (
+    DoorstepVisit,
+    HandOver,
+    MealCard,
+    MealPeriod,
+    Programme,
+    ServicePoint,
+    Settlement,
+)
+from civicgrid.volunteers.models import Volunteer
 from civicgrid.web.pages import full_or_partial, page_of
 
 
@@ -72,6 +82,13 @@ def programme_detail(request, programme_id: int):
         "total": len(rows),
         "waivers": programme.waivers.select_related("resident", "tier")[:100],
     }
+    if programme.kind == Programme.Kind.DISTRIBUTION:
+        handed = selectors.handover_list(user=request.user).filter(programme=programme)
+        context["leftovers"] = distributions.leftovers(programme)
+        context["handovers"] = handed[:50]
+        context["sign_offs"] = HandOver.SignOff.choices
+        done = set(handed.values_list("resident_id", flat=True))
+        context["waiting"] = [r for r, _v in rows if r.pk not in done][:200]
     return render(request, "services/programme.html", context)
 
 
@@ -247,3 +264,107 @@ def settlement_export(request, canteen_id: int):
     month = _month(request.GET.get("month", "")) or timezone.localdate().replace(day=1)
     content, _rows = canteens.settlement_export(canteen=canteen, month=month, user=request.user)
     return _xlsx(content, f"{canteen.name}-{month:%Y-%m}-{_('助餐结算')}.xlsx")
+
+
+# Distributions --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def handover(request, programme_id: int):
+    programme = selectors.programme_get(user=request.user, programme_id=programme_id)
+    resident = get_object_or_404(
+        Resident.objects.for_user(request.user), pk=request.POST.get("resident") or 0
+    )
+    try:
+        distributions.handover_record(
+            programme=programme,
+            resident=resident,
+            sign_off=request.POST.get("sign_off", ""),
+            evidence=request.FILES.get("evidence"),
+            proxy_name=request.POST.get("proxy_name", ""),
+            proxy_reason=request.POST.get("proxy_reason", ""),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已发放给 %(name)s。") % {"name": resident.name})
+    return redirect("services:programme", programme.pk)
+
+
+@login_required
+@require_POST
+def donation(request, programme_id: int):
+    programme = selectors.programme_get(user=request.user, programme_id=programme_id)
+    good = get_object_or_404(programme.goods, pk=request.POST.get("good") or 0)
+    quantity = request.POST.get("quantity", "")
+    try:
+        distributions.donation_receive(
+            good=good,
+            donor=request.POST.get("donor", ""),
+            quantity=int(quantity) if quantity.isdigit() else 0,
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已入库。"))
+    return redirect("services:programme", programme.pk)
+
+
+# Doorstep services ----------------------------------------------------------------------
+
+
+@login_required
+def visits(request):
+    if not may(request.user, VIEW, DoorstepVisit):
+        raise PermissionDenied(_("您的角色不能查看上门服务。"))
+    rows = selectors.visit_list(user=request.user)
+    labels = {g.code: g.label for g in TargetGroup.objects.all()}
+    counts = doorstep.person_times_by_group(rows)
+    context = {
+        "page": page_of(request, rows),
+        "kinds": DoorstepVisit.Kind.choices,
+        "by_group": sorted(((labels.get(c, c), n) for c, n in counts.items()), key=lambda x: -x[1]),
+        "may_record": may(request.user, CHANGE, DoorstepVisit),
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+    return full_or_partial(request, "services/visits.html", "services/_visits.html", context)
+
+
+@login_required
+@require_POST
+def visit_record(request):
+    resident = get_object_or_404(
+        Resident.objects.for_user(request.user), pk=request.POST.get("resident") or 0
+    )
+    number = request.POST.get("volunteer", "").strip().upper()
+    volunteer = None
+    if number:
+        pk = number[1:] if number.startswith("V") else number
+        volunteer = Volunteer.objects.filter(pk=int(pk) if pk.isdigit() else 0).first()
+        if volunteer is None:
+            messages.error(request, _("没有这个志愿者编号。"))
+            return redirect("services:visits")
+    minutes = request.POST.get("minutes", "")
+    try:
+        started = timezone.make_aware(datetime.fromisoformat(request.POST.get("started_at", "")))
+    except ValueError:
+        messages.error(request, _("服务时间格式不对。"))
+        return redirect("services:visits")
+    try:
+        doorstep.visit_record(
+            resident=resident,
+            kind=request.POST.get("kind", ""),
+            what=request.POST.get("what", ""),
+            started_at=started,
+            minutes=int(minutes) if minutes.isdigit() else 0,
+            volunteer=volunteer,
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已记录上门服务。"))
+    return redirect("services:visits")
