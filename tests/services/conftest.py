@@ -116,3 +116,81 @@ def shoes(places, personas):
     good = Good.objects.create(programme=programme, name="暖鞋", per_person=1)
     distributions.donation_receive(good=good, donor="爱心企业", quantity=2, actor=personas["admin"])
     return programme, good
+
+
+def child_in(places, name, n, side="a", tags=()):
+    from civicgrid.registry.models import Household, Resident
+
+    household = Household.objects.create(
+        number=f"C{side}{n}", grid=places[f"grid_{side}"], address=f"托管路{n}号"
+    )
+    child = Resident.objects.create(
+        household=household,
+        name=name,
+        gender="female",
+        birth_date=date(2018, 5, 1),
+        relation_to_head="child",
+    )
+    for code in tags:
+        ResidentTag.objects.create(resident=child, group=TargetGroup.objects.get(code=code))
+    return child
+
+
+@pytest.fixture
+def summer(places):
+    """A summer class of 2 places at a childcare site in community A."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from civicgrid.services.models import Session
+
+    teacher = _user("teacher", Role.OPERATOR, scope_place=places["community_a"])
+    site = ServicePoint.objects.create(
+        name="泽新托管点", kind="childcare", place=places["community_a"]
+    )
+    site.staff.add(teacher)
+    programme = Programme.objects.create(
+        name="爱心暑托班",
+        kind="childcare",
+        place=places["community_a"],
+        service_point=site,
+        starts_on=date(2026, 7, 1),
+        ends_on=date(2026, 8, 31),
+        capacity=2,
+        rule={"max_age": 14},
+        priority=[
+            {"rule": {"household_groups_any": ["dual_worker"]}, "points": 3},
+            {"rule": {"household_groups_any": ["new_employment"]}, "points": 2},
+        ],
+    )
+    shanghai = ZoneInfo("Asia/Shanghai")
+    session = Session.objects.create(
+        programme=programme,
+        title="7月6日 上午",
+        site=site,
+        starts_at=datetime(2026, 7, 6, 9, tzinfo=shanghai),
+        ends_at=datetime(2026, 7, 6, 12, tzinfo=shanghai),
+        place_code=site.place.code,
+    )
+    return {"programme": programme, "site": site, "session": session, "teacher": teacher}
+
+
+GUARDIANS = [
+    {"name": "卓嘎", "relation": "母亲", "phone": "13908900001", "may_pick_up": True},
+    {
+        "name": "邻居",
+        "relation": "邻居",
+        "phone": "13908900002",
+        "may_pick_up": False,
+        "emergency": True,
+    },
+]
+
+
+@pytest.fixture
+def reseeded(transactional_db):
+    """A transactional test after another finds the seeded target groups
+    flushed: put them back first."""
+    from tests.conftest import restore_seeded_configuration
+
+    restore_seeded_configuration()

@@ -11,7 +11,7 @@ from civicgrid.services.models import Meal
 from tests.services.conftest import canteen_with_programme
 from tests.volunteers.test_concurrency import _race
 
-pytestmark = pytest.mark.usefixtures("transactional_db")
+pytestmark = pytest.mark.usefixtures("reseeded")
 COUNTERS = 6
 
 
