@@ -131,3 +131,52 @@ def test_doorstep_page_records_and_counts(registry, personas, client_for):
         .status_code
         == 404
     )
+
+
+def test_teacher_checks_children_in_and_out_on_the_today_page(
+    summer, places, personas, client_for, time_machine
+):
+    from civicgrid.services import childcare
+    from tests.services.conftest import GUARDIANS, child_in
+
+    time_machine.move_to("2026-07-06 09:30 +08:00", tick=False)
+    enrolment = childcare.enrol(
+        programme=summer["programme"],
+        child=child_in(places, "小卓玛", 1),
+        actor=personas["staff_a"],
+        guardians=GUARDIANS,
+    )
+    mother, neighbour = enrolment.guardians.order_by("id")
+    client = client_for(summer["teacher"])
+    site, session = summer["site"], summer["session"]
+    page = client.get(f"/services/childcare/{site.pk}/today/").content.decode()
+    assert "小卓玛" in page and "签到" in page
+    client.post(f"/services/sessions/{session.pk}/check-in/", {"enrolment": enrolment.pk})
+    page = client.get(f"/services/childcare/{site.pk}/today/").content.decode()
+    assert "卓嘎" in page and "邻居（" not in page  # only authorised adults offered
+    refused = client.post(
+        f"/services/sessions/{session.pk}/check-out/",
+        {"enrolment": enrolment.pk, "guardian": neighbour.pk},
+        follow=True,
+    )
+    assert "不在该儿童的接送名单上" in refused.content.decode()
+    client.post(
+        f"/services/sessions/{session.pk}/check-out/",
+        {"enrolment": enrolment.pk, "guardian": mother.pk},
+    )
+    assert "由卓嘎接走" in client.get(f"/services/childcare/{site.pk}/today/").content.decode()
+    outsider = client_for(personas["staff_b"])
+    assert outsider.get(f"/services/childcare/{site.pk}/today/").status_code == 404
+    assert (
+        outsider.post(
+            f"/services/sessions/{session.pk}/check-in/", {"enrolment": enrolment.pk}
+        ).status_code
+        == 404
+    )
+    # Staff see the enrolment with the guardian's phone masked.
+    programme_page = (
+        client_for(personas["staff_a"])
+        .get(f"/services/programmes/{summer['programme'].pk}/")
+        .content.decode()
+    )
+    assert "139****0001" in programme_page and "13908900001" not in programme_page

@@ -26,4 +26,9 @@ urlpatterns = [
     path("programmes/<int:programme_id>/donation/", views.donation, name="donation"),
     path("doorstep/", views.visits, name="visits"),
     path("doorstep/record/", views.visit_record, name="visit_record"),
+    path("programmes/<int:programme_id>/enrol/", views.enrolment_new, name="enrol"),
+    path("enrolments/<int:enrolment_id>/withdraw/", views.enrolment_withdraw, name="withdraw"),
+    path("childcare/<int:site_id>/today/", views.childcare_today, name="today"),
+    path("sessions/<int:session_id>/check-in/", views.attendance_check_in, name="check_in"),
+    path("sessions/<int:session_id>/check-out/", views.attendance_check_out, name="check_out"),
 ]

@@ -19,9 +19,17 @@ from django.views.decorators.http import require_POST
 from civicgrid.access.scoping import CHANGE, VIEW, may
 from civicgrid.lib import xlsx
 from civicgrid.registry.models import Resident, TargetGroup
-from civicgrid.services import canteens, distributions, doorstep, programmes, selectors
+from civicgrid.services import (
+    canteens,
+    childcare,
+    distributions,
+    doorstep,
+    programmes,
+    selectors,
+)
 from civicgrid.services.models import (
     DoorstepVisit,
+    Guardian,
     HandOver,
     MealCard,
     MealPeriod,
@@ -89,6 +97,11 @@ def programme_detail(request, programme_id: int):
         context["sign_offs"] = HandOver.SignOff.choices
         done = set(handed.values_list("resident_id", flat=True))
         context["waiting"] = [r for r, _v in rows if r.pk not in done][:200]
+    if programme.kind == Programme.Kind.CHILDCARE:
+        context["enrolments"] = selectors.enrolment_list(user=request.user).filter(
+            programme=programme
+        )[:200]
+        context["sessions"] = programme.sessions.select_related("site")[:50]
     return render(request, "services/programme.html", context)
 
 
@@ -368,3 +381,103 @@ def visit_record(request):
     else:
         messages.success(request, _("已记录上门服务。"))
     return redirect("services:visits")
+
+
+# Childcare -------------------------------------------------------------------------------
+
+
+@login_required
+def childcare_today(request, site_id: int):
+    """A teacher's phone: today's sessions, children, check-in and check-out."""
+    site = selectors.point_get(user=request.user, point_id=site_id, kind="childcare")
+    context = {"site": site, "sessions": childcare.today_sessions(site=site, user=request.user)}
+    return render(request, "services/today.html", context)
+
+
+def _session_and_enrolment(request, session_id: int):
+    session = selectors.session_get(user=request.user, session_id=session_id)
+    enrolment = get_object_or_404(
+        session.programme.enrolments, pk=request.POST.get("enrolment") or 0
+    )
+    return session, enrolment
+
+
+@login_required
+@require_POST
+def attendance_check_in(request, session_id: int):
+    session, enrolment = _session_and_enrolment(request, session_id)
+    try:
+        childcare.check_in(session=session, enrolment=enrolment, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("%(name)s 已签到。") % {"name": enrolment.child.name})
+    return redirect("services:today", session.site_id)
+
+
+@login_required
+@require_POST
+def attendance_check_out(request, session_id: int):
+    session, enrolment = _session_and_enrolment(request, session_id)
+    guardian = get_object_or_404(Guardian, pk=request.POST.get("guardian") or 0)
+    try:
+        childcare.check_out(
+            session=session, enrolment=enrolment, guardian=guardian, actor=request.user
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(name)s 已由 %(adult)s 接走。")
+            % {"name": enrolment.child.name, "adult": guardian.name},
+        )
+    return redirect("services:today", session.site_id)
+
+
+@login_required
+@require_POST
+def enrolment_new(request, programme_id: int):
+    programme = selectors.programme_get(user=request.user, programme_id=programme_id)
+    child = get_object_or_404(
+        Resident.objects.for_user(request.user), pk=request.POST.get("child") or 0
+    )
+    guardian = {
+        "name": request.POST.get("guardian_name", ""),
+        "relation": request.POST.get("guardian_relation", ""),
+        "phone": request.POST.get("guardian_phone", ""),
+        "may_pick_up": True,
+        "emergency": True,
+    }
+    try:
+        enrolment = childcare.enrol(
+            programme=programme,
+            child=child,
+            actor=request.user,
+            guardians=[guardian],
+            health_note=request.POST.get("health_note", ""),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(name)s:%(status)s")
+            % {"name": child.name, "status": enrolment.get_status_display()},
+        )
+    return redirect("services:programme", programme.pk)
+
+
+@login_required
+@require_POST
+def enrolment_withdraw(request, enrolment_id: int):
+    enrolment = get_object_or_404(selectors.enrolment_list(user=request.user), pk=enrolment_id)
+    try:
+        promoted = childcare.withdraw(
+            enrolment=enrolment, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已退出;候补转录取 %(n)d 人。") % {"n": len(promoted)})
+    return redirect("services:programme", enrolment.programme_id)
