@@ -9,6 +9,7 @@ from civicgrid.lib.api import CivicgridAPI
 from civicgrid.notify.api import router as notify_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.risks.api import router as risks_router
+from civicgrid.services.api import router as services_router
 from civicgrid.volunteers.api import router as volunteers_router
 
 api = CivicgridAPI(
@@ -27,4 +28,5 @@ api.add_router("/", cases_router)
 api.add_router("/", risks_router)
 api.add_router("/", volunteers_router)
 api.add_router("/", care_router)
+api.add_router("/", services_router)
 api.add_router("/", notify_router)
