@@ -22,14 +22,15 @@ def operator_b(places):
     return _user("cook_b", Role.OPERATOR, scope_place=places["community_b"])
 
 
-def canteen_with_programme(place, name, operator):
+def canteen_with_programme(place, name, operator, *, programme_place=None):
     canteen = ServicePoint.objects.create(name=name, kind="canteen", place=place)
     if operator is not None:
         canteen.staff.add(operator)
     programme = Programme.objects.create(
         name=f"{name}老年助餐",
         kind="canteen",
-        place=place.parent,  # the street: people of both communities eat anywhere
+        # The street by default: people of both communities eat at either.
+        place=programme_place or place.parent,
         service_point=canteen,
         starts_on=date(2026, 1, 1),
         ends_on=date(2026, 12, 31),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -196,9 +197,11 @@ def meal_record(request, payload: MealIn):
 
 
 @router.get("/meals/summary", response=list[SummaryRow])
-def meal_summary(request, start: date, end: date, place: str = ""):
-    """Meals by canteen, tier and month, ``start`` to ``end`` (inclusive)."""
-    period = Period(start, end)
+def meal_summary(request, start: date | None = None, end: date | None = None, place: str = ""):
+    """Meals by canteen, tier and month, ``start`` to ``end`` (inclusive;
+    default: this year)."""
+    year = Period.year(timezone.localdate())
+    period = Period(start or year.first, end or year.last)
     rows = selectors.meal_list(user=request.user).filter(
         served_on__gte=period.first, served_on__lte=period.last
     )
