@@ -26,6 +26,7 @@ from civicgrid.demo.cases import CATEGORIES, load_cases
 from civicgrid.demo.geography import CITY, PlaceSpec, build_tree
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
 from civicgrid.demo.risks import load_risks
+from civicgrid.demo.services import delete_services, load_services
 from civicgrid.demo.volunteers import load_volunteers
 from civicgrid.registry.models import (
     Building,
@@ -66,6 +67,7 @@ def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = N
     say(f"generated {len(households)} households")
 
     with transaction.atomic():
+        delete_services()  # before the people its records point at
         _delete_people()
         say("removed the previous households and residents")
         places = _save_places(city)
@@ -82,6 +84,8 @@ def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = N
         say("created care devices, responders and safe zones")
         counts["volunteers"] = load_volunteers()
         say("created volunteers, activities, points and the exchange point")
+        counts["services"] = load_services()
+        say("created canteens and meals, childcare, distributions and doorstep services")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,

@@ -77,11 +77,16 @@ def with_facts(queryset):
     tags = Prefetch("tags", queryset=ResidentTag.objects.select_related("group"))
     members = Prefetch(
         "household__members",
-        queryset=Resident.objects.prefetch_related(
+        queryset=Resident.objects.defer("id_number", "phone").prefetch_related(
             Prefetch("tags", queryset=ResidentTag.objects.select_related("group"))
         ),
     )
-    return queryset.select_related("household").prefetch_related(tags, members)
+    # The rules never read ID numbers or phones: no decrypting them.
+    return (
+        queryset.defer("id_number", "phone")
+        .select_related("household")
+        .prefetch_related(tags, members)
+    )
 
 
 def facts_of(resident: Resident, on: date | None = None, labels=None) -> Facts:

@@ -449,8 +449,9 @@ class DoorstepVisit(models.Model):
     what = models.CharField(_("服务说明"), max_length=200, blank=True)
     started_at = models.DateTimeField(_("服务时间"))
     minutes = models.PositiveIntegerField(_("服务时长(分钟)"))
+    # SET_NULL: the visit stays a fact if the volunteer's record goes.
     volunteer = models.ForeignKey(
-        "volunteers.Volunteer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "volunteers.Volunteer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     activity = models.ForeignKey(
         "volunteers.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -460,7 +461,7 @@ class DoorstepVisit(models.Model):
     )
     points = models.PositiveIntegerField(_("积分"), default=0)
     transfer = models.OneToOneField(
-        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ledger.Transfer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Target groups of the person on the day (for person-times per group).
     groups = models.JSONField(default=list, blank=True)
