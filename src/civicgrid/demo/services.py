@@ -8,6 +8,7 @@ Accounts: ``canteen`` (木如社区幸福食堂's operator) and ``teacher``.
 Rows are written in bulk; meals are paid in cash, so the ledger holds only
 the distributions' stock and the doorstep volunteers' points."""
 
+import json
 import random
 import uuid
 from collections import defaultdict
@@ -379,37 +380,41 @@ def _childcare(rng, communities, users, today, now) -> int:
                 )
             at = timezone.make_aware(datetime.combine(first - timedelta(days=10), time(10)))
             enrolments += [
-                Enrolment(
-                    programme=programme,
-                    child_id=pk,
-                    status=Enrolment.Status.ENROLLED,
-                    place_code=grid,
-                    applied_at=at,
-                    changed_at=at,
-                )
+                (programme.pk, pk, "enrolled", 0, [], "", grid, at, at)
                 for pk, grid, _head in chosen
             ]
     zexin = next((p for p in communities.values() if p.name == "泽新社区"), None)
     class_today = _class_today(zexin, children, users, today, now) if zexin else []
-    Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
+    _insert(
+        Enrolment,
+        [
+            "programme",
+            "child",
+            "status",
+            "priority",
+            "priority_reasons",
+            "health_note",
+            "place_code",
+            "applied_at",
+            "changed_at",
+        ],
+        [(*row[:4], json.dumps(row[4]), *row[5:]) for row in enrolments],
+    )
     Session.objects.bulk_create(sessions_made, batch_size=BATCH)
     heads = {pk: head for kids in children.values() for pk, _grid, head in kids}
-    Guardian.objects.bulk_create(
-        [
-            Guardian(
-                enrolment=e,
-                name=heads.get(e.child_id, "家长"),
-                relation="家长",
-                may_pick_up=True,
-                emergency=True,
-            )
-            for e in enrolments
-        ],
-        batch_size=BATCH,
+    made = list(
+        Enrolment.objects.filter(programme__in={row[0] for row in enrolments}).values_list(
+            "pk", "programme_id", "child_id"
+        )
+    )
+    _insert(
+        Guardian,
+        ["enrolment", "name", "relation", "phone", "phone_masked", "may_pick_up", "emergency"],
+        [(pk, heads.get(child, "家长"), "家长", "", "", True, True) for pk, _p, child in made],
     )
     by_programme = defaultdict(list)
-    for enrolment in enrolments:
-        by_programme[enrolment.programme_id].append(enrolment)
+    for pk, programme_id, _child in made:
+        by_programme[programme_id].append(pk)
     attendance = []
     for session in sessions_made[::2]:  # the first week's register of each programme
         for enrolment in by_programme[session.programme_id]:
@@ -417,7 +422,7 @@ def _childcare(rng, communities, users, today, now) -> int:
             attendance.append(
                 (
                     session.pk,
-                    enrolment.pk,
+                    enrolment,
                     session.place_code,
                     session.starts_at + timedelta(minutes=rng.randint(0, 20)) if present else None,
                     session.ends_at if present else None,
