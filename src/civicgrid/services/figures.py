@@ -54,7 +54,7 @@ def _childcare(user, period, place) -> dict:
     expected = attendance.count()
     present = attendance.filter(checked_in_at__isnull=False).count()
     return {
-        "children": enrolled.values("child").distinct().count(),
+        "children": enrolled.count(),
         "sessions": sessions.count(),
         "attendance_rate": round(present / expected, 4) if expected else None,
     }
@@ -91,7 +91,7 @@ register(
         "services.children",
         _("托管儿童"),
         "count",
-        _("期间内进行的托管项目录取的不同儿童数。"),
+        _("期间内进行的托管项目录取的儿童人次(同一儿童参加寒暑两期计两次)。"),
         EVENTS,
     ),
     Figure("services.sessions", _("托管场次"), "count", _("期间内开始的托管场次数。"), EVENTS),
