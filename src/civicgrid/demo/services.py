@@ -78,7 +78,8 @@ def _insert(model, columns: list[str], rows: list[tuple]) -> None:
         else:
             adapt.append(None)
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+    # Table and column names from the model, quoted; values as parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
