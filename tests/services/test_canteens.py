@@ -171,3 +171,21 @@ def test_daily_counts_and_delivery_list(canteen, card, operator):
     ]
     counts = canteens.daily_counts(canteen=point, on=date(2026, 3, 10))
     assert counts["total"] == 1 and counts["delivered"] == 1
+
+
+def test_weekly_menu(canteen, operator, operator_b, client_for):
+    point, _programme = canteen
+    with pytest.raises(ValidationError):
+        canteens.menu_set(canteen=point, weekday=7, period="lunch", dishes="面", actor=operator)
+    with pytest.raises(PermissionDenied):
+        canteens.menu_set(canteen=point, weekday=1, period="lunch", dishes="面", actor=operator_b)
+    client = client_for(operator)
+    client.post(
+        f"/services/canteens/{point.pk}/menu/",
+        {"weekday": "1", "period": "lunch", "dishes": "藏式包子、酥油茶"},
+    )
+    week = canteens.week_menu(point)
+    assert week[1][1][1] == ("午餐", "藏式包子、酥油茶")
+    # 2026-03-10 is a Tuesday: the counter shows today's lunch.
+    page = client.get(f"/services/canteens/{point.pk}/counter/", {"period": "lunch"})
+    assert "藏式包子、酥油茶" in page.content.decode()

@@ -36,6 +36,7 @@ from civicgrid.services.models import (
     HandOver,
     Meal,
     MealCard,
+    Menu,
     Programme,
     ServicePoint,
     Session,
@@ -55,6 +56,15 @@ TIERS = [
     ("no_family", "孤寡/独居老人", {"groups_any": ["no_family", "living_alone"]}, 500, 1000),
     ("over_80", "80岁以上老人", {"min_age": 80}, 800, 700),
     ("over_60", "60岁以上老人", {}, 1000, 500),
+]
+LUNCHES = [
+    "土豆牛肉、炒青菜、米饭",
+    "藏式包子、酥油茶",
+    "番茄炒蛋、白菜豆腐、米饭",
+    "牦牛肉面",
+    "红烧鸡块、清炒西兰花、米饭",
+    "糌粑、甜茶、酸奶",
+    "饺子、小米粥",
 ]
 EXTRA_ACCOUNTS = [
     {"username": "canteen", "display_name": "德吉央宗", "place": "木如社区"},
@@ -249,6 +259,12 @@ def _canteens(rng, communities, users, today, now) -> int:
         for card, _tier in cards:
             card.number = canteens.card_number(card.pk)
         MealCard.objects.bulk_update([card for card, _tier in cards], ["number"], batch_size=BATCH)
+        Menu.objects.bulk_create(
+            [
+                Menu(canteen=point, weekday=day, period="lunch", dishes=LUNCHES[day])
+                for day in range(7)
+            ]
+        )
         points.append((point, programme))
         cards_by_point[point.pk] = cards
     if not points:

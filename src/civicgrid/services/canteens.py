@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pypinyin import Style, lazy_pinyin
 
 from civicgrid.access import audit
@@ -32,6 +33,7 @@ from civicgrid.services.models import (
     Meal,
     MealCard,
     MealPeriod,
+    Menu,
     Programme,
     ServicePoint,
     Settlement,
@@ -497,3 +499,44 @@ def delivery_list(*, canteen: ServicePoint, on: date, period: str):
         .order_by("place_code", "resident__household__building_id", "resident__household__address")
     )
     return [(card, card.resident_id in done) for card in cards]
+
+
+# The weekly menu ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def menu_set(*, canteen: ServicePoint, weekday: int, period: str, dishes: str, actor) -> Menu:
+    """What the canteen serves on a weekday at a meal period (prices are the
+    programme's tiers)."""
+    _require(actor, canteen)
+    if not 0 <= weekday <= 6:
+        raise ValidationError({"weekday": _("星期无效。")})
+    if period not in MealPeriod.values:
+        raise ValidationError({"period": _("餐次无效。")})
+    if not dishes.strip():
+        raise ValidationError({"dishes": _("请填写菜品。")})
+    menu, _created = Menu.objects.update_or_create(
+        canteen=canteen, weekday=weekday, period=period, defaults={"dishes": dishes.strip()[:200]}
+    )
+    audit.created(menu, actor=actor, fields=["canteen", "weekday", "period", "dishes"])
+    return menu
+
+
+def week_menu(canteen: ServicePoint) -> list[tuple[str, list]]:
+    """(weekday label, [(period label, dishes)]) Monday to Sunday."""
+    rows = {(m.weekday, m.period): m.dishes for m in canteen.menus.all()}
+    return [
+        (label, [(p_label, rows.get((day, p), "")) for p, p_label in MealPeriod.choices])
+        for day, label in enumerate(WEEKDAYS)
+    ]
+
+
+WEEKDAYS = [
+    gettext_lazy("星期一"),
+    gettext_lazy("星期二"),
+    gettext_lazy("星期三"),
+    gettext_lazy("星期四"),
+    gettext_lazy("星期五"),
+    gettext_lazy("星期六"),
+    gettext_lazy("星期日"),
+]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("canteens/<int:canteen_id>/", views.canteen_detail, name="canteen"),
     path("canteens/<int:canteen_id>/counter/", views.counter, name="counter"),
     path("canteens/<int:canteen_id>/meals/", views.meal_record, name="meal"),
+    path("canteens/<int:canteen_id>/menu/", views.menu_set, name="menu"),
     path("canteens/<int:canteen_id>/settle/", views.settlement_close, name="settle"),
     path(
         "canteens/<int:canteen_id>/settlement.xlsx",

@@ -166,6 +166,7 @@ def counter(request, canteen_id: int):
         "found": found,
         "problem": problem,
         "counts": canteens.daily_counts(canteen=canteen, on=today),
+        "dishes": canteen.menus.filter(weekday=today.weekday(), period=period).first(),
     }
     return full_or_partial(
         request, "services/counter.html", "services/_counter_results.html", context
@@ -239,6 +240,8 @@ def canteen_detail(request, canteen_id: int):
         "settlements": Settlement.objects.for_user(request.user).filter(canteen=canteen)[:24],
         "last_month": (today.replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m"),
         "works_here": canteens.works_at(request.user, canteen),
+        "week": canteens.week_menu(canteen),
+        "weekdays": list(enumerate(canteens.WEEKDAYS)),
     }
     return render(request, "services/canteen.html", context)
 
@@ -481,3 +484,23 @@ def enrolment_withdraw(request, enrolment_id: int):
     else:
         messages.success(request, _("已退出;候补转录取 %(n)d 人。") % {"n": len(promoted)})
     return redirect("services:programme", enrolment.programme_id)
+
+
+@login_required
+@require_POST
+def menu_set(request, canteen_id: int):
+    canteen = _canteen(request, canteen_id)
+    weekday = request.POST.get("weekday", "")
+    try:
+        canteens.menu_set(
+            canteen=canteen,
+            weekday=int(weekday) if weekday.isdigit() else -1,
+            period=request.POST.get("period", ""),
+            dishes=request.POST.get("dishes", ""),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("菜单已保存。"))
+    return redirect("services:canteen", canteen.pk)
