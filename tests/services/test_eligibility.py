@@ -90,3 +90,33 @@ def test_household_rules(db, registry):
     facts = eligibility.facts_of(resident, date(2026, 3, 10))
     assert eligibility.check({"household_size_max": 1}, facts)[0]
     assert not eligibility.check({"household_groups_any": ["dual_worker"]}, facts)[0]
+
+
+def test_programme_create_validates_rules_and_scope(places, personas):
+    from django.core.exceptions import PermissionDenied
+
+    fields = {
+        "name": "重阳节慰问",
+        "kind": "distribution",
+        "place": places["community_a"],
+        "starts_on": date(2026, 10, 1),
+        "ends_on": date(2026, 10, 31),
+    }
+    with pytest.raises(ValidationError):
+        programmes.programme_create(actor=personas["staff_a"], rule={"min_age": "sixty"}, **fields)
+    with pytest.raises(ValidationError):
+        programmes.programme_create(
+            actor=personas["staff_a"],
+            tiers=[{"code": "x", "name": "x", "rule": {"planet": "mars"}}],
+            **fields,
+        )
+    with pytest.raises(PermissionDenied):
+        programmes.programme_create(actor=personas["staff_b"], **fields)
+    made = programmes.programme_create(
+        actor=personas["staff_a"],
+        rule={"min_age": 60},
+        tiers=[{"code": "all", "name": "全部", "rule": {}}],
+        **fields,
+    )
+    assert made.tiers.get().code == "all"
+    assert AuditLog.objects.filter(object_type="services.programme", action="create").exists()
