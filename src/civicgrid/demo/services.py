@@ -290,28 +290,30 @@ def _canteens(rng, communities, users, today, now) -> int:
         cards = cards_by_point[point.pk]
         if not cards:
             continue
+        programme_id, point_id, place_code = programme.pk, point.pk, point.place.code
         for offset in range(365, 0, -1):
             day = today - timedelta(days=offset)
             n = min(len(cards), max(0, round(rng.gauss(per_day, per_day / 4))))
+            at = timezone.make_aware(datetime.combine(day, time(12, 10)))
+            month = months[(point_id, day.replace(day=1))]
             for card, tier in rng.sample(cards, n):
                 meals.append(
                     (
-                        programme.pk,
-                        point.pk,
+                        programme_id,
+                        point_id,
                         card.resident_id,
                         day,
                         "lunch",
-                        tier.pk,
+                        tier.id,
                         tier.price_fen,
                         tier.subsidy_fen,
                         True,
                         "cash",
                         card.home_delivery,
-                        point.place.code,
-                        timezone.make_aware(datetime.combine(day, time(12, 10))),
+                        place_code,
+                        at,
                     )
                 )
-                month = months[(point.pk, day.replace(day=1))]
                 month[0] += 1
                 month[1] += tier.subsidy_fen
     _insert(Meal, columns, meals)
