@@ -11,6 +11,7 @@ from civicgrid.mediation.api import router as mediation_router
 from civicgrid.notify.api import router as notify_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.risks.api import router as risks_router
+from civicgrid.services.api import router as services_router
 from civicgrid.volunteers.api import router as volunteers_router
 from civicgrid.wishes.api import router as wishes_router
 
@@ -30,6 +31,7 @@ api.add_router("/", cases_router)
 api.add_router("/", risks_router)
 api.add_router("/", volunteers_router)
 api.add_router("/", care_router)
+api.add_router("/", services_router)
 api.add_router("/", notify_router)
 api.add_router("/", inspections_router)
 api.add_router("/", mediation_router)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "civicgrid.inspections",
     "civicgrid.mediation",
     "civicgrid.wishes",
+    "civicgrid.services",
     "civicgrid.web",
     "civicgrid.ops",
 ]

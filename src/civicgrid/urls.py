@@ -18,6 +18,7 @@ urlpatterns = [
     path("inspections/", include("civicgrid.inspections.urls")),
     path("mediation/", include("civicgrid.mediation.urls")),
     path("wishes/", include("civicgrid.wishes.urls")),
+    path("services/", include("civicgrid.services.urls")),
     path("ops/", include("civicgrid.ops.urls")),
     path("ingest/osmand", osmand_ingest, name="ingest_osmand"),
     path("api/v1/", api.urls),

@@ -12,7 +12,16 @@ import civicgrid
 from civicgrid.web import extensions as ext
 
 PACKAGE = Path(civicgrid.__file__).resolve().parent
-FEATURES = {"cases", "risks", "care", "volunteers", "inspections", "mediation", "wishes"}
+FEATURES = {
+    "cases",
+    "risks",
+    "care",
+    "volunteers",
+    "inspections",
+    "mediation",
+    "wishes",
+    "services",
+}
 
 
 @pytest.fixture

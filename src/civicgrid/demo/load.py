@@ -28,6 +28,7 @@ from civicgrid.demo.inspections import load_inspections
 from civicgrid.demo.mediation import load_mediation
 from civicgrid.demo.people import BuildingSpec, HouseholdSpec, plan, years_before
 from civicgrid.demo.risks import load_risks
+from civicgrid.demo.services import delete_services, load_services
 from civicgrid.demo.volunteers import load_volunteers
 from civicgrid.demo.wishes import load_wishes
 from civicgrid.registry.models import (
@@ -69,6 +70,7 @@ def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = N
     say(f"generated {len(households)} households")
 
     with transaction.atomic():
+        delete_services()  # before the people its records point at
         _delete_people()
         say("removed the previous households and residents")
         places = _save_places(city)
@@ -91,6 +93,8 @@ def load_demo(size: int = 1, stdout=None, *, households_per_grid: int | None = N
         say("created mediation rooms, disputes, agreements and follow-ups")
         counts["wishes"] = load_wishes()
         say("created pairings, party members reporting, wishes and brand credits")
+        counts["services"] = load_services()
+        say("created canteens and meals, childcare, distributions and doorstep services")
         audit.record(
             user=None,
             action=AuditLog.Action.IMPORT,
