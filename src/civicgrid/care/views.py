@@ -143,14 +143,15 @@ def console_stream(request):
 
 
 @login_required
-def alarm_row(request, pk: int):
+def alarm_row(request, pk: int, error: str = "", status: int = 200):
     alarm = selectors.alarm_get(user=request.user, pk=pk)
     context = {
         "alarm": alarm,
         "actions": allowed_actions(alarm, request.user),
         "resolutions": Alarm.Resolution.choices,
+        "error": error,
     }
-    return render(request, "care/_alarm_row.html", context)
+    return render(request, "care/_alarm_row.html", context, status=status)
 
 
 @login_required
@@ -188,7 +189,8 @@ def alarm_move_view(request, pk: int):
         )
     except ValidationError as error:
         if request.htmx:
-            return HttpResponse("; ".join(error.messages), status=400)
+            # htmx swaps a 400 into the row: the row again, with the message in it.
+            return alarm_row(request, pk, error="; ".join(error.messages), status=400)
         return _detail(request, alarm, error="; ".join(error.messages), status=400)
     if request.htmx:
         return alarm_row(request, pk)

@@ -12,6 +12,7 @@ from functools import cache
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -157,13 +158,14 @@ class PhotoOut(Schema):
     thumbnail_url: str
     uploaded_at: datetime
 
+    # Through the case's scope (cases:photo), never /media/, which is not served.
     @staticmethod
     def resolve_image_url(obj):
-        return obj.image.url
+        return reverse("cases:photo", args=[obj.case_id, obj.key])
 
     @staticmethod
     def resolve_thumbnail_url(obj):
-        return obj.thumbnail.url
+        return reverse("cases:photo_thumbnail", args=[obj.case_id, obj.key])
 
 
 class CasePage(Schema):

@@ -18,7 +18,7 @@ from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, may_act_at
 from civicgrid.cases import duplicates, publication, selectors, services, workflow
 from civicgrid.cases.filters import CaseFilter
 from civicgrid.cases.forms import RATINGS, IntakeForm, MoveForm
-from civicgrid.cases.models import Case, CaseEvent, Channel, Question
+from civicgrid.cases.models import Case, CaseEvent, Channel, Dispatch, Question
 from civicgrid.cases.views import map_context
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.forms import place_options
@@ -178,7 +178,7 @@ def _live_context(user, case: Case) -> dict:
     }
 
 
-def _actions_context(request, case: Case, form=None, error=None) -> dict:
+def _actions_context(request, case: Case, form=None, error=None, done: str = "") -> dict:
     user = request.user
     actions = set(workflow.allowed_actions(case, user))
     context = {
@@ -191,11 +191,20 @@ def _actions_context(request, case: Case, form=None, error=None) -> dict:
         "failed": form.data.get("action", "") if error is not None else "",
         "failed_note": form.data.get("note", "") if error is not None else "",
         "fixable": case.category.fixable_on_spot,
+        # What the last move did, said inside the panel (htmx keeps the page).
+        "done": done,
     }
     if A.DISPATCH in actions:
         routed = {d.pk for d in case.category.departments.all()}
+        # A department already working on the case is shown, not offered
+        # again: a second 吹哨 to it would be refused anyway.
+        working = set(
+            case.dispatches.exclude(status=Dispatch.Status.HANDED_BACK).values_list(
+                "department_id", flat=True
+            )
+        )
         context["departments"] = [
-            {"department": d, "ticked": d.pk in routed}
+            {"department": d, "ticked": d.pk in routed and not working, "working": d.pk in working}
             for d in registry_selectors.organisation_list(user=user, kind="department")
         ]
     if A.MERGE in actions:
@@ -275,7 +284,12 @@ def case_move(request, pk: int):
     label = A(form.cleaned_data["action"]).label
     if request.htmx:
         case = selectors.case_get(user=user, pk=pk)
-        response = render(request, "cases/_actions.html", _actions_context(request, case))
+        done = _("已%(action)s。") % {"action": label}
+        if form.cleaned_data["action"] == A.DISPATCH:
+            names = "、".join(d.name for d in form.cleaned_data["departments"])
+            done = _("已吹哨,派遣给%(names)s。") % {"names": names}
+        context = _actions_context(request, case, done=done)
+        response = render(request, "cases/_actions.html", context)
         response["HX-Trigger"] = "case-changed"
         return response
     messages.success(

@@ -45,9 +45,21 @@ class MoveForm(forms.Form):
         self.fields["assignee"].queryset = assignees(place_code)
 
 
+# What an <input type="datetime-local"> takes and gives: 2026-12-02T05:51.
+# Any other format (the locale's 2026/12/02 05:51) leaves the field blank.
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=LOCAL_INPUT)
+
+
 class VisitForm(forms.Form):
     at = forms.DateTimeField(
-        label=_("走访时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("走访时间"), widget=LocalDateTimeInput, input_formats=[LOCAL_INPUT]
     )
     lat = forms.FloatField(label=_("纬度"), required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(label=_("经度"), required=False, widget=forms.HiddenInput)
@@ -88,7 +100,5 @@ class OverrideForm(forms.Form):
     colour = forms.ChoiceField(label=_("颜色"), choices=Colour.choices)
     reason = forms.CharField(label=_("调整原因"), max_length=200)
     until = forms.DateTimeField(
-        label=_("有效期至"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("有效期至"), required=False, widget=LocalDateTimeInput, input_formats=[LOCAL_INPUT]
     )

@@ -21,5 +21,6 @@ urlpatterns = [
     ),
     path("hazards/<int:pk>/<slug:action>/", views.hazard_move, name="hazard_move"),
     path("today/", views.today, name="today"),
+    path("visits/<int:visit_id>/photo/", views.visit_photo, name="visit_photo"),
     path("places/<int:place_id>/print.png", views.print_map, name="print"),
 ]

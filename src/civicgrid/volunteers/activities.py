@@ -33,6 +33,17 @@ from civicgrid.volunteers.selectors import team_choices
 CODE_WINDOW_SECONDS = 300
 # Volunteers may check in this long before the start.
 EARLY_CHECK_IN = timedelta(minutes=30)
+# A volunteer's phone offers check-out this long after check-in (or at the
+# end, if that comes first): a second tap on the check-in button must not end
+# the service at 0 minutes and 0 points.
+CHECK_OUT_AFTER = timedelta(minutes=15)
+
+
+def check_out_opens_at(activity: Activity, signup: SignUp):
+    """When the volunteer's own check-out is offered; None before check-in."""
+    if signup.checked_in_at is None:
+        return None
+    return min(signup.checked_in_at + CHECK_OUT_AFTER, activity.ends_at)
 
 
 def community_of(place: Place) -> Place:

@@ -257,9 +257,18 @@ def activity_scan(request, pk: int):
     code = request.POST.get("c") or request.GET.get("c", "")
     me = selectors.my_volunteer(request.user)
     mine = SignUp.objects.filter(activity=activity, volunteer=me).first() if me else None
+    now = timezone.now()
+    opens_at = activities.check_out_opens_at(activity, mine) if mine else None
     if request.method == "POST" and me is not None:
-        step = activities.check_out if mine and mine.checked_in_at else activities.check_in
+        # The form says which step it is: a repeated check-in tap stays a
+        # check-in, and a check-out must be confirmed and due.
+        out = request.POST.get("step") == "out"
+        step = activities.check_out if out else activities.check_in
         try:
+            if out and not request.POST.get("confirm"):
+                raise ValidationError(_("请确认服务已结束后再签退。"))
+            if out and (opens_at is None or now < opens_at):
+                raise ValidationError(_("刚刚签到,暂时不能签退。"))
             mine = step(activity=activity, volunteer=me, actor=request.user, code=code)
         except ValidationError as exc:
             _errors(request, exc)
@@ -279,6 +288,11 @@ def activity_scan(request, pk: int):
         "mine": mine,
         "code": code,
         "valid": activities.code_valid(activity, code),
+        "opens_at": opens_at,
+        "may_check_out": opens_at is not None and now >= opens_at,
+        "served": int((now - mine.checked_in_at).total_seconds() // 60)
+        if mine and mine.checked_in_at
+        else 0,
     }
     return render(request, "volunteers/scan.html", context)
 
@@ -291,7 +305,7 @@ def activity_attendance(request, pk: int):
     signup = get_object_or_404(SignUp, activity=activity, pk=request.POST.get("signup"))
     step = activities.check_out if request.POST.get("step") == "out" else activities.check_in
     try:
-        step(activity=activity, volunteer=signup.volunteer, user=request.user)
+        step(activity=activity, volunteer=signup.volunteer, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("volunteers:activity", activity.pk)
