@@ -236,13 +236,20 @@ class MultiplePhotoInput(_HoldingInput, MultipleFileInput):
     pass
 
 
+class _HoldingField(forms.FileField):
+    # Django shows a file field its initial value only; these show what came
+    # in, so the widget can hold it.
+    def bound_data(self, data, initial):
+        return data or initial
+
+
 def _prepared(upload) -> PreparedPhoto:
     photo = prepare(upload)
     upload.civicgrid_prepared = photo  # held if the form is refused for another field
     return photo
 
 
-class PhotoField(forms.FileField):
+class PhotoField(_HoldingField):
     """One optional photo, checked and prepared when the form is cleaned:
     cleaned_data holds a PreparedPhoto or None."""
 
@@ -256,7 +263,7 @@ class PhotoField(forms.FileField):
         return _prepared(upload) if upload else None
 
 
-class PhotosField(forms.FileField):
+class PhotosField(_HoldingField):
     """Up to ``max_count`` photos, each checked and prepared when the form is
     cleaned, so a bad file is refused before anything is saved."""
 

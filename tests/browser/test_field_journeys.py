@@ -1,0 +1,102 @@
+"""The field journeys on the narrowest phone (360 px), in real chromium: a
+grid worker records a visit and a hazard with photos, refused once and kept,
+and reads the map where one building holds households of every colour."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from civicgrid.registry.models import Household
+from civicgrid.risks.hazards import hazard_register
+from civicgrid.risks.models import Hazard, HouseholdColour, Visit
+from civicgrid.risks.services import recolour_changed_households
+from tests.browser.conftest import log_in, scroll_width
+from tests.cases.conftest import jpeg_with_gps
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("transactional_db"),
+]
+
+WIDTH = 360
+LHASA_MORNING = datetime(2026, 12, 2, 5, 51, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_grid_worker_visit_hazard_and_map(phone, personas, registry, tmp_path):
+    photo = tmp_path / "door.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    home = registry["household_a"]
+    home.lat, home.lon = 29.6505, 91.1505
+    home.save()
+    for n, colour in ((2, "green"), (3, "yellow")):
+        neighbour = Household.objects.create(
+            number=f"54010200100100100{n:02d}", grid=home.grid, address="泽新路1号",
+            lat=home.lat, lon=home.lon,
+        )  # fmt: skip
+        HouseholdColour.objects.create(household=neighbour, colour=colour, computed_colour=colour)
+    hazard_register(actor=personas["grid_a"], household=home, kind="gas",
+                    severity="major", description="燃气软管老化")  # fmt: skip
+    recolour_changed_households()
+
+    with time_machine.travel(LHASA_MORNING, tick=True):
+        page = log_in(phone(width=WIDTH), "grid_a")
+        page.goto(f"/risks/households/{home.pk}/visit/")
+        # The time the platform knows is filled in, in the input's own format.
+        expect(page.get_by_label("走访时间")).to_have_value(re.compile(r"^2026-12-02T05:5[12]$"))
+        assert scroll_width(page) <= WIDTH
+
+        # Refused (no notes): a summary at the top links to the field, and
+        # the chosen photo is kept.
+        page.set_input_files("input[name=photo]", str(photo))
+        page.get_by_role("button", name="保存走访").click()
+        summary = page.locator("[data-error-summary]")
+        expect(summary).to_be_focused()
+        expect(summary.get_by_role("link", name="走访情况")).to_have_attribute("href", "#id_notes")
+        expect(page.locator(".held-photos")).to_contain_text("已保留")
+        expect(page.get_by_label("走访时间")).to_have_value(re.compile(r"^2026-12-02T05:5[12]$"))
+        page.get_by_label("走访情况").fill("老人身体好,燃气软管已买")
+        page.get_by_role("button", name="保存走访").click()
+        expect(page.get_by_text("走访已记录")).to_be_visible()
+        visit = Visit.objects.get(household=home)
+        assert visit.photo and visit.at.astimezone(LHASA_MORNING.tzinfo).hour == 5
+
+        # The visit's photo is shown on the household's page, served in scope.
+        page.goto(f"/registry/households/{home.pk}/")
+        image = page.locator(".visit-photo img")
+        expect(image).to_be_visible()
+        answer = page.request.get(image.get_attribute("src"))
+        assert answer.status == 200 and answer.headers["content-type"] == "image/jpeg"
+        assert scroll_width(page) <= WIDTH
+
+        # A hazard with its photo, shown on its page through the hazard's scope.
+        page.goto(f"/risks/hazards/new/?household={home.pk}")
+        page.set_input_files("input[name=photo]", str(photo))
+        page.get_by_label("描述").fill("楼道堆放纸箱")
+        page.get_by_role("button", name="登记").click()
+        expect(page.locator("h1")).to_contain_text("隐患")
+        hazard = Hazard.objects.get(description="楼道堆放纸箱")
+        assert hazard.photos.count() == 1
+        thumbnail = page.locator("ol img").first
+        answer = page.request.get(thumbnail.get_attribute("src"))
+        assert answer.status == 200 and answer.headers["content-type"] == "image/jpeg"
+        assert scroll_width(page) <= WIDTH
+
+    # The map: one marker for the building, edged red, a count per colour.
+    page.goto("/risks/map/")
+    marker = page.locator(".building-marker")
+    expect(marker).to_have_count(1)
+    expect(marker).to_have_class(re.compile("colour-red"))
+    expect(marker.locator(".count-red")).to_have_text("1")
+    expect(marker.locator(".count-yellow")).to_have_text("1")
+    expect(marker.locator(".count-green")).to_have_text("1")
+    marker.click()
+    listed = page.locator(".building-list li")
+    expect(listed).to_have_count(3)
+    expect(listed.first).to_contain_text(home.number)
+    listed.first.get_by_role("button").click()
+    expect(page.locator("#card .household-card")).to_contain_text(home.number)
+    assert scroll_width(page) <= WIDTH
