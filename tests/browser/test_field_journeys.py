@@ -15,7 +15,7 @@ from civicgrid.risks.hazards import hazard_register
 from civicgrid.risks.models import Hazard, HouseholdColour, Visit
 from civicgrid.risks.services import recolour_changed_households
 from tests.browser.conftest import log_in, scroll_width
-from tests.cases.conftest import jpeg_with_gps
+from tests.cases.conftest import case_a, jpeg_with_gps  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -100,3 +100,39 @@ def test_grid_worker_visit_hazard_and_map(phone, personas, registry, tmp_path):
     listed.first.get_by_role("button").click()
     expect(page.locator("#card .household-card")).to_contain_text(home.number)
     assert scroll_width(page) <= WIDTH
+
+
+def test_case_panel_on_a_phone(phone, personas, case_a):
+    """Community staff and the department work a case at 360 px: a refused
+    move shows its error inside the panel, 吹哨 says it was sent and offers
+    the department no second time, and opening 办结 or 留言 widens nothing."""
+    staff = log_in(phone(width=WIDTH), "staff_a")
+    staff.goto(f"/cases/{case_a.pk}/")
+    panel = staff.locator("#actions")
+    panel.get_by_text("不予立案", exact=True).first.click()  # the <summary>
+    panel.get_by_role("button", name="不予立案").click()
+    expect(panel.locator(".errorlist[role=alert]")).to_be_visible()
+    expect(staff.locator(".topbar")).to_be_visible()  # the page is still the page
+    assert scroll_width(staff) <= WIDTH
+
+    panel.get_by_role("button", name="立案", exact=True).click()
+    expect(panel.locator(".message")).to_have_text("立案成功。")
+    expect(panel.get_by_label("消防救援大队")).to_be_checked()
+    panel.get_by_label("派遣说明").fill("请速来清理")
+    panel.get_by_role("button", name="吹哨", exact=True).click()
+    expect(panel.locator(".message")).to_have_text("已吹哨,派遣给消防救援大队。")
+    expect(panel.get_by_label("消防救援大队")).to_have_count(0)
+    expect(panel.get_by_text("已派遣")).to_be_visible()
+    expect(panel.get_by_label("派遣说明")).to_have_value("")
+    panel.get_by_text("留言", exact=True).first.click()
+    assert scroll_width(staff) <= WIDTH
+
+    department = log_in(phone(width=WIDTH), "fire")
+    department.goto(f"/cases/{case_a.pk}/")
+    panel = department.locator("#actions")
+    panel.get_by_role("button", name="报到", exact=True).click()
+    expect(panel.locator(".message")).to_have_text("部门报到成功。")
+    for summary in ("办结", "留言"):
+        panel.locator("summary", has_text=summary).click()
+    expect(panel.locator("details[open] input[type=file]")).to_have_count(2)
+    assert scroll_width(department) <= WIDTH

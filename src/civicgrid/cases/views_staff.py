@@ -284,7 +284,7 @@ def case_move(request, pk: int):
     label = A(form.cleaned_data["action"]).label
     if request.htmx:
         case = selectors.case_get(user=user, pk=pk)
-        done = _("已%(action)s。") % {"action": label}
+        done = _("%(action)s成功。") % {"action": label}
         if form.cleaned_data["action"] == A.DISPATCH:
             names = "、".join(d.name for d in form.cleaned_data["departments"])
             done = _("已吹哨,派遣给%(names)s。") % {"names": names}
