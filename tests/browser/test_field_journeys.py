@@ -102,7 +102,7 @@ def test_grid_worker_visit_hazard_and_map(phone, personas, registry, tmp_path):
     assert scroll_width(page) <= WIDTH
 
 
-def test_case_panel_on_a_phone(phone, personas, case_a):
+def test_case_panel_on_a_phone(phone, personas, case_a):  # noqa: F811
     """Community staff and the department work a case at 360 px: a refused
     move shows its error inside the panel, 吹哨 says it was sent and offers
     the department no second time, and opening 办结 or 留言 widens nothing."""
