@@ -34,3 +34,12 @@ def new_hazard(personas, located):
 @pytest.fixture
 def hazard_category(db):
     return Category.objects.create(code="hazard_at_home", name="家庭安全隐患", group="安全隐患")
+
+
+@pytest.fixture
+def photo_jpeg():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.cases.conftest import jpeg_with_gps
+
+    return SimpleUploadedFile("visit.jpg", jpeg_with_gps(), content_type="image/jpeg")

@@ -48,6 +48,8 @@ class MoveForm(forms.Form):
 # What an <input type="datetime-local"> takes and gives: 2026-12-02T05:51.
 # Any other format (the locale's 2026/12/02 05:51) leaves the field blank.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+# Also taken: the seconds a browser may add, and the spaced form scripts send.
+INPUT_FORMATS = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -59,7 +61,7 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 class VisitForm(forms.Form):
     at = forms.DateTimeField(
-        label=_("走访时间"), widget=LocalDateTimeInput, input_formats=[LOCAL_INPUT]
+        label=_("走访时间"), widget=LocalDateTimeInput, input_formats=INPUT_FORMATS
     )
     lat = forms.FloatField(label=_("纬度"), required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(label=_("经度"), required=False, widget=forms.HiddenInput)
@@ -100,5 +102,5 @@ class OverrideForm(forms.Form):
     colour = forms.ChoiceField(label=_("颜色"), choices=Colour.choices)
     reason = forms.CharField(label=_("调整原因"), max_length=200)
     until = forms.DateTimeField(
-        label=_("有效期至"), required=False, widget=LocalDateTimeInput, input_formats=[LOCAL_INPUT]
+        label=_("有效期至"), required=False, widget=LocalDateTimeInput, input_formats=INPUT_FORMATS
     )
