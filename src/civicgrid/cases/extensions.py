@@ -20,10 +20,37 @@ ext.nav(
     url="cases:list",
     label=pgettext_lazy("navigation", "事件"),
     shown=lambda user: may(user, VIEW, Case),
+    tab={Role.STAFF, Role.ADMIN},
 )
-ext.nav(order=140, url="cases:queue", label=_("部门待办"), shown=is_department)
 ext.nav(
-    order=140, url="cases:report", label=_("随手拍"), shown=lambda user: not is_department(user)
+    order=140,
+    url="cases:queue",
+    label=_("部门待办"),
+    shown=is_department,
+    tab={Role.DEPARTMENT},
+)
+ext.nav(
+    order=140,
+    url="cases:report",
+    label=_("随手拍"),
+    shown=lambda user: not is_department(user),
+    tab={
+        Role.GRID_WORKER,
+        Role.MOBILE_GRID_WORKER,
+        Role.CENTRAL_HOUSEHOLD,
+        Role.VOLUNTEER,
+        Role.RESIDENT,
+        Role.INSPECTOR,
+        Role.PAIRED_UNIT,
+    },
+)
+# Reporters follow their own reports from the tab bar.
+ext.nav(
+    order=145,
+    url="cases:mine",
+    label=_("我的上报"),
+    shown=lambda user: not is_department(user) and not may(user, VIEW, Case),
+    tab={Role.MOBILE_GRID_WORKER, Role.RESIDENT},
 )
 
 
