@@ -82,8 +82,8 @@ def test_doctors_home_leads_with_alarms_and_reminders(personas, client_for):
 def test_volunteers_home_shows_points_and_next_activity(
     personas,
     client_for,
-    volunteer,
-    places,  # noqa: F811
+    volunteer,  # noqa: F811
+    places,
 ):
     from civicgrid.volunteers import activities
     from civicgrid.volunteers.models import Activity
