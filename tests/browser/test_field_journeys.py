@@ -44,7 +44,13 @@ def test_grid_worker_visit_hazard_and_map(phone, personas, registry, tmp_path):
 
     with time_machine.travel(LHASA_MORNING, tick=True):
         page = log_in(phone(width=WIDTH), "grid_a")
-        page.goto(f"/risks/households/{home.pk}/visit/")
+        # The phone shows the role's daily actions at the foot, the desk strip not.
+        tabs = page.get_by_role("navigation", name="常用")
+        for label in ("民情地图", "今日走访", "随手拍", "通知", "工作台"):
+            expect(tabs.get_by_role("link", name=label)).to_be_visible()
+        expect(page.locator(".mainnav")).to_be_hidden()
+        # The home leads with the visits due: one tap to the visit form.
+        page.locator(".home-work").get_by_role("link", name="记录走访").first.click()
         # The time the platform knows is filled in, in the input's own format.
         expect(page.get_by_label("走访时间")).to_have_value(re.compile(r"^2026-12-02T05:5[12]$"))
         assert scroll_width(page) <= WIDTH
@@ -136,3 +142,22 @@ def test_case_panel_on_a_phone(phone, personas, case_a):  # noqa: F811
         panel.locator("summary", has_text=summary).click()
     expect(panel.locator("details[open] input[type=file]")).to_have_count(2)
     assert scroll_width(department) <= WIDTH
+
+
+def test_navigation_fits_a_desk_and_the_workbench_holds_the_rest(phone, personas):
+    """At 1366 px every entry of the strip is on the screen (通知 and 设备
+    were clipped); on a phone 工作台 opens every page the role may use."""
+    desk = log_in(phone(width=1366), "root")
+    links = desk.locator(".mainnav a")
+    assert links.count() >= 15
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1366
+    assert scroll_width(desk) <= 1366
+
+    staff = log_in(phone(width=WIDTH), "staff_a")
+    staff.get_by_role("navigation", name="常用").get_by_role("link", name="工作台").click()
+    bench = staff.get_by_role("navigation", name="工作台")
+    for label in ("户", "居民", "隐患", "志愿服务", "设备"):
+        expect(bench.get_by_role("link", name=label, exact=True)).to_be_visible()
+    assert scroll_width(staff) <= WIDTH
