@@ -163,3 +163,11 @@ def test_a_visits_photo_is_shown_through_its_scope(personas, client_for, located
     visit.photo = ""
     visit.save()
     assert grid.get(url).status_code == 404
+
+
+def test_walk_objects_give_a_visit_photo_the_insider_sees(personas, registry, places, client_for):
+    from tests.risks.walk import objects
+
+    url = f"/risks/visits/{objects('a', registry, places)['visit_id']}/photo/"
+    assert client_for(personas["staff_a"]).get(url).status_code == 200
+    assert client_for(personas["staff_b"]).get(url).status_code == 404
