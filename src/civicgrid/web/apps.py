@@ -11,3 +11,16 @@ class WebConfig(AppConfig):
 
         extensions.discover()
         figures.discover()
+        _ask_to_choose()
+
+
+def _ask_to_choose() -> None:
+    """A select's empty choice reads 请选择, not Django's ``---------``: in
+    every model form (BLANK_CHOICE_DASH, shared by reference) and every
+    ModelChoiceField that does not name its own empty label."""
+    from django.db.models import fields
+    from django.forms import models as model_forms
+    from django.utils.translation import gettext_lazy as _
+
+    fields.BLANK_CHOICE_DASH[0] = ("", _("请选择"))
+    model_forms.ModelChoiceField.__init__.__kwdefaults__["empty_label"] = _("请选择")

@@ -1,0 +1,53 @@
+"""Words and small things every page shares: each language named in itself,
+请选择 for an empty choice, the platform's own 404 and 500 pages, a favicon."""
+
+from django.test import Client
+from django.urls import reverse
+
+from civicgrid.registry.forms import HouseholdForm
+
+
+def test_language_switcher_names_each_language_in_itself(db):
+    for language in ("zh-hans", "en"):
+        page = Client(headers={"Accept-Language": language}).get("/login/").content.decode()
+        assert '<option value="en" lang="en"' in page and ">English</option>" in page
+        assert ">简体中文</option>" in page
+
+
+def test_an_empty_choice_says_please_choose(personas):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        html = str(HouseholdForm(user=personas["staff_a"]))
+    assert "---------" not in html and "请选择" in html
+    with translation.override("en"):
+        html = str(HouseholdForm(user=personas["staff_a"]))
+    assert "---------" not in html
+
+
+def test_404_and_500_are_the_platforms_pages(personas, client_for, settings):
+    missing = client_for(personas["staff_a"]).get("/registry/households/999999/")
+    assert missing.status_code == 404
+    page = missing.content.decode()
+    assert "找不到页面" in page and 'class="topbar"' in page and "favicon.svg" in page
+
+    from django.template.loader import render_to_string
+
+    broken = render_to_string("500.html")
+    assert "服务器出错" in broken and "web/site.css" in broken
+
+
+def test_debug_is_off_unless_asked_for(monkeypatch, tmp_path):
+    """The demo shows these pages, not Django's technical ones."""
+    from tests.test_settings_env import _settings
+
+    monkeypatch.delenv("DEBUG", raising=False)
+    assert _settings(monkeypatch, {"CIVICGRID_DATA_DIR": str(tmp_path)})["DEBUG"] is False
+    asked = {"CIVICGRID_DATA_DIR": str(tmp_path), "DEBUG": "true"}
+    assert _settings(monkeypatch, asked)["DEBUG"] is True
+
+
+def test_favicon_is_served(db):
+    response = Client().get("/static/web/favicon.svg")
+    assert response.status_code == 200
+    assert reverse("home") == "/"
