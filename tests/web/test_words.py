@@ -51,3 +51,13 @@ def test_favicon_is_served(db):
     response = Client().get("/static/web/favicon.svg")
     assert response.status_code == 200
     assert reverse("home") == "/"
+
+
+def test_api_errors_follow_the_requests_language(personas, api_for):
+    api = api_for(personas["staff_a"])
+    english = api.get("/api/v1/households/999999", headers={"Accept-Language": "en"})
+    chinese = api.get("/api/v1/households/999999", headers={"Accept-Language": "zh-hans"})
+    assert english.json()["detail"] == "Not found, or not within your scope."
+    assert chinese.json()["detail"] == "没有找到,或不在您的管辖范围内。"
+    refused = api.get("/api/v1/households", {"colour": "blue"}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 400 and "valid choice" in refused.json()["detail"]
