@@ -126,7 +126,7 @@ def test_case_panel_on_a_phone(phone, personas, case_a):  # noqa: F811
     expect(panel.get_by_label("消防救援大队")).to_be_checked()
     panel.get_by_label("派遣说明").fill("请速来清理")
     panel.get_by_role("button", name="吹哨", exact=True).click()
-    expect(panel.locator(".message")).to_have_text("已吹哨,派遣给消防救援大队。")
+    expect(panel.locator(".message")).to_have_text("已吹哨，派遣给消防救援大队。")
     expect(panel.get_by_label("消防救援大队")).to_have_count(0)
     expect(panel.get_by_text("已派遣")).to_be_visible()
     expect(panel.get_by_label("派遣说明")).to_have_value("")

@@ -78,7 +78,7 @@ def test_check_in_by_qr_then_redeem_a_schoolbag(
         # Check-out asks to confirm: the browser refuses the form until ticked.
         me.get_by_role("button", name="签退").click()
         expect(me.get_by_text("签退成功")).to_have_count(0)
-        me.get_by_label("本次服务已结束,确认签退").check()
+        me.get_by_label("本次服务已结束，确认签退").check()
         me.get_by_role("button", name="签退").click()
         me.get_by_text("签退成功").wait_for()
         assert scroll_width(me) <= 360

@@ -64,7 +64,7 @@ def test_a_forged_or_stale_token_is_refused(settings, tmp_path, tamper):
             path.unlink()
     form = VisitForm({"at": "2026-12-02T05:51", "photo__held": token}, MultiValueDict())
     assert not form.is_valid()
-    assert form.errors["photo"] == ["保留的照片已失效,请重新选择。"]
+    assert form.errors["photo"] == ["保留的照片已失效，请重新选择。"]
 
 
 def test_the_report_form_holds_several_photos(settings, tmp_path, fire_lane):

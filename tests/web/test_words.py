@@ -58,6 +58,17 @@ def test_api_errors_follow_the_requests_language(personas, api_for):
     english = api.get("/api/v1/households/999999", headers={"Accept-Language": "en"})
     chinese = api.get("/api/v1/households/999999", headers={"Accept-Language": "zh-hans"})
     assert english.json()["detail"] == "Not found, or not within your scope."
-    assert chinese.json()["detail"] == "没有找到,或不在您的管辖范围内。"
+    assert chinese.json()["detail"] == "没有找到，或不在您的管辖范围内。"
     refused = api.get("/api/v1/households", {"colour": "blue"}, headers={"Accept-Language": "en"})
     assert refused.status_code == 400 and "valid choice" in refused.json()["detail"]
+
+
+def test_labels_end_in_no_colon(personas):
+    from django.utils import translation
+
+    from civicgrid.risks.forms import VisitForm
+
+    with translation.override("zh-hans"):
+        html = str(VisitForm())
+    assert '<label for="id_at">走访时间</label>' in html
+    assert "走访时间:" not in html and "走访时间\uff1a" not in html

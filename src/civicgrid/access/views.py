@@ -29,7 +29,7 @@ def locked_out(request, *args, **kwargs):
     credentials) and older versions as (request, credentials); neither is needed.
     The API gets its JSON error, pages the page."""
     if request.path_info.startswith(reverse("api:api-root")):
-        body = error_body(_("登录失败次数过多,请稍后再试。"), "locked_out")
+        body = error_body(_("登录失败次数过多，请稍后再试。"), "locked_out")
         return JsonResponse(body, status=429)
     cool_off = get_cool_off(request)
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else None
@@ -76,7 +76,7 @@ class PasswordChange(auth_views.PasswordChangeView):
     success_url = reverse_lazy("account")
 
     def form_valid(self, form):
-        messages.success(self.request, _("密码已修改,之前签发的 API 令牌已全部吊销。"))
+        messages.success(self.request, _("密码已修改，之前签发的 API 令牌已全部吊销。"))
         return super().form_valid(form)
 
 

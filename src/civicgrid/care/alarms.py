@@ -42,7 +42,7 @@ def responder_users(device: Device, order: int) -> list[User]:
 
 def _message(alarm: Alarm) -> str:
     who = alarm.device.resident.name if alarm.device.resident_id else alarm.device.ident
-    return _("%(kind)s告警:%(who)s(设备 %(ident)s),请立即响应。") % {
+    return _("%(kind)s告警：%(who)s（设备 %(ident)s），请立即响应。") % {
         "kind": alarm.get_kind_display(),
         "who": who,
         "ident": alarm.device.ident,
@@ -94,7 +94,7 @@ def _escalate(alarm: Alarm, move: Move) -> str:
     alarm.escalated_at = move.now
     users = responder_users(alarm.device, alarm.responder_order)
     nobody = _("社区值班人员")
-    move.note = move.note or _("%(seconds)d秒内无人确认,升级至:%(who)s") % {
+    move.note = move.note or _("%(seconds)d秒内无人确认，升级至：%(who)s") % {
         "seconds": settings.ALARM_LADDER_WAIT_SECONDS,
         "who": "、".join(u.display_name or u.username for u in users) or nobody,
     }
@@ -182,7 +182,7 @@ class AlarmFlow(Flow):
     target = "alarm"
     note_limit = 2000
     refused = _("您不能对该告警进行此操作。")
-    wrong_stage = _("告警当前为“%(stage)s”,不能%(action)s。")
+    wrong_stage = _("告警当前为“%(stage)s”，不能%(action)s。")
 
     def lock(self, alarm):
         return (

@@ -341,9 +341,9 @@ def device_replace(request, device):
 @_device_action
 def device_credential(request, device):
     if not device.active:
-        raise ValidationError(_("设备已停用,不能签发凭据。"))
+        raise ValidationError(_("设备已停用，不能签发凭据。"))
     _issue_credential(request, device)
-    return device, _("已生成新凭据,旧凭据已失效。")
+    return device, _("已生成新凭据，旧凭据已失效。")
 
 
 @_device_action
@@ -409,7 +409,7 @@ def _fence_fields(post) -> dict:
         try:
             geometry = json.loads(post.get("geometry", ""))
         except ValueError:
-            raise ValidationError({"geometry": _("GeoJSON 格式错误,无法解析。")}) from None
+            raise ValidationError({"geometry": _("GeoJSON 格式错误，无法解析。")}) from None
         if isinstance(geometry, dict) and geometry.get("type") == "Feature":
             geometry = geometry.get("geometry")
         fields["geometry"] = geometry

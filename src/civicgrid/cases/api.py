@@ -572,7 +572,7 @@ def _dispatch_inputs(request, case, payload: DispatchIn) -> tuple[str, dict]:
     unknown = [code for code in codes if code not in found]
     if unknown:
         raise ValidationError(
-            {"departments": _("没有这些部门:%(codes)s") % {"codes": "、".join(unknown)}}
+            {"departments": _("没有这些部门：%(codes)s") % {"codes": "、".join(unknown)}}
         )
     return A.DISPATCH, {"note": payload.note, "departments": [found[code] for code in codes]}
 
@@ -639,5 +639,5 @@ def list_categories(request):
 def department_queue(request, status: str = ""):
     """Dispatches to the caller's department (empty for other roles)."""
     if status and status not in Dispatch.Status.values:
-        raise ValidationError({"status": _("状态无效:%(status)s") % {"status": status}})
+        raise ValidationError({"status": _("状态无效：%(status)s") % {"status": status}})
     return selectors.department_queue(user=request.user, status=status)

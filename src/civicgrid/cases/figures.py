@@ -142,7 +142,7 @@ def case_figures_by_month(*, user, start, end, place_code: str = "", department=
     months = _months(start, end)
     if len(months) > MAX_MONTHS:
         raise ValidationError(
-            {"end": _("按月统计最多%(n)d个月,请缩短时间范围。") % {"n": MAX_MONTHS}}
+            {"end": _("按月统计最多%(n)d个月，请缩短时间范围。") % {"n": MAX_MONTHS}}
         )
     tallies = _tallies(user, start, end, place_code, department)
     if tallies is not None:
@@ -177,7 +177,7 @@ def case_figures_by_place_category_month(
     months = _months(start, end)
     if len(months) > MAX_MONTHS:
         raise ValidationError(
-            {"end": _("按月统计最多%(n)d个月,请缩短时间范围。") % {"n": MAX_MONTHS}}
+            {"end": _("按月统计最多%(n)d个月，请缩短时间范围。") % {"n": MAX_MONTHS}}
         )
     children = list(parent.children.order_by("code"))
     if not children:

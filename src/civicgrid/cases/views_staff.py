@@ -50,15 +50,15 @@ def case_list(request):
 def _bbox(raw: str) -> tuple[float, float, float, float]:
     parts = raw.split(",")
     if len(parts) != 4:
-        raise ValueError(_("bbox 应为 西,南,东,北 四个数。"))
+        raise ValueError(_("bbox 应为 西，南，东，北 四个数。"))
     try:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
-        raise ValueError(_("bbox 应为 西,南,东,北 四个数。")) from None
+        raise ValueError(_("bbox 应为 西，南，东，北 四个数。")) from None
     if not all(math.isfinite(v) for v in (west, south, east, north)):
-        raise ValueError(_("bbox 应为 西,南,东,北 四个数。"))
+        raise ValueError(_("bbox 应为 西，南，东，北 四个数。"))
     if not (west < east and south < north):
-        raise ValueError(_("bbox 的西边界应小于东边界,南边界应小于北边界。"))
+        raise ValueError(_("bbox 的西边界应小于东边界，南边界应小于北边界。"))
     return west, south, east, north
 
 
@@ -287,12 +287,12 @@ def case_move(request, pk: int):
         done = _("%(action)s成功。") % {"action": label}
         if form.cleaned_data["action"] == A.DISPATCH:
             names = "、".join(d.name for d in form.cleaned_data["departments"])
-            done = _("已吹哨,派遣给%(names)s。") % {"names": names}
+            done = _("已吹哨，派遣给%(names)s。") % {"names": names}
         context = _actions_context(request, case, done=done)
         response = render(request, "cases/_actions.html", context)
         response["HX-Trigger"] = "case-changed"
         return response
     messages.success(
-        request, _("已%(action)s:%(number)s") % {"action": label, "number": case.number}
+        request, _("已%(action)s：%(number)s") % {"action": label, "number": case.number}
     )
     return redirect(safe_next(request, reverse("cases:detail", args=[case.pk])))

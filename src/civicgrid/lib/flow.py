@@ -269,7 +269,7 @@ class Flow:
         changes nothing."""
         rule = self.rules.get(action)
         if rule is None:
-            raise ValidationError(_("未知的操作:%(action)s") % {"action": action})
+            raise ValidationError(_("未知的操作：%(action)s") % {"action": action})
         move = self.move_class(
             action=action,
             actor=actor,

@@ -74,7 +74,7 @@ def prepare(upload) -> PreparedPhoto:
     except UnidentifiedImageError:
         raise ValidationError(_refusal(data)) from None
     except (OSError, Image.DecompressionBombError, SyntaxError):
-        raise ValidationError(_("文件不是可识别的照片(支持 JPEG、PNG、WebP)。")) from None
+        raise ValidationError(_("文件不是可识别的照片（支持 JPEG、PNG、WebP）。")) from None
     return PreparedPhoto(kind=kind, original=data, image=image, thumbnail=thumbnail)
 
 
@@ -83,9 +83,9 @@ def _refusal(data: bytes) -> str:
     format (reading its header only), else say it is no photo."""
     try:
         with Image.open(io.BytesIO(data)) as other:
-            return _("不支持的照片格式:%(kind)s。") % {"kind": other.format}
+            return _("不支持的照片格式：%(kind)s。") % {"kind": other.format}
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-        return _("文件不是可识别的照片(支持 JPEG、PNG、WebP)。")
+        return _("文件不是可识别的照片（支持 JPEG、PNG、WebP）。")
 
 
 def _jpeg(picture: Image.Image, side: int) -> bytes:
@@ -170,7 +170,7 @@ def hold(prepared: list[PreparedPhoto]) -> str:
 
 def held(token: str) -> list[PreparedPhoto]:
     """The photos a token names, checked again as at upload."""
-    gone = ValidationError(_("保留的照片已失效,请重新选择。"))
+    gone = ValidationError(_("保留的照片已失效，请重新选择。"))
     try:
         names = signing.loads(token, salt=HELD_SALT, max_age=HELD_MAX_AGE)
     except signing.BadSignature:

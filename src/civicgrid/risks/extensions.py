@@ -60,7 +60,7 @@ ext.map_layer(
 ext.map_layer(
     order=20,
     name="households",
-    label=_("户(红黄绿)"),
+    label=_("户（红黄绿）"),
     build=layers.households_layer,
     shown=_sees_households,
 )

@@ -211,7 +211,7 @@ def activity_signup(request, pk: int):
         _errors(request, exc)
     else:
         if signup.status == SignUp.Status.WAITING:
-            messages.success(request, _("名额已满,您已进入候补名单。"))
+            messages.success(request, _("名额已满，您已进入候补名单。"))
         else:
             messages.success(request, _("报名成功。"))
     return redirect("volunteers:activity", activity.pk)
@@ -268,7 +268,7 @@ def activity_scan(request, pk: int):
             if out and not request.POST.get("confirm"):
                 raise ValidationError(_("请确认服务已结束后再签退。"))
             if out and (opens_at is None or now < opens_at):
-                raise ValidationError(_("刚刚签到,暂时不能签退。"))
+                raise ValidationError(_("刚刚签到，暂时不能签退。"))
             mine = step(activity=activity, volunteer=me, actor=request.user, code=code)
         except ValidationError as exc:
             _errors(request, exc)
@@ -276,7 +276,7 @@ def activity_scan(request, pk: int):
             if mine.checked_out_at:
                 messages.success(
                     request,
-                    _("签退成功:服务 %(minutes)d 分钟,获得 %(points)d 积分。")
+                    _("签退成功：服务 %(minutes)d 分钟，获得 %(points)d 积分。")
                     % {"minutes": mine.minutes, "points": mine.points},
                 )
             else:
@@ -332,7 +332,7 @@ def _lookup(request, counter, number: str, code: str):
     if volunteer is None:
         messages.error(
             request,
-            _("本兑换点找不到编号为 %(code)s 的志愿者;其他社区的志愿者请出示兑换码。")
+            _("本兑换点找不到编号为 %(code)s 的志愿者；其他社区的志愿者请出示兑换码。")
             % {"code": number},
         )
     return volunteer
@@ -422,7 +422,7 @@ def receipt_cancel(request, pk: int):
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _("已撤销兑换,积分和库存已退回。"))
+        messages.success(request, _("已撤销兑换，积分和库存已退回。"))
     return redirect("volunteers:receipt", redemption.pk)
 
 
@@ -503,7 +503,7 @@ def need_to_case(request, pk: int):
         _errors(request, exc)
     else:
         messages.success(
-            request, _("已转为事件,案卷号 %(number)s。") % {"number": need.case.number}
+            request, _("已转为事件，案卷号 %(number)s。") % {"number": need.case.number}
         )
     return redirect(safe_next(request, reverse("volunteers:notebook")))
 

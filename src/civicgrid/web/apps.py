@@ -24,3 +24,17 @@ def _ask_to_choose() -> None:
 
     fields.BLANK_CHOICE_DASH[0] = ("", _("请选择"))
     model_forms.ModelChoiceField.__init__.__kwdefaults__["empty_label"] = _("请选择")
+    _labels_without_colons()
+
+
+def _labels_without_colons() -> None:
+    """Labels stand above their fields and end in no colon (Django's default
+    label_suffix is ":"): every form's default becomes ""."""
+    import inspect
+
+    from django.forms.forms import BaseForm
+
+    names = list(inspect.signature(BaseForm.__init__).parameters)[1:]
+    defaults = list(BaseForm.__init__.__defaults__)
+    defaults[names.index("label_suffix") - (len(names) - len(defaults))] = ""
+    BaseForm.__init__.__defaults__ = tuple(defaults)
