@@ -13,7 +13,6 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -359,8 +358,9 @@ def case_figures(
     """Figures for [start, end) (``end`` is the day after the period; by
     default this month). See civicgrid.cases.figures for the definitions."""
     user = request.user
-    start = start or timezone.localdate().replace(day=1)
-    end = end or Period.month(start).end_date  # [start, end): this month by default
+    # [start, end): by default the same period as the figures page.
+    start = start or figures.default_period().first
+    end = end or Period.month(start).end_date
     errors = {}
     try:
         period = Period.exclusive(start, end)

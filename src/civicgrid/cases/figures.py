@@ -44,6 +44,7 @@ from civicgrid.access.scoping import VIEW
 from civicgrid.cases.models import Case, CaseTally, Category, Dispatch, Stage
 from civicgrid.cases.tallies import COUNTS, LEVELS
 from civicgrid.lib.figures import EVENTS, Figure, register
+from civicgrid.lib.period import Period
 from civicgrid.registry.models import Organisation, Place
 
 RATINGS = range(1, 6)
@@ -533,3 +534,9 @@ register(
     Figure("cases.satisfaction", _l("满意度"), "score", _l("期间内评价的平均分(1-5)。"), EVENTS),
     Figure("cases.satisfied_rate", _l("满意率"), "rate", _l("评价为4分或5分的比例。"), EVENTS),
 )
+
+
+def default_period(today=None) -> Period:
+    """The period the figures page, its export and the API show when none is
+    asked for: the current month, so the three always agree."""
+    return Period.month(today or timezone.localdate())

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.access.roles import Role
@@ -76,9 +75,9 @@ def photo_original(request, pk: int, key):
 
 
 def _period(request) -> tuple[Period, list[str]]:
-    """The period from the query's inclusive ``start`` and ``end`` dates, this
-    year by default."""
-    default = Period.year(timezone.localdate())
+    """The period from the query's inclusive ``start`` and ``end`` dates; by
+    default the same as the API's (figures.default_period: this month)."""
+    default = figures.default_period()
     errors = []
     values = {}
     for name, fallback in (("start", default.first), ("end", default.last)):
