@@ -72,3 +72,21 @@ def test_labels_end_in_no_colon(personas):
         html = str(VisitForm())
     assert '<label for="id_at">走访时间</label>' in html
     assert "走访时间:" not in html and "走访时间\uff1a" not in html
+
+
+def test_demo_login_page_lists_the_demo_accounts(db, personas, settings):
+    from civicgrid.access.models import AuditLog
+    from civicgrid.access.roles import Role
+    from civicgrid.demo.accounts import DEMO_PASSWORD
+    from tests.conftest import _user
+
+    _user("grid01", Role.GRID_WORKER)
+    before = Client().get("/login/").content.decode()
+    assert "演示账号" not in before  # no demo loaded: nothing listed
+    AuditLog.objects.create(action=AuditLog.Action.IMPORT, object_type="demo", note="demo")
+    page = Client().get("/login/").content.decode()
+    assert "演示账号" in page and "<code>grid01</code>" in page and "网格员" in page
+    assert f"密码都是 {DEMO_PASSWORD}" in page
+    assert "<code>zexin</code>" not in page  # only accounts that exist
+    settings.PRODUCTION = True
+    assert "演示账号" not in Client().get("/login/").content.decode()

@@ -18,9 +18,47 @@ from django.views.decorators.http import require_POST
 from civicgrid.access import selectors, services
 from civicgrid.lib.api import error_body
 
-login = auth_views.LoginView.as_view(
-    template_name="access/login.html", redirect_authenticated_user=True
-)
+
+class LoginView(auth_views.LoginView):
+    template_name = "access/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demo_accounts"] = demo_accounts()
+        return context
+
+
+def demo_accounts() -> list[dict]:
+    """The demo's accounts and their published password, shown on the login
+    page while the demo district is loaded, never in production."""
+    from django.conf import settings
+
+    from civicgrid.access.models import AuditLog, User
+
+    if settings.PRODUCTION or not AuditLog.objects.filter(object_type="demo").exists():
+        return []
+    # The demo's list (a leaf module: names and roles only, no feature code).
+    from civicgrid.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    existing = set(
+        User.objects.filter(
+            username__in=[a["username"] for a in DEMO_ACCOUNTS], is_active=True
+        ).values_list("username", flat=True)
+    )
+    return [
+        {
+            "username": a["username"],
+            "role": a["role"].label,
+            "scope": a["scope"],
+            "password": DEMO_PASSWORD,
+        }
+        for a in DEMO_ACCOUNTS
+        if a["username"] in existing
+    ]
+
+
+login = LoginView.as_view()
 logout = auth_views.LogoutView.as_view()
 
 
