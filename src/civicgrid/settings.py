@@ -258,7 +258,16 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Quiet at the default level: the task worker's line per task run (the
+    # scheduler runs jobs every few seconds) and axes' four lines per login
+    # say nothing anyone acts on; LIBRARY_LOG_LEVEL=INFO brings them back.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_tasks": {"level": env_str("LIBRARY_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": env_str("LIBRARY_LOG_LEVEL", "WARNING")},
+        "django.tasks": {"level": env_str("LIBRARY_LOG_LEVEL", "WARNING")},
+        "axes": {"level": env_str("LIBRARY_LOG_LEVEL", "WARNING")},
+    },
 }
 
 NINJA_PAGINATION_CLASS = "civicgrid.lib.api.Pagination"

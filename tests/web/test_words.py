@@ -90,3 +90,13 @@ def test_demo_login_page_lists_the_demo_accounts(db, personas, settings):
     assert "<code>zexin</code>" not in page  # only accounts that exist
     settings.PRODUCTION = True
     assert "演示账号" not in Client().get("/login/").content.decode()
+
+
+def test_worker_and_login_logs_are_quiet_at_the_default_level():
+    import logging
+
+    for name in ("django_tasks", "django_tasks_db", "axes.handlers.database"):
+        assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING, name
+    assert logging.getLogger("civicgrid.ops.management.commands.worker").isEnabledFor(
+        logging.WARNING
+    )
