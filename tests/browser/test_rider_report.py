@@ -75,7 +75,7 @@ def test_rider_report_to_department_check_in(phone, personas, fire_lane, rider, 
     department = log_in(phone(), "fire")
     department.get_by_role("navigation", name="常用").get_by_role("link", name="部门待办").click()
     department.get_by_role("button", name="报到", exact=True).click()
-    department.get_by_text("没有此状态的派遣").wait_for()
+    department.get_by_text("这里暂时没有事件").wait_for()
     department.goto(f"/cases/{case.pk}/")
     steps = department.locator(".timeline .action").all_inner_texts()
     assert steps == ["上报", "立案", "吹哨派遣", "部门报到"]

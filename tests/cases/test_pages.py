@@ -341,7 +341,7 @@ def test_department_queue_shows_only_whistled_cases(case_a, personas, client_for
     queue = reverse("cases:queue")
     response = move(client, case_a, action="check_in", next=queue)
     assert response["Location"] == queue
-    assert "没有此状态的派遣" in html(client.get(queue))
+    assert "这里暂时没有事件" in html(client.get(queue))
     page = html(client.get(queue, {"tab": "working"}))
     assert case_a.number in page and "办结" in page
     # The home page counts the queue; the nav links to it.
