@@ -42,7 +42,9 @@ for _name, _key in (("SECRET_KEY", SECRET_KEY), ("CIVICGRID_DATA_KEY", DATA_KEYS
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
 
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Off unless asked for (DEBUG=true): the demo shows the platform's own 404
+# and 500 pages, never Django's technical pages with settings and tracebacks.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -262,7 +264,16 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Quiet at the default level: the task worker's line per task run (the
+    # scheduler runs jobs every few seconds) and axes' four lines per login
+    # say nothing anyone acts on; LIBRARY_LOG_LEVEL=INFO brings them back.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_tasks": {"level": env_str("LIBRARY_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": env_str("LIBRARY_LOG_LEVEL", "WARNING")},
+        "django.tasks": {"level": env_str("LIBRARY_LOG_LEVEL", "WARNING")},
+        "axes": {"level": env_str("LIBRARY_LOG_LEVEL", "WARNING")},
+    },
 }
 
 NINJA_PAGINATION_CLASS = "civicgrid.lib.api.Pagination"

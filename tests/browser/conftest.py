@@ -48,12 +48,13 @@ def browser():
 
 @pytest.fixture
 def phone(browser, live_server):
-    """A new browser context the size of a phone (390×844), at the live server."""
+    """A new browser context the size of a phone (390×844, or ``width`` wide:
+    360 is the narrowest phone the pages are made for), at the live server."""
     contexts = []
 
-    def make(**options):
+    def make(width: int = 390, **options):
         context = browser.new_context(
-            viewport={"width": 390, "height": 844},
+            viewport={"width": width, "height": 844},
             base_url=live_server.url,
             locale="zh-CN",
             **options,
@@ -82,3 +83,8 @@ def log_in(context, username: str):
 def seeded_configuration(transactional_db):
     """Each browser test starts with the rows a fresh database has."""
     restore_seeded_configuration()
+
+
+def scroll_width(page) -> int:
+    """How wide the page is: more than the screen means it scrolls sideways."""
+    return page.evaluate("document.documentElement.scrollWidth")

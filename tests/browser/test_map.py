@@ -42,7 +42,7 @@ def test_grid_worker_map_on_a_phone(phone, personas, registry):
     page.wait_for_selector("path.hazard")
     hazards.uncheck()
     page.wait_for_selector("path.hazard", state="detached")
-    households = page.get_by_label("户(红黄绿)")
+    households = page.get_by_label("户（红黄绿）")
     households.uncheck()
     page.wait_for_selector("path.household", state="detached")
     households.check()

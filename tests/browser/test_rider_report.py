@@ -35,7 +35,8 @@ def test_rider_report_to_department_check_in(phone, personas, fire_lane, rider, 
         permissions=["geolocation"], geolocation={"latitude": 29.65, "longitude": 91.15}
     )
     page = log_in(context, "rider")
-    page.get_by_role("navigation").get_by_role("link", name="随手拍").click()
+    # The phone's tab bar (the home also offers 随手拍 among its tiles).
+    page.get_by_role("navigation", name="常用").get_by_role("link", name="随手拍").click()
     page.wait_for_url("**/cases/report/")
     page.wait_for_selector(".leaflet-container")
     page.get_by_text("消防通道占用", exact=True).click()
@@ -72,9 +73,9 @@ def test_rider_report_to_department_check_in(phone, personas, fire_lane, rider, 
 
     # The fire brigade reports for duty from its queue.
     department = log_in(phone(), "fire")
-    department.get_by_role("navigation").get_by_role("link", name="部门待办").click()
+    department.get_by_role("navigation", name="常用").get_by_role("link", name="部门待办").click()
     department.get_by_role("button", name="报到", exact=True).click()
-    department.get_by_text("没有此状态的派遣").wait_for()
+    department.get_by_text("这里暂时没有事件").wait_for()
     department.goto(f"/cases/{case.pk}/")
     steps = department.locator(".timeline .action").all_inner_texts()
     assert steps == ["上报", "立案", "吹哨派遣", "部门报到"]

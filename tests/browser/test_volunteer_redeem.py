@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from civicgrid.volunteers import activities, ledger
 from civicgrid.volunteers.models import Activity, PointRule, Redemption, SignUp
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, scroll_width
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,17 +53,30 @@ def test_check_in_by_qr_then_redeem_a_schoolbag(
     )
     activities.signup_create(activity=activity, volunteer=volunteer, actor=owner)
     staff = log_in(phone(), "staff_a")
-    me = log_in(phone(), "volunteer")
+    me = log_in(phone(width=360), "volunteer")
 
     with time_machine.travel(start + timedelta(minutes=2), tick=True):
         me.goto(_scan_url(staff, activity))
         me.get_by_role("button", name="签到").click()
         me.get_by_text("签到成功").wait_for()
+        # Right after check-in the phone offers no check-out (a second tap
+        # would have ended the service at 0 minutes); it says when it will.
+        expect(me.get_by_role("button", name="签退")).to_have_count(0)
+        expect(me.locator(".checked-in")).to_contain_text("已签到")
+        staff.goto(f"/volunteers/activities/{activity.pk}/")
+        expect(staff.locator("table.stack tbody tr").first).to_contain_text("已签到")
 
     with time_machine.travel(start + timedelta(minutes=102), tick=True):
         me.goto(_scan_url(staff, activity))
+        # Check-out asks to confirm: the browser refuses the form until ticked.
+        me.get_by_role("button", name="签退").click()
+        expect(me.get_by_text("签退成功")).to_have_count(0)
+        me.get_by_label("本次服务已结束，确认签退").check()
         me.get_by_role("button", name="签退").click()
         me.get_by_text("签退成功").wait_for()
+        assert scroll_width(me) <= 360
+        staff.goto(f"/volunteers/activities/{activity.pk}/")
+        expect(staff.locator("table.stack tbody tr").first).to_contain_text("已完成")
     signup = SignUp.objects.get(activity=activity, volunteer=volunteer)
     assert 99 <= signup.minutes <= 100  # the clock ticks between the two scans
     assert signup.points == 30 * signup.minutes // 60 + 5

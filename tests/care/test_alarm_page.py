@@ -80,13 +80,13 @@ def test_the_page_says_who_the_person_is_and_who_holds_the_alarm(
         staff = client_for(personas["staff_a"])
         page = staff.get(reverse("care:alarm", args=[alarm.pk])).content.decode()
         assert "顿珠" in page and "75岁" in page  # born 1951-03-02
-        assert "残疾人(2级)" in page
+        assert "残疾人（2级）" in page
         assert alarm.device.resident.household.address in page
-        assert "doctor_a(社区医生)" in page
+        assert "doctor_a（社区医生）" in page
         later = NOON + timedelta(seconds=settings.ALARM_LADDER_WAIT_SECONDS + 1)
         escalate_alarms(now=later)
         page = staff.get(reverse("care:alarm", args=[alarm.pk])).content.decode()
-        assert "grid_a(网格员)" in page
+        assert "grid_a（网格员）" in page
         escalate_alarms(now=later + timedelta(seconds=settings.ALARM_LADDER_WAIT_SECONDS + 1))
         alarm.refresh_from_db()
         assert alarm.responder_order == 3  # past the ladder of two

@@ -30,7 +30,7 @@ A = AlarmEvent.Action
 
 @pytest.fixture
 def ladder(registry, personas):
-    """SOS-0001 for 顿珠: his daughter 卓玛 (no account) first, doctor_a second."""
+    """SOS-0001 for 顿珠： his daughter 卓玛 （no account） first， doctor_a second."""
     device = Device.objects.create(ident="SOS-0001", kind=Device.Kind.CALL_BUTTON)
     services.device_bind(actor=None, device=device, resident=registry["resident_a"])
     guardian = services.responder_add(
@@ -81,7 +81,7 @@ def test_an_sos_at_night_reaches_the_guardian_whose_link_acknowledges_it(
     alarm.refresh_from_db()
     assert alarm.stage == AlarmStage.ACKNOWLEDGED and alarm.acknowledged_by is None
     event = alarm.timeline.get(action=A.ACKNOWLEDGE)
-    assert event.actor is None and event.note == "卓玛(监护人/家属):我去看"
+    assert event.actor is None and event.note == "卓玛（监护人/家属）：我去看"
     # One-time: the link is spent; a second answer changes nothing.
     with time_machine.travel(NIGHT + timedelta(minutes=1), tick=False):
         again = guardian.post(path, {"action": "pass_on"})
@@ -102,7 +102,7 @@ def test_passing_it_on_climbs_to_the_next_rung_at_once(ladder, providers, person
     alarm.refresh_from_db()
     assert alarm.stage == AlarmStage.RAISED and alarm.responder_order == 2
     event = alarm.timeline.get(action=A.PASS_ON)
-    assert event.note == "卓玛转给下一位:doctor_a"
+    assert event.note == "卓玛转给下一位：doctor_a"
     assert Notice.objects.about(alarm).filter(user=personas["doctor_a"]).exists()
 
 

@@ -41,7 +41,7 @@ def whistled(case_a, personas, fire):
     return case_move(case=case_a, action="dispatch", actor=staff, departments=[fire])
 
 
-def test_whole_workflow_through_the_api(case_a, personas, rider, api_for, photo_upload):
+def test_whole_workflow_through_the_api(case_a, personas, rider, api_for, client_for, photo_upload):
     staff, dept, reporter = (
         api_for(personas["staff_a"]),
         api_for(personas["department"]),
@@ -84,7 +84,11 @@ def test_whole_workflow_through_the_api(case_a, personas, rider, api_for, photo_
     uploaded = dept.post(f"{url}/photos", {"files": [photo_upload], "note": "处置后"})
     assert uploaded.status_code == 200, uploaded.json()
     photo = uploaded.json()["photos"][0]
-    assert photo["image_url"].endswith(".jpg") and "/thumbs/" in photo["thumbnail_url"]
+    # Scoped URLs that answer (nothing under /media/ is served).
+    assert photo["image_url"] == f"/cases/{case_a.pk}/photos/{photo['key']}/"
+    assert photo["thumbnail_url"] == f"/cases/{case_a.pk}/photos/{photo['key']}/thumbnail/"
+    thumbnail = client_for(personas["department"]).get(photo["thumbnail_url"])
+    assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
     assert uploaded.json()["events"][-1]["photos"] == [photo["key"]]
     assert Photo.objects.get(case=case_a).event.action == "comment"
 

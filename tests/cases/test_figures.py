@@ -287,3 +287,15 @@ def test_export_by_place_category_and_month(january, personas, places, client_fo
     staff_b = client_for(personas["staff_b"])
     outside = {**query, "place": places["community_a"].code}
     assert staff_b.get(reverse("cases:figures_export"), outside).status_code == 400
+
+
+def test_figures_page_and_api_default_to_the_same_period(personas, client_for, api_for, places):
+    """Asked for no period, the page, its export and the API show one period."""
+    import time_machine
+    from django.urls import reverse
+
+    with time_machine.travel("2026-03-15T04:00:00Z", tick=False):
+        page = client_for(personas["admin"]).get(reverse("cases:figures"))
+        api = api_for(personas["admin"]).get("/api/v1/cases/figures").json()
+    assert page.context["start"].isoformat() == api["start"] == "2026-03-01"
+    assert page.context["end"].isoformat() == "2026-03-31" and api["end"] == "2026-04-01"

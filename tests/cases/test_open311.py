@@ -260,7 +260,7 @@ def test_bad_attributes_are_listed(fire_lane, post, fmt):
 
 def test_required_attribute_missing(fire_lane, post):
     described = errors(post(**{"attribute[blocked_by]": ""}), "json", 400)
-    assert described == ["attribute[blocked_by]: 请回答:占用物"]
+    assert described == ["attribute[blocked_by]: 请回答：占用物"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -76,7 +76,7 @@ def test_mobile_report_errors_keep_the_input_and_create_nothing(rider, fire_lane
     unanswered = report_data()
     del unanswered["attribute[blocked_by]"]
     page = html(client.post(reverse("cases:report"), unanswered))
-    assert "请回答:占用物" in page
+    assert "请回答：占用物" in page
     page = html(client.post(reverse("cases:report"), report_data(lat="", lon="")))
     assert "请在地图上选择位置" in page
     assert Case.objects.count() == 0
@@ -174,7 +174,7 @@ def test_list_filters_and_scope(case_a, personas, client_for, fire_lane, rider, 
     )
     Case.objects.filter(pk=case_a.pk).update(overdue=True, escalated_to=places["street"])
     page = html(staff_a.get(reverse("cases:list")))
-    assert "超期" in page and "督办:吉崩岗街道" in page
+    assert "超期" in page and "督办：吉崩岗街道" in page
 
 
 def test_geojson_pins_with_bbox(case_a, personas, client_for):
@@ -341,7 +341,7 @@ def test_department_queue_shows_only_whistled_cases(case_a, personas, client_for
     queue = reverse("cases:queue")
     response = move(client, case_a, action="check_in", next=queue)
     assert response["Location"] == queue
-    assert "没有此状态的派遣" in html(client.get(queue))
+    assert "这里暂时没有事件" in html(client.get(queue))
     page = html(client.get(queue, {"tab": "working"}))
     assert case_a.number in page and "办结" in page
     # The home page counts the queue; the nav links to it.

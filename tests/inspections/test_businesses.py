@@ -107,15 +107,15 @@ def test_import_writes_all_rows_or_none(personas, places):
     result = businesses.business_import(actor=personas["staff_a"], file=bad, filename="x.xlsx")
     messages = [str(issue) for issue in result.errors]
     assert not result.ok
-    assert any(m.startswith("第3行 统一社会信用代码:") and "校验位不符" in m for m in messages)
-    assert any(m.startswith("第5行 类型:未知的类型") for m in messages)
+    assert any(m.startswith("第3行 统一社会信用代码：") and "校验位不符" in m for m in messages)
+    assert any(m.startswith("第5行 类型：未知的类型") for m in messages)
     assert not Business.objects.exists() and not Licence.objects.exists()
 
     outside = businesses.business_import(
         actor=personas["staff_a"], file=_file([_row(11, grid), _row(13, "540102001002001")]),
         filename="x.xlsx",
     )  # fmt: skip
-    assert [str(i) for i in outside.errors] == ["第3行 网格编码:该网格不在您的管辖范围内。"]
+    assert [str(i) for i in outside.errors] == ["第3行 网格编码：该网格不在您的管辖范围内。"]
     assert not Business.objects.exists()
 
     good = businesses.business_import(
@@ -137,7 +137,7 @@ def test_import_refuses_a_file_that_is_not_a_workbook(personas):
     result = businesses.business_import(
         actor=personas["staff_a"], file=io.BytesIO(b"not excel"), filename="x.xlsx"
     )
-    assert [str(i) for i in result.errors] == ["文件不是有效的 Excel(.xlsx)文件,无法读取。"]
+    assert [str(i) for i in result.errors] == ["文件不是有效的 Excel（.xlsx）文件，无法读取。"]
 
 
 def test_overdue_equipment_and_reminders_once_per_due_date(personas, places, inspectors, shop_a):

@@ -65,17 +65,17 @@ def test_a_changed_checklist_is_a_new_version_and_old_inspections_keep_theirs(
     "rows, expected",
     [
         ([HEADER, ("select_one nolist", "cert", "检疫证明", "", "", "")],
-         "工作表“survey”第2行:选项表(choices)中没有名为“nolist”的选项列表。"),
+         "工作表“survey”第2行：选项表（choices）中没有名为“nolist”的选项列表。"),
         ([HEADER, ("text", "a", "甲", "", "", ""), ("text", "a", "乙", "", "", "")],
-         "工作表“survey”第3行:题目名称“a”重复"),
+         "工作表“survey”第3行：题目名称“a”重复"),
         ([HEADER, ("text", "a", "甲", "", "", ""), ("txt", "b", "乙", "", "", "")],
-         "工作表“survey”第3行:未知的题型“txt”。"),
+         "工作表“survey”第3行：未知的题型“txt”。"),
         ([HEADER, ("text", "a", "甲", "", "${zz} = 1", "")],
-         "工作表“survey”第2行:引用的题目“zz”不存在。"),
+         "工作表“survey”第2行：引用的题目“zz”不存在。"),
         ([HEADER, ("integer", "a", "甲", "", "", "regex(., '[0-9]+')")],
-         "工作表“survey”第2行:“a”的 constraint 表达式不受支持"),
+         "工作表“survey”第2行：“a”的 constraint 表达式不受支持"),
         ([("typ", "name", "label"), ("text", "a", "甲")],
-         "工作表“survey”:缺少必需的列“type”。"),
+         "工作表“survey”：缺少必需的列“type”。"),
     ],
 )  # fmt: skip
 def test_a_malformed_form_is_refused_with_its_sheet_and_row(checklists, inspectors, rows, expected):

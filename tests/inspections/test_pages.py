@@ -48,7 +48,7 @@ def test_the_phone_form_from_start_to_order(drawn, campaign, checklists, shop_a,
         )
         refused = phone.post(started["Location"], answers)
         assert refused.status_code == 400
-        assert "有需责令整改的问题,请填写整改期限。" in refused.content.decode()
+        assert "有需责令整改的问题，请填写整改期限。" in refused.content.decode()
         answers.update(due_on="2026-10-05", fp_raw_cooked=png(), p_expired_food_photo=png())
         done = phone.post(started["Location"], answers)
     order = Order.objects.get()

@@ -174,7 +174,7 @@ def test_the_journey_from_a_case_through_the_pages(
     )
     client.post(
         reverse("mediation:agreement", args=[dispute.pk]),
-        {"facts": "楼上漏水", "terms": "修好水管,赔偿200元", "performance": "七日内"},
+        {"facts": "楼上漏水", "terms": "修好水管，赔偿200元", "performance": "七日内"},
     )
     client.post(reverse("mediation:move_sign", args=[dispute.pk]))
     dispute.refresh_from_db()
@@ -184,8 +184,8 @@ def test_the_journey_from_a_case_through_the_pages(
     assert printed.status_code == 200
     text = docx_text(printed.content)
     assert "人民调解协议书" in text and agreement.number in text
-    assert "扎西" in text and "次仁" in text and "修好水管,赔偿200元" in text
-    assert "申请人(签名)" in text and "调解员(签名)" in text
+    assert "扎西" in text and "次仁" in text and "修好水管，赔偿200元" in text
+    assert "申请人（签名）" in text and "调解员（签名）" in text
     assert AuditLog.objects.filter(action="export", object_type="mediation.agreement").exists()
     client.post(
         reverse("mediation:move_follow-up", args=[dispute.pk]),
@@ -401,7 +401,7 @@ def test_the_printed_agreement_keeps_hostile_text_as_text(personas, places, room
     from civicgrid.mediation.documents import agreement_docx
     from civicgrid.mediation.flow import A, disputes
 
-    hostile = services.PartyIn(role="applicant", name="<w:t>&amp;\x07扎西")
+    hostile = services.PartyIn(role="applicant", name="<w：t>&amp；\x07扎西")
     dispute = services.dispute_open(
         actor=mediator,
         room=room,
@@ -415,7 +415,7 @@ def test_the_printed_agreement_keeps_hostile_text_as_text(personas, places, room
         actor=mediator, dispute=dispute, facts="第一行\n第二行", terms="]]><x/> & 还款"
     )
     text = docx_text(agreement_docx(agreement))
-    assert "<w:t>&amp;扎西" in text and "]]><x/> & 还款" in text and "第一行" in text
+    assert "<w：t>&amp；扎西" in text and "]]><x/> & 还款" in text and "第一行" in text
 
 
 def test_the_home_card_shows_open_disputes_to_their_readers(

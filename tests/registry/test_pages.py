@@ -286,7 +286,7 @@ def test_invalid_id_number_shows_the_error_and_changes_nothing(staff_a, registry
     }
     response = staff_a.post(url, data)
     assert response.status_code == 200
-    assert "身份证号校验位不正确,请核对。" in html(response)
+    assert "身份证号校验位不正确，请核对。" in html(response)
     resident.refresh_from_db()
     assert resident.name == "顿珠" and resident.id_number == ID_A
     assert not AuditLog.objects.filter(user__username="staff_a").exists()

@@ -180,7 +180,7 @@ def test_every_bad_row_is_reported_and_nothing_written(people):
     found = {(e.row, e.column) for e in result.errors}
     assert found == {(3, "身份证号"), (4, "性别"), (5, "出生日期")}
     messages = [str(e) for e in result.errors]
-    assert "第3行 身份证号:身份证号校验位不正确,请核对。" in messages
+    assert "第3行 身份证号：身份证号校验位不正确，请核对。" in messages
     assert snapshot() == before and AuditLog.objects.count() == logs
     assert not Household.objects.filter(number="H0003").exists()
 
@@ -204,7 +204,7 @@ def test_resident_of_another_scope_cannot_be_taken_over(people):
 def test_file_level_problems(people):
     not_xlsx = register_import(actor=people["staff_a"], file=io.BytesIO(b"name,id\n"),
                                filename="x.csv")  # fmt: skip
-    assert [str(e) for e in not_xlsx.errors] == ["文件不是有效的 Excel(.xlsx)文件,无法读取。"]
+    assert [str(e) for e in not_xlsx.errors] == ["文件不是有效的 Excel（.xlsx）文件，无法读取。"]
     missing = run_import(people["staff_a"], headers=[h for h in HEADERS if h != "地址"])
     assert len(missing.errors) == 1 and "地址" in missing.errors[0].message
     duplicate = run_import(people["staff_a"], valid_rows() + [valid_rows()[0]])
@@ -412,7 +412,7 @@ def test_more_rows_than_the_limit_are_refused_before_any_is_parsed(people, setti
     settings.IMPORT_MAX_ROWS = 50
     result = register_import(actor=people["staff_a"], file=crafted(junk_rows(100)),
                              filename="many.xlsx")  # fmt: skip
-    assert [str(e) for e in result.errors] == ["文件超过 50 行,请分批导入。"]
+    assert [str(e) for e in result.errors] == ["文件超过 50 行，请分批导入。"]
     assert result.rows_read == 0
 
 
@@ -434,7 +434,7 @@ def test_a_row_past_the_limit_is_refused_before_any_is_parsed(people):
     far = f'<x:row r="1048576">{cell}</x:row>'  # prefixed, as some writers do
     result = register_import(actor=people["staff_a"], file=crafted([far]), filename="far.xlsx")
     assert [str(e) for e in result.errors] == [
-        "第1048576行超出了200005行的上限;请删除表格末尾多余的行后再导入。"
+        "第1048576行超出了200005行的上限；请删除表格末尾多余的行后再导入。"
     ]
     assert result.rows_read == 0
 
@@ -443,7 +443,7 @@ def test_a_file_that_unpacks_too_large_is_refused_unread(people, settings):
     settings.IMPORT_MAX_UNPACKED_BYTES = 4096
     result = register_import(actor=people["staff_a"], file=crafted(junk_rows(300)),
                              filename="bomb.xlsx")  # fmt: skip
-    assert [str(e) for e in result.errors] == ["文件解压后超过 0 MB,请分批导入。"]
+    assert [str(e) for e in result.errors] == ["文件解压后超过 0 MB，请分批导入。"]
     assert result.rows_read == 0
 
 

@@ -13,3 +13,12 @@ def hazard_category(db):
 # Old names, kept for branches written before issue 13's test layout (remove once
 # merged): new tests import tests.factories and use the shared fixtures directly.
 from tests.risks.fixtures import located, new_hazard  # noqa: E402, F401
+
+
+@pytest.fixture
+def photo_jpeg():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.cases.conftest import jpeg_with_gps
+
+    return SimpleUploadedFile("visit.jpg", jpeg_with_gps(), content_type="image/jpeg")

@@ -100,3 +100,41 @@ def test_devices_layer_shows_installed_devices_in_scope(personas, registry, clie
     assert body["features"][0]["properties"]["state"] == "offline"
     assert body["features"][0]["geometry"]["coordinates"] == [91.15, 29.65]
     assert client_for(personas["staff_b"]).get(url).json()["features"] == []
+
+
+def test_one_building_is_one_marker_with_its_colours_red_on_top(mapped, personas, client_for):
+    """Households at one point share a marker showing the count of each
+    colour; the most urgent colour is drawn last, on top of the others."""
+    from civicgrid.registry.models import Household
+    from civicgrid.risks.models import HouseholdColour
+
+    a = mapped["household_a"]
+    neighbours = [
+        Household.objects.create(
+            number=f"54010200100100100{n:02d}",
+            grid=a.grid,
+            address="泽新路1号",
+            lat=a.lat,
+            lon=a.lon,
+        )  # fmt: skip
+        for n in (2, 3)
+    ]
+    for household, colour in zip(neighbours, ("green", "yellow"), strict=True):
+        HouseholdColour.objects.update_or_create(
+            household=household, defaults={"colour": colour, "computed_colour": colour}
+        )
+    alone = Household.objects.create(
+        number="5401020010010010009", grid=a.grid, address="泽新路9号",
+        lat=a.lat + 0.001, lon=a.lon,
+    )  # fmt: skip
+    HouseholdColour.objects.update_or_create(
+        household=alone, defaults={"colour": "green", "computed_colour": "green"}
+    )
+
+    found = features(client_for(personas["grid_a"]), "households")
+    assert [f["properties"]["kind"] for f in found] == ["household", "building"]
+    building = found[-1]["properties"]
+    assert building["colour"] == "red" and building["total"] == 3
+    assert (building["red"], building["yellow"], building["green"]) == (1, 1, 1)
+    assert [h["colour"] for h in building["households"]] == ["red", "yellow", "green"]
+    assert building["households"][0]["number"] == a.number

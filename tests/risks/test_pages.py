@@ -131,3 +131,43 @@ def test_print_png_of_a_grid(new_hazard, personas, client_for, places, located):
         assert any(rgb == (0xD3, 0x2F, 0x2F) for _, rgb in colours)  # the red household
     outsider = client_for(personas["staff_b"]).get(f"/risks/places/{places['grid_a'].pk}/print.png")
     assert outsider.status_code == 404
+
+
+def test_visit_form_time_defaults_to_now_in_the_inputs_format(personas, client_for, located):
+    """A datetime-local input takes 2026-12-02T05:51 and nothing else; the
+    locale's 2026/12/02 05:51 left the required field blank."""
+    import time_machine
+
+    household = located["household_a"]
+    with time_machine.travel("2026-12-01T21:51:30Z", tick=False):
+        html = client_for(personas["grid_a"]).get(f"/risks/households/{household.pk}/visit/")
+    assert 'type="datetime-local" name="at" value="2026-12-02T05:51"' in html.content.decode()
+
+
+def test_a_visits_photo_is_shown_through_its_scope(personas, client_for, located, photo_jpeg):
+    grid = client_for(personas["grid_a"])
+    household = located["household_a"]
+    response = grid.post(
+        f"/risks/households/{household.pk}/visit/",
+        {"at": "2026-12-02T05:51", "notes": "入户查看", "photo": photo_jpeg},
+    )
+    assert response.status_code == 302, response.content.decode()
+    visit = Visit.objects.get()
+    url = f"/risks/visits/{visit.pk}/photo/"
+    page = client_for(personas["staff_a"]).get(f"/registry/households/{household.pk}/")
+    assert url in page.content.decode()
+    shown = grid.get(url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert b"".join(shown.streaming_content).startswith(b"\xff\xd8")
+    assert client_for(personas["staff_b"]).get(url).status_code == 404
+    visit.photo = ""
+    visit.save()
+    assert grid.get(url).status_code == 404
+
+
+def test_walk_objects_give_a_visit_photo_the_insider_sees(personas, registry, places, client_for):
+    from tests.risks.walk import objects
+
+    url = f"/risks/visits/{objects('a', registry, places)['visit_id']}/photo/"
+    assert client_for(personas["staff_a"]).get(url).status_code == 200
+    assert client_for(personas["staff_b"]).get(url).status_code == 404

@@ -35,7 +35,7 @@ def test_parallel_counters_give_one_subsidised_meal(places, lonely, operator):
     refused = [r for r in results if isinstance(r, Refused)]
     assert len(meals) == 1, results
     assert len(refused) == COUNTERS - 1, results
-    assert all("享受补贴,不能再次补贴" in r.messages[0] for r in refused)
+    assert all("享受补贴，不能再次补贴" in r.messages[0] for r in refused)
     assert Meal.objects.filter(subsidised=True).count() == 1
     # Only the winner's subsidy reached a till.
     assert sum(balance(canteens.till_account(point)) for point, _p in points) == 1000

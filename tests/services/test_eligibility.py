@@ -17,7 +17,7 @@ def test_tier_is_the_first_that_fits_and_says_why(canteen, lonely):
     _canteen, programme = canteen
     verdict = eligibility.judge(programme, lonely)
     assert verdict.eligible and verdict.tier.code == "no_family"
-    assert "75岁,满60岁" in verdict.explanation
+    assert "75岁，满60岁" in verdict.explanation
     assert "孤寡老人" in verdict.explanation
 
 
@@ -31,7 +31,7 @@ def test_too_young_is_not_eligible_and_told_why(canteen, registry):
     _canteen, programme = canteen
     verdict = eligibility.judge(programme, registry["resident_b"])
     assert not verdict.eligible and verdict.tier is None
-    assert "不满足:37岁,满60岁" in verdict.explanation
+    assert "不满足：37岁，满60岁" in verdict.explanation
 
 
 def test_eligible_list_is_scoped_and_computed(canteen, lonely, registry, personas):
@@ -58,7 +58,7 @@ def test_waiver_lets_someone_in_with_a_reason_and_is_audited(canteen, registry, 
     )
     verdict = eligibility.judge(programme, young)
     assert verdict.eligible and verdict.tier == tier
-    assert "例外:因病提前享受" in verdict.explanation
+    assert "例外：因病提前享受" in verdict.explanation
     assert AuditLog.objects.filter(object_type="services.waiver", user=personas["staff_b"]).exists()
 
 

@@ -58,7 +58,7 @@ def test_programme_page_explains_and_exports(canteen, card, personas, client_for
     _point, programme = canteen
     client = client_for(personas["staff_a"])
     page = client.get(f"/services/programmes/{programme.pk}/").content.decode()
-    assert "顿珠" in page and "75岁,满60岁" in page
+    assert "顿珠" in page and "75岁，满60岁" in page
     export = client.get(f"/services/programmes/{programme.pk}/eligible.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd")
     empty = client_for(personas["staff_b"]).get(f"/services/programmes/{programme.pk}/")

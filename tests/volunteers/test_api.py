@@ -93,7 +93,7 @@ def test_redemption_201_409_and_idempotency(api_for, operator, volunteer, school
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     short = api.post("/api/v1/redemptions", body, content_type="application/json")
     assert short.status_code == 409
-    assert short.json() == {"detail": "积分不足:余额 10,需要 50", "code": "points"}
+    assert short.json() == {"detail": "积分不足：余额 10，需要 50", "code": "points"}
     give(volunteer, 1000)
     body["quantity"] = 10
     out = api.post("/api/v1/redemptions", body, content_type="application/json")

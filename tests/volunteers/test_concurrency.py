@@ -86,7 +86,7 @@ def test_twenty_counters_one_balance(places, volunteer, counter, operator):
     refused = [r for r in results if isinstance(r, Refused)]
     assert len(done) == 1, results
     assert len(refused) == THREADS - 1, results
-    assert all("积分不足:余额 0,需要 50" in r.messages[0] for r in refused)
+    assert all("积分不足：余额 0，需要 50" in r.messages[0] for r in refused)
     assert ledger.balance(ledger.volunteer_account(volunteer)) == 0
     assert Redemption.objects.count() == 1
 

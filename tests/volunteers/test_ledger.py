@@ -33,7 +33,7 @@ def test_a_replayed_key_changes_nothing(volunteer):
 
 def test_a_volunteer_account_is_never_overdrawn(volunteer, counter):
     give(volunteer, 10)
-    with pytest.raises(Refused, match="积分不足:余额 10,需要 11"):
+    with pytest.raises(Refused, match="积分不足：余额 10，需要 11"):
         ledger.points_transfer(
             from_account=ledger.volunteer_account(volunteer),
             to_account=ledger.counter_account(counter),

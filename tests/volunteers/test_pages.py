@@ -57,7 +57,7 @@ def test_counter_refusal_is_shown(client_for, operator, volunteer, schoolbag):
         },
         follow=True,
     )
-    assert "积分不足:余额 0,需要 50" in response.text
+    assert "积分不足：余额 0，需要 50" in response.text
 
 
 def test_activity_pages(client_for, personas, activity, volunteer_user, volunteer):

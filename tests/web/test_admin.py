@@ -84,7 +84,9 @@ def test_superuser_issues_and_revokes_a_client_key_in_admin(personas, client_for
     admin = client_for(personas["root"])
     response = admin.post("/admin/access/clientkey/add/", {"name": "第三方客户端"}, follow=True)
     assert response.status_code == 200
-    key = next(str(m).rsplit(":", 1)[-1] for m in response.context["messages"] if "o311_" in str(m))
+    key = next(
+        str(m).rsplit("\uff1a", 1)[-1] for m in response.context["messages"] if "o311_" in str(m)
+    )
     client = ClientKey.objects.get(name="第三方客户端")
     assert client_key_for(key) == client and key not in client.key_hash
     admin.post("/admin/access/clientkey/", {"action": "revoke", "_selected_action": [client.pk]})

@@ -53,7 +53,7 @@ def test_five_failed_logins_lock_the_account_with_429(personas):
         client.post(reverse("login"), {"username": "staff_a", "password": "wrong"})
     response = client.post(reverse("login"), {"username": "staff_a", "password": "pw"})
     assert response.status_code == 429
-    assert "登录失败次数过多,请 15 分钟后再试" in html(response)
+    assert "登录失败次数过多，请 15 分钟后再试" in html(response)
     assert "_auth_user_id" not in client.session
 
 

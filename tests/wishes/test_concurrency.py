@@ -49,7 +49,7 @@ def test_units_claiming_one_wish_at_once(personas, places):
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert len(won) == 1, results
     assert len(refused) == UNITS - 1, results
-    assert all("心愿处于“已认领”环节,不能认领" in r.messages[0] for r in refused)
+    assert all("心愿处于“已认领”环节，不能认领" in r.messages[0] for r in refused)
     wish.refresh_from_db()
     assert wish.stage == WishStage.CLAIMED and wish.unit_id == won[0].unit_id
     assert WishEvent.objects.filter(wish=wish, action=A.CLAIM).count() == 1

@@ -119,7 +119,7 @@ class ClientKeyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         client, key = client_key_issue(name=obj.name, actor=request.user)
         obj.pk, obj.hint, obj.created_at = client.pk, client.hint, client.created_at
-        messages.warning(request, _("密钥只显示这一次,请立即复制:%(key)s") % {"key": key})
+        messages.warning(request, _("密钥只显示这一次，请立即复制：%(key)s") % {"key": key})
 
     @admin.action(description=_("吊销所选密钥"))
     def revoke(self, request, queryset):

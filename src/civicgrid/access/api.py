@@ -66,7 +66,7 @@ class TokenRow(Schema):
 def issue_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if getattr(request, "axes_locked_out", False):
-        return Status(429, error_body(_("登录失败次数过多,请稍后再试。"), "locked_out"))
+        return Status(429, error_body(_("登录失败次数过多，请稍后再试。"), "locked_out"))
     if user is None:
         return Status(401, error_body(_("用户名或密码不正确。"), "bad_credentials"))
     token, key = token_issue(actor=user, name=_("API 登录"))

@@ -18,9 +18,47 @@ from django.views.decorators.http import require_POST
 from civicgrid.access import selectors, services
 from civicgrid.lib.api import error_body
 
-login = auth_views.LoginView.as_view(
-    template_name="access/login.html", redirect_authenticated_user=True
-)
+
+class LoginView(auth_views.LoginView):
+    template_name = "access/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demo_accounts"] = demo_accounts()
+        return context
+
+
+def demo_accounts() -> list[dict]:
+    """The demo's accounts and their published password, shown on the login
+    page while the demo district is loaded, never in production."""
+    from django.conf import settings
+
+    from civicgrid.access.models import AuditLog, User
+
+    if settings.PRODUCTION or not AuditLog.objects.filter(object_type="demo").exists():
+        return []
+    # The demo's list (a leaf module: names and roles only, no feature code).
+    from civicgrid.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    existing = set(
+        User.objects.filter(
+            username__in=[a["username"] for a in DEMO_ACCOUNTS], is_active=True
+        ).values_list("username", flat=True)
+    )
+    return [
+        {
+            "username": a["username"],
+            "role": a["role"].label,
+            "scope": a["scope"],
+            "password": DEMO_PASSWORD,
+        }
+        for a in DEMO_ACCOUNTS
+        if a["username"] in existing
+    ]
+
+
+login = LoginView.as_view()
 logout = auth_views.LogoutView.as_view()
 
 
@@ -29,7 +67,7 @@ def locked_out(request, *args, **kwargs):
     credentials) and older versions as (request, credentials); neither is needed.
     The API gets its JSON error, pages the page."""
     if request.path_info.startswith(reverse("api:api-root")):
-        body = error_body(_("登录失败次数过多,请稍后再试。"), "locked_out")
+        body = error_body(_("登录失败次数过多，请稍后再试。"), "locked_out")
         return JsonResponse(body, status=429)
     cool_off = get_cool_off(request)
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else None
@@ -76,7 +114,7 @@ class PasswordChange(auth_views.PasswordChangeView):
     success_url = reverse_lazy("account")
 
     def form_valid(self, form):
-        messages.success(self.request, _("密码已修改,之前签发的 API 令牌已全部吊销。"))
+        messages.success(self.request, _("密码已修改，之前签发的 API 令牌已全部吊销。"))
         return super().form_valid(form)
 
 

@@ -81,7 +81,7 @@ def _who(alarm: Alarm) -> str:
 
 def _message(alarm: Alarm) -> str:
     who = _who(alarm)
-    return _("%(kind)s告警:%(who)s(设备 %(ident)s),请立即响应。") % {
+    return _("%(kind)s告警：%(who)s（设备 %(ident)s），请立即响应。") % {
         "kind": alarm.get_kind_display(),
         "who": who,
         "ident": alarm.device.ident,
@@ -153,12 +153,12 @@ def _escalate(alarm: Alarm, move: Move) -> str:
     told = tell_rung(alarm, alarm.responder_order, now=move.now)
     who = "、".join(told) or _("社区值班人员")
     if move.guardian is not None:
-        move.note = _("%(guardian)s转给下一位:%(who)s") % {
+        move.note = _("%(guardian)s转给下一位：%(who)s") % {
             "guardian": move.guardian.name or str(move.guardian),
             "who": who,
         }
     else:
-        move.note = move.note or _("%(seconds)d秒内无人确认,升级至:%(who)s") % {
+        move.note = move.note or _("%(seconds)d秒内无人确认，升级至：%(who)s") % {
             "seconds": settings.ALARM_LADDER_WAIT_SECONDS,
             "who": who,
         }
@@ -216,7 +216,7 @@ def _call(alarm: Alarm, move: Move) -> str:
 def _acknowledge(alarm: Alarm, move: Move) -> str:
     alarm.acknowledged_at, alarm.acknowledged_by = move.now, move.actor
     if move.guardian is not None:
-        move.note = _("%(guardian)s(%(kind)s):我去看") % {
+        move.note = _("%(guardian)s（%(kind)s）：我去看") % {
             "guardian": move.guardian.name or str(move.guardian),
             "kind": move.guardian.get_kind_display(),
         }
@@ -301,7 +301,7 @@ class AlarmFlow(Flow):
     target = "alarm"
     note_limit = 2000
     refused = _("您不能对该告警进行此操作。")
-    wrong_stage = _("告警当前为“%(stage)s”,不能%(action)s。")
+    wrong_stage = _("告警当前为“%(stage)s”，不能%(action)s。")
 
     def lock(self, alarm):
         return (

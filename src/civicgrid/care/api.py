@@ -246,7 +246,7 @@ def issue_device_credential(request, device_id: int):
     before stops working at once."""
     device = _editable(request, device_id)
     if not device.active:
-        raise ValidationError(_("设备已停用,不能签发凭据。"))
+        raise ValidationError(_("设备已停用，不能签发凭据。"))
     return Status(201, _with_credential(request, device))
 
 

@@ -16,12 +16,14 @@ ext.nav(
     url="care:console",
     label=_("值班台"),
     shown=lambda user: user.role in CONSOLE_WATCHERS or user.is_superuser,
+    tab={Role.DOCTOR, Role.STAFF},
 )
 ext.nav(
     order=160,
     url="care:reminders",
     label=_("健康提醒"),
     shown=lambda user: user.role == Role.DOCTOR,
+    tab={Role.DOCTOR},
 )
 ext.nav(
     order=170,
@@ -71,3 +73,28 @@ ext.panel(
     template="care/_reminder_panel.html",
     context=reminder_panel,
 )
+
+
+def _doctor_card(request):
+    """A doctor's home leads with the open alarms and today's reminders."""
+    user = request.user
+    if user.role != Role.DOCTOR:
+        return None
+    from django.utils import timezone
+
+    from civicgrid.care import selectors
+    from civicgrid.care.models import ReminderTask
+
+    alarms = selectors.alarm_list(user=user, open_only=True).order_by("-raised_at")
+    tasks = selectors.reminder_tasks(user=user, day=timezone.localdate()).filter(
+        status=ReminderTask.Status.PENDING
+    )
+    return {
+        "alarms": list(alarms[:5]),
+        "alarm_count": alarms.count(),
+        "tasks": list(tasks.order_by("due_at")[:5]),
+        "task_count": tasks.count(),
+    }
+
+
+ext.home_card(order=5, key="doctor", template="care/_home_doctor.html", context=_doctor_card)

@@ -75,4 +75,4 @@ def alarm_call(request, pk: int):
         revealed = {"pk": "resident", "phone": alarm.device.resident.phone}
     else:
         revealed = {"pk": callee.pk, "phone": callee.phone}
-    return _detail(request, alarm, revealed=revealed, notice=_("号码已显示,本次查看已记录。"))
+    return _detail(request, alarm, revealed=revealed, notice=_("号码已显示，本次查看已记录。"))

@@ -361,8 +361,8 @@ class Alarm(StageGuarded, models.Model):
         (selectors prefetch the ladder)."""
         for responder in self.device.responders.all():
             if responder.order == self.responder_order:
-                return f"{responder}({responder.get_kind_display()})"
-        return gettext("社区值班人员(响应人均未确认)")
+                return f"{responder}（{responder.get_kind_display()}）"
+        return gettext("社区值班人员（响应人均未确认）")
 
 
 class AlarmEvent(models.Model):

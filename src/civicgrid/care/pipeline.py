@@ -577,7 +577,7 @@ def _battery(state: _DeviceState) -> None:
         outbox.notice_send(
             users,
             about=device,
-            message=_("设备 %(ident)s(%(who)s)电量低:%(battery)d%%,请及时充电。")
+            message=_("设备 %(ident)s（%(who)s）电量低：%(battery)d%%，请及时充电。")
             % {"ident": device.ident, "who": who, "battery": device.battery},
         )
     elif state.low_battery and state.battery >= settings.CARE_BATTERY_OK_PERCENT:

@@ -59,7 +59,7 @@ def _ident_error(ident: str) -> str:
         return _("请填写设备号。")
     if not broker.IDENT.fullmatch(ident):
         # It is the device's MQTT user name and a level of its topic.
-        return _("设备号只能由字母、数字和 . _ - 组成,最多64位。")
+        return _("设备号只能由字母、数字和 . _ - 组成，最多64位。")
     if Device.objects.filter(ident=ident).exists():
         return _("设备号已存在。")
     return ""
@@ -296,7 +296,7 @@ def geofence_save(
 def reminder_create(*, actor, resident, doctor, what: str, time_of_day, weekdays) -> HealthReminder:
     days = sorted(set(weekdays))
     if not days or any(d not in range(7) for d in days):
-        raise ValidationError({"weekdays": _("请选择星期(0为周一,6为周日)。")})
+        raise ValidationError({"weekdays": _("请选择星期（0为周一,6为周日）。")})
     if not what.strip():
         raise ValidationError({"what": _("请填写提醒内容。")})
     if doctor.role != Role.DOCTOR or not place_in_scope(doctor, resident.household.grid):

@@ -68,7 +68,7 @@ def mark_offline(now=None) -> int:
             outbox.notice_send(
                 users,
                 about=device,
-                message=_("设备 %(ident)s(%(who)s)已离线超过%(minutes)d分钟。")
+                message=_("设备 %(ident)s（%(who)s）已离线超过%(minutes)d分钟。")
                 % {"ident": device.ident, "who": who, "minutes": settings.CARE_OFFLINE_MINUTES},
             )
         marked += 1

@@ -143,14 +143,15 @@ def console_stream(request):
 
 
 @login_required
-def alarm_row(request, pk: int):
+def alarm_row(request, pk: int, error: str = "", status: int = 200):
     alarm = selectors.alarm_get(user=request.user, pk=pk)
     context = {
         "alarm": alarm,
         "actions": allowed_actions(alarm, request.user),
         "resolutions": Alarm.Resolution.choices,
+        "error": error,
     }
-    return render(request, "care/_alarm_row.html", context)
+    return render(request, "care/_alarm_row.html", context, status=status)
 
 
 @login_required
@@ -166,7 +167,7 @@ def _resident_facts(resident) -> dict | None:
         return None
     tags = resident.tags.select_related("group").order_by("group__sort")
     conditions = [
-        f"{tag.group}" + (_("(%(level)d级)") % {"level": tag.level} if tag.level else "")
+        f"{tag.group}" + (_("（%(level)d级）") % {"level": tag.level} if tag.level else "")
         for tag in tags
     ]
     household = resident.household
@@ -215,7 +216,8 @@ def alarm_move_view(request, pk: int):
         )
     except ValidationError as error:
         if request.htmx:
-            return HttpResponse("; ".join(error.messages), status=400)
+            # htmx swaps a 400 into the row: the row again, with the message in it.
+            return alarm_row(request, pk, error="; ".join(error.messages), status=400)
         return _detail(request, alarm, error="; ".join(error.messages), status=400)
     if request.htmx:
         return alarm_row(request, pk)
@@ -366,9 +368,9 @@ def device_replace(request, device):
 @_device_action
 def device_credential(request, device):
     if not device.active:
-        raise ValidationError(_("设备已停用,不能签发凭据。"))
+        raise ValidationError(_("设备已停用，不能签发凭据。"))
     _issue_credential(request, device)
-    return device, _("已生成新凭据,旧凭据已失效。")
+    return device, _("已生成新凭据，旧凭据已失效。")
 
 
 @_device_action
@@ -434,7 +436,7 @@ def _fence_fields(post) -> dict:
         try:
             geometry = json.loads(post.get("geometry", ""))
         except ValueError:
-            raise ValidationError({"geometry": _("GeoJSON 格式错误,无法解析。")}) from None
+            raise ValidationError({"geometry": _("GeoJSON 格式错误，无法解析。")}) from None
         if isinstance(geometry, dict) and geometry.get("type") == "Feature":
             geometry = geometry.get("geometry")
         fields["geometry"] = geometry

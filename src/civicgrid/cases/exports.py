@@ -120,7 +120,7 @@ def cases_export(request):
     filters = CaseFilter(request.GET)
     if not filters.is_valid():
         problems = "; ".join(str(m) for messages in filters.errors.values() for m in messages)
-        return HttpResponseBadRequest(_("筛选条件有误:%(problems)s") % {"problems": problems})
+        return HttpResponseBadRequest(_("筛选条件有误：%(problems)s") % {"problems": problems})
     export = case_export(user=request.user, filters=filters)
     return FileResponse(
         export.file,

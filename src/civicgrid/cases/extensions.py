@@ -21,10 +21,37 @@ ext.nav(
     url="cases:list",
     label=pgettext_lazy("navigation", "事件"),
     shown=lambda user: may(user, VIEW, Case),
+    tab={Role.STAFF, Role.ADMIN},
 )
-ext.nav(order=140, url="cases:queue", label=_("部门待办"), shown=is_department)
 ext.nav(
-    order=140, url="cases:report", label=_("随手拍"), shown=lambda user: not is_department(user)
+    order=140,
+    url="cases:queue",
+    label=_("部门待办"),
+    shown=is_department,
+    tab={Role.DEPARTMENT},
+)
+ext.nav(
+    order=140,
+    url="cases:report",
+    label=_("随手拍"),
+    shown=lambda user: not is_department(user),
+    tab={
+        Role.GRID_WORKER,
+        Role.MOBILE_GRID_WORKER,
+        Role.CENTRAL_HOUSEHOLD,
+        Role.VOLUNTEER,
+        Role.RESIDENT,
+        Role.INSPECTOR,
+        Role.PAIRED_UNIT,
+    },
+)
+# Reporters follow their own reports from the tab bar.
+ext.nav(
+    order=145,
+    url="cases:mine",
+    label=_("我的上报"),
+    shown=lambda user: not is_department(user) and not may(user, VIEW, Case),
+    tab={Role.MOBILE_GRID_WORKER, Role.RESIDENT},
 )
 
 
@@ -105,7 +132,7 @@ ext.setup_page(
     order=70,
     group=_("事件"),
     label=_("事件类别"),
-    help=_("类别的承办部门、默认紧急程度,以及是否可在 Open311 公开。"),
+    help=_("类别的承办部门、默认紧急程度，以及是否可在 Open311 公开。"),
     model=Category,
     form=CategoryForm,
     rows=_district_rows(lambda: Category.objects.all()),
@@ -123,7 +150,7 @@ ext.setup_page(
     order=80,
     group=_("事件"),
     label=_("办理时限"),
-    help=_("每个类别、每种紧急程度的报到、办理和结案时限(小时)。"),
+    help=_("每个类别、每种紧急程度的报到、办理和结案时限（小时）。"),
     model=Deadline,
     form=DeadlineForm,
     rows=_district_rows(lambda: Deadline.objects.select_related("category")),

@@ -44,6 +44,7 @@ from civicgrid.access.scoping import VIEW
 from civicgrid.cases.models import Case, CaseTally, Category, Dispatch, Stage
 from civicgrid.cases.tallies import COUNTS, LEVELS
 from civicgrid.lib.figures import EVENTS, Figure, register
+from civicgrid.lib.period import Period
 from civicgrid.registry.models import Organisation, Place
 
 RATINGS = range(1, 6)
@@ -142,7 +143,7 @@ def case_figures_by_month(*, user, start, end, place_code: str = "", department=
     months = _months(start, end)
     if len(months) > MAX_MONTHS:
         raise ValidationError(
-            {"end": _("按月统计最多%(n)d个月,请缩短时间范围。") % {"n": MAX_MONTHS}}
+            {"end": _("按月统计最多%(n)d个月，请缩短时间范围。") % {"n": MAX_MONTHS}}
         )
     tallies = _tallies(user, start, end, place_code, department)
     if tallies is not None:
@@ -177,7 +178,7 @@ def case_figures_by_place_category_month(
     months = _months(start, end)
     if len(months) > MAX_MONTHS:
         raise ValidationError(
-            {"end": _("按月统计最多%(n)d个月,请缩短时间范围。") % {"n": MAX_MONTHS}}
+            {"end": _("按月统计最多%(n)d个月，请缩短时间范围。") % {"n": MAX_MONTHS}}
         )
     children = list(parent.children.order_by("code"))
     if not children:
@@ -540,3 +541,9 @@ register(
     Figure("cases.satisfaction", _l("满意度"), "score", _l("期间内评价的平均分(1-5)。"), EVENTS),
     Figure("cases.satisfied_rate", _l("满意率"), "rate", _l("评价为4分或5分的比例。"), EVENTS),
 )
+
+
+def default_period(today=None) -> Period:
+    """The period the figures page, its export and the API show when none is
+    asked for: the current month, so the three always agree."""
+    return Period.month(today or timezone.localdate())

@@ -13,7 +13,7 @@ from civicgrid.cases import selectors
 from civicgrid.cases.models import CaseEvent, Category, Priority, Question
 from civicgrid.cases.services import MAX_PHOTOS
 from civicgrid.lib.forms import add_service_errors
-from civicgrid.lib.photos import MultipleFileInput, PhotosField
+from civicgrid.lib.photos import MultiplePhotoInput, PhotosField
 from civicgrid.registry.brands import brands_for
 from civicgrid.registry.forms import scope_places
 from civicgrid.registry.models import Organisation, Place
@@ -174,7 +174,7 @@ class IntakeForm(ReportForm):
         self.fields["category"].widget = forms.Select()
         self.fields["category"].empty_label = _("请选择")
         self.fields["place"].queryset = scope_places(user, Place.Level.GRID)
-        self.fields["photos"].widget = MultipleFileInput(
+        self.fields["photos"].widget = MultiplePhotoInput(
             attrs={"accept": "image/*", "multiple": True}
         )
 

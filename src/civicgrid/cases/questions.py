@@ -24,7 +24,7 @@ def clean_answers(category: Category, raw: dict) -> dict:
         if code not in raw:
             if question.required:
                 errors.setdefault(code, []).append(
-                    _("请回答:%(label)s") % {"label": question.label}
+                    _("请回答：%(label)s") % {"label": question.label}
                 )
             continue
         try:
@@ -43,13 +43,13 @@ def _clean_one(question: Question, value):
         text = str(value).strip()
         limit = 200 if question.datatype == kind.STRING else 2000
         if len(text) > limit:
-            raise ValidationError(_("%(label)s:最多%(n)d个字。") % {"label": label, "n": limit})
+            raise ValidationError(_("%(label)s：最多%(n)d个字。") % {"label": label, "n": limit})
         return text
     if question.datatype == kind.NUMBER:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValidationError(_("%(label)s:请填写数字。") % {"label": label}) from None
+            raise ValidationError(_("%(label)s：请填写数字。") % {"label": label}) from None
         return int(number) if number.is_integer() else number
     if question.datatype == kind.DATETIME:
         parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
@@ -58,20 +58,20 @@ def _clean_one(question: Question, value):
                 parsed = datetime.fromisoformat(str(value))
             except ValueError:
                 raise ValidationError(
-                    _("%(label)s:日期格式应为 2026-01-31 或 2026-01-31T09:00。") % {"label": label}
+                    _("%(label)s：日期格式应为 2026-01-31 或 2026-01-31T09:00。") % {"label": label}
                 ) from None
         return parsed.isoformat()
     keys = {c["key"] for c in question.choices}
     if question.datatype == kind.SINGLE:
         if isinstance(value, list | tuple):
             if len(value) != 1:
-                raise ValidationError(_("%(label)s:只能选一项。") % {"label": label})
+                raise ValidationError(_("%(label)s：只能选一项。") % {"label": label})
             value = value[0]
         if str(value) not in keys:
-            raise ValidationError(_("%(label)s:不是可选的选项。") % {"label": label})
+            raise ValidationError(_("%(label)s：不是可选的选项。") % {"label": label})
         return str(value)
     values = value if isinstance(value, list | tuple) else [value]
     values = [str(v) for v in values]
     if not set(values) <= keys:
-        raise ValidationError(_("%(label)s:包含不可选的选项。") % {"label": label})
+        raise ValidationError(_("%(label)s：包含不可选的选项。") % {"label": label})
     return sorted(set(values))

@@ -225,7 +225,7 @@ def _create(case: Case, *, photos) -> None:
     outbox.notice_send(
         audiences.local_staff(case.place_code),
         about=case,
-        message=_("新上报事件 %(number)s:%(category)s")
+        message=_("新上报事件 %(number)s：%(category)s")
         % {"number": case.number, "category": case.category.name},
     )
 
@@ -240,7 +240,7 @@ def case_publish(*, case: Case, actor, text: str) -> Case:
     text = publication.clean_public_text(text)
     if text and not publication.may_be_published(case):
         raise ValidationError(
-            {"public_description": _("该事件的来源或类别不对外公开,不能发布公开说明。")}
+            {"public_description": _("该事件的来源或类别不对外公开，不能发布公开说明。")}
         )
     before = case.public_description
     if text != before:

@@ -61,5 +61,5 @@ class DeadlineForm(forms.ModelForm):
             if any(h <= 0 for h in hours):
                 raise forms.ValidationError(_("时限应大于 0 小时。"))
             if not hours[0] <= hours[1] <= hours[2]:
-                raise forms.ValidationError(_("时限应依次不短于前一环节:报到 ≤ 办理 ≤ 结案。"))
+                raise forms.ValidationError(_("时限应依次不短于前一环节：报到 ≤ 办理 ≤ 结案。"))
         return data

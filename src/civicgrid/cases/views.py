@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.access.roles import Role
@@ -77,8 +76,8 @@ def photo_original(request, pk: int, key):
 
 
 def _period(request) -> tuple[Period, list[str]]:
-    """The query's inclusive ``start`` and ``end``, this year by default."""
-    return period_from_query(request.GET, default=Period.year(timezone.localdate()))
+    """The query's inclusive ``start`` and ``end``; by default the API's period (this month)."""
+    return period_from_query(request.GET, default=figures.default_period())
 
 
 def _rate(value: float | None) -> str:

@@ -18,7 +18,7 @@ from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may, may_act_at
 from civicgrid.cases import duplicates, publication, selectors, services, workflow
 from civicgrid.cases.filters import CaseFilter
 from civicgrid.cases.forms import RATINGS, IntakeForm, MoveForm
-from civicgrid.cases.models import Case, CaseEvent, Channel, Question
+from civicgrid.cases.models import Case, CaseEvent, Channel, Dispatch, Question
 from civicgrid.cases.views import map_context
 from civicgrid.registry import selectors as registry_selectors
 from civicgrid.registry.brands import brands_for
@@ -51,15 +51,15 @@ def case_list(request):
 def _bbox(raw: str) -> tuple[float, float, float, float]:
     parts = raw.split(",")
     if len(parts) != 4:
-        raise ValueError(_("bbox 应为 西,南,东,北 四个数。"))
+        raise ValueError(_("bbox 应为 西，南，东，北 四个数。"))
     try:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
-        raise ValueError(_("bbox 应为 西,南,东,北 四个数。")) from None
+        raise ValueError(_("bbox 应为 西，南，东，北 四个数。")) from None
     if not all(math.isfinite(v) for v in (west, south, east, north)):
-        raise ValueError(_("bbox 应为 西,南,东,北 四个数。"))
+        raise ValueError(_("bbox 应为 西，南，东，北 四个数。"))
     if not (west < east and south < north):
-        raise ValueError(_("bbox 的西边界应小于东边界,南边界应小于北边界。"))
+        raise ValueError(_("bbox 的西边界应小于东边界，南边界应小于北边界。"))
     return west, south, east, north
 
 
@@ -179,7 +179,7 @@ def _live_context(user, case: Case) -> dict:
     }
 
 
-def _actions_context(request, case: Case, form=None, error=None) -> dict:
+def _actions_context(request, case: Case, form=None, error=None, done: str = "") -> dict:
     user = request.user
     actions = set(workflow.allowed_actions(case, user))
     context = {
@@ -192,11 +192,20 @@ def _actions_context(request, case: Case, form=None, error=None) -> dict:
         "failed": form.data.get("action", "") if error is not None else "",
         "failed_note": form.data.get("note", "") if error is not None else "",
         "fixable": case.category.fixable_on_spot,
+        # What the last move did, said inside the panel (htmx keeps the page).
+        "done": done,
     }
     if A.DISPATCH in actions:
         routed = {d.pk for d in case.category.departments.all()}
+        # A department already working on the case is shown, not offered
+        # again: a second 吹哨 to it would be refused anyway.
+        working = set(
+            case.dispatches.exclude(status=Dispatch.Status.HANDED_BACK).values_list(
+                "department_id", flat=True
+            )
+        )
         context["departments"] = [
-            {"department": d, "ticked": d.pk in routed}
+            {"department": d, "ticked": d.pk in routed and not working, "working": d.pk in working}
             for d in registry_selectors.organisation_list(user=user, kind="department")
         ]
     if A.CLOSE in actions:
@@ -278,10 +287,15 @@ def case_move(request, pk: int):
     label = A(form.cleaned_data["action"]).label
     if request.htmx:
         case = selectors.case_get(user=user, pk=pk)
-        response = render(request, "cases/_actions.html", _actions_context(request, case))
+        done = _("%(action)s成功。") % {"action": label}
+        if form.cleaned_data["action"] == A.DISPATCH:
+            names = "、".join(d.name for d in form.cleaned_data["departments"])
+            done = _("已吹哨，派遣给%(names)s。") % {"names": names}
+        context = _actions_context(request, case, done=done)
+        response = render(request, "cases/_actions.html", context)
         response["HX-Trigger"] = "case-changed"
         return response
     messages.success(
-        request, _("已%(action)s:%(number)s") % {"action": label, "number": case.number}
+        request, _("已%(action)s：%(number)s") % {"action": label, "number": case.number}
     )
     return redirect(safe_next(request, reverse("cases:detail", args=[case.pk])))

@@ -131,7 +131,7 @@ def _dispatch(case, move):
     outbox.notice_send(
         audiences.department_staff(d.pk for d in new),
         about=case,
-        message=_("新派遣事件 %(number)s,请及时报到。") % {"number": case.number},
+        message=_("新派遣事件 %(number)s，请及时报到。") % {"number": case.number},
     )
     return _stage_from_dispatches(case)
 
@@ -191,7 +191,7 @@ def _verify_fail(case, move):
     outbox.notice_send(
         audiences.department_staff(handled.values_list("department_id", flat=True)),
         about=case,
-        message=_("事件 %(number)s 核查未通过:%(note)s")
+        message=_("事件 %(number)s 核查未通过：%(note)s")
         % {"number": case.number, "note": move.note},
     )
     handled.update(status=S.HANDLING, handled_at=None)
@@ -249,7 +249,7 @@ def _merge(case, move):
         raise ValidationError(_("只能合并到您管辖范围内的事件。"))
     case.merged_into = target
     case.closed_at = move.now
-    move.note = move.note or _("与 %(number)s 重复,已合并。") % {"number": target.number}
+    move.note = move.note or _("与 %(number)s 重复，已合并。") % {"number": target.number}
     CaseEvent.objects.create(
         case=target,
         at=move.now,
@@ -277,7 +277,7 @@ def _escalate(case, move):
         raise ValidationError(_("已升级到最高层级。"))
     case.escalated_to, case.escalated_at = target, move.now
     case.escalation_level = levels.index(target.level) + 1
-    move.note = move.note or _("超期未结案,升级至%(place)s督办。") % {"place": target.name}
+    move.note = move.note or _("超期未结案，升级至%(place)s督办。") % {"place": target.name}
     outbox.notice_send(audiences.admins_of(target), about=case, message=move.note)
     return case.stage
 
@@ -377,7 +377,7 @@ class CaseFlow(Flow):
     target = "case"
     number_prefix = ""  # case numbers are the date and the id: 20250301000042
     refused = _("您不能对该事件进行此操作。")
-    wrong_stage = _("事件处于“%(stage)s”环节,不能%(action)s。")
+    wrong_stage = _("事件处于“%(stage)s”环节，不能%(action)s。")
 
     def lock(self, case):
         return Case.objects.select_for_update().select_related("category", "place").get(pk=case.pk)
@@ -396,7 +396,7 @@ class CaseFlow(Flow):
         # Whatever the effect changed (the case, its dispatches), the figures'
         # tallies follow in this transaction.
         tally_change(before, case_facts(case))
-        message = _("事件 %(number)s:%(action)s(%(stage)s)") % {
+        message = _("事件 %(number)s：%(action)s（%(stage)s）") % {
             "number": case.number,
             "action": self.action_label(move.action),
             "stage": case.get_stage_display(),

@@ -65,9 +65,9 @@ def business_create(
     if kind not in BusinessType.values:
         errors["kind"] = [_("经营主体类型无效。")]
     if not name.strip():
-        errors["name"] = [_("必填,不能为空。")]
+        errors["name"] = [_("必填，不能为空。")]
     if not address.strip():
-        errors["address"] = [_("必填,不能为空。")]
+        errors["address"] = [_("必填，不能为空。")]
     if code and Business.objects.filter(credit_code=code).exists():
         errors["credit_code"] = [_("该统一社会信用代码已登记。")]
     if errors:
@@ -117,7 +117,7 @@ def equipment_add(
     if kind not in Equipment.Kind.values:
         raise ValidationError({"kind": _("设备种类无效。")})
     if not serial.strip():
-        raise ValidationError({"serial": _("必填,不能为空。")})
+        raise ValidationError({"serial": _("必填，不能为空。")})
     if Equipment.objects.filter(business=business, kind=kind, serial=serial.strip()).exists():
         raise ValidationError({"serial": _("该设备已登记。")})
     with transaction.atomic():
@@ -201,7 +201,7 @@ def business_template() -> bytes:
     )
     rules = book.sheet(_("填写说明"), widths=[24, 70])
     rules.append([_("类型"), "、".join(str(label) for _v, label in BusinessType.choices)])
-    rules.append([_("导入规则"), _("先检查整个文件,只要有一行有误就不写入任何数据。")])
+    rules.append([_("导入规则"), _("先检查整个文件，只要有一行有误就不写入任何数据。")])
     return book.to_bytes()
 
 
@@ -216,7 +216,7 @@ def business_import(*, actor, file, filename: str) -> BusinessImport:
         size = file.seek(0, 2)
         file.seek(0)
     if size > settings.IMPORT_MAX_BYTES:
-        result.errors.append(ImportIssue(None, "", _("文件过大,请分批导入。")))
+        result.errors.append(ImportIssue(None, "", _("文件过大，请分批导入。")))
         return result
     try:
         refused = measure_sheet(file)
@@ -235,7 +235,7 @@ def business_import(*, actor, file, filename: str) -> BusinessImport:
         result.errors.stop()
     except IntegrityError:
         result.errors.append(
-            ImportIssue(None, "", _("导入期间数据被他人修改,未写入任何数据,请重新导入。"))
+            ImportIssue(None, "", _("导入期间数据被他人修改，未写入任何数据，请重新导入。"))
         )
     return result
 
@@ -245,7 +245,7 @@ def _read(file, result: BusinessImport) -> list[dict] | None:
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except UNREADABLE:
-        errors.append(ImportIssue(None, "", _("文件不是有效的 Excel(.xlsx)文件,无法读取。")))
+        errors.append(ImportIssue(None, "", _("文件不是有效的 Excel（.xlsx）文件，无法读取。")))
         return None
     try:
         sheet = book.worksheets[0]
@@ -261,7 +261,7 @@ def _read(file, result: BusinessImport) -> list[dict] | None:
         if missing:
             errors.append(
                 ImportIssue(
-                    1, "", _("表头缺少必填列:%(columns)s。") % {"columns": "、".join(missing)}
+                    1, "", _("表头缺少必填列：%(columns)s。") % {"columns": "、".join(missing)}
                 )
             )
             return None
@@ -271,7 +271,7 @@ def _read(file, result: BusinessImport) -> list[dict] | None:
                 continue
             rows.append(_parse_row(line, values, positions, errors))
     except UNREADABLE:
-        errors.append(ImportIssue(None, "", _("文件不是有效的 Excel(.xlsx)文件,无法读取。")))
+        errors.append(ImportIssue(None, "", _("文件不是有效的 Excel（.xlsx）文件，无法读取。")))
         return None
     finally:
         book.close()
@@ -308,7 +308,7 @@ def _parse_row(line: int, values: tuple, positions: dict, errors: Issues) -> dic
     for key, _header, required in COLUMNS:
         row[key] = _text(cell(key))
         if required and not row[key]:
-            error(key, _("必填,不能为空。"))
+            error(key, _("必填，不能为空。"))
     if row["credit_code"]:
         try:
             row["credit_code"] = normalise_credit_code(row["credit_code"])
@@ -319,7 +319,7 @@ def _parse_row(line: int, values: tuple, positions: dict, errors: Issues) -> dic
             row["kind"] if row["kind"] in BusinessType.values else ""
         )
         if not kind:
-            error("kind", _("未知的类型:%(kind)s。") % {"kind": row["kind"]})
+            error("kind", _("未知的类型：%(kind)s。") % {"kind": row["kind"]})
         row["kind"] = kind
     if row["grid"] and not (len(row["grid"]) == 15 and row["grid"].isdigit()):
         error("grid", _("网格编码应为15位数字。"))
@@ -332,10 +332,10 @@ def _parse_row(line: int, values: tuple, positions: dict, errors: Issues) -> dic
         try:
             row[expires] = _date(cell(expires))
         except ValueError:
-            error(expires, _("日期格式不正确,应如 2027-03-02。"))
+            error(expires, _("日期格式不正确，应如 2027-03-02。"))
             row[expires] = None
         if row[number] and row[expires] is None:
-            error(expires, _("填写了许可证号,须填写有效期。"))
+            error(expires, _("填写了许可证号，须填写有效期。"))
     for key in ("lat", "lon"):
         try:
             row[key] = float(row[key]) if row[key] else None

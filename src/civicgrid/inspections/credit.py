@@ -21,23 +21,23 @@ def normalise_credit_code(value: str) -> str:
     code = (value or "").strip().upper().replace(" ", "")
     if len(code) != 18:
         raise ValidationError(
-            _("统一社会信用代码应为18位,这里是%(n)d位。") % {"n": len(code)}, code="length"
+            _("统一社会信用代码应为18位，这里是%(n)d位。") % {"n": len(code)}, code="length"
         )
     wrong = sorted({char for char in code if char not in _VALUE})
     if wrong:
         raise ValidationError(
-            _("统一社会信用代码含有不允许的字符:%(chars)s(不使用 I、O、S、V、Z)。")
+            _("统一社会信用代码含有不允许的字符：%(chars)s（不使用 I、O、S、V、Z）。")
             % {"chars": "、".join(wrong)},
             code="alphabet",
         )
     if not code[2:8].isdigit():
         raise ValidationError(
-            _("统一社会信用代码第3至8位应为登记管理机关行政区划码(数字)。"), code="division"
+            _("统一社会信用代码第3至8位应为登记管理机关行政区划码（数字）。"), code="division"
         )
     expected = check_character(code[:17])
     if code[17] != expected:
         raise ValidationError(
-            _("统一社会信用代码校验位不符:第18位应为“%(expected)s”,而不是“%(given)s”。")
+            _("统一社会信用代码校验位不符：第18位应为“%(expected)s”，而不是“%(given)s”。")
             % {"expected": expected, "given": code[17]},
             code="check",
         )

@@ -37,7 +37,7 @@ def order_docx(order) -> bytes:
     _run(heading, _("责令整改通知书"), size=22, bold=True, font="方正小标宋简体")
     number = document.add_paragraph()
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(number, _("文书编号:%(number)s") % {"number": order.number})
+    _run(number, _("文书编号：%(number)s") % {"number": order.number})
     addressee = document.add_paragraph()
     _run(addressee, f"{business.name}:")
     found = document.add_paragraph()
@@ -82,9 +82,9 @@ def order_docx(order) -> bytes:
     inspectors = [inspection.inspector_a, inspection.inspector_b]
     names = "、".join(str(u) for u in inspectors if u is not None)
     signers = document.add_paragraph()
-    _run(signers, _("执法人员:%(names)s") % {"names": names})
+    _run(signers, _("执法人员：%(names)s") % {"names": names})
     receipt = document.add_paragraph()
-    _run(receipt, _("当事人签收:                    日期:"))
+    _run(receipt, _("当事人签收：                    日期："))
     stamp = document.add_paragraph()
     stamp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _run(stamp, f"{ISSUER}(印章)\n{issued:%Y年%m月%d日}")

@@ -40,7 +40,7 @@ def campaign_create(
 ) -> Campaign:
     errors = {}
     if not name.strip():
-        errors["name"] = [_("必填,不能为空。")]
+        errors["name"] = [_("必填，不能为空。")]
     kinds = [k for k in business_kinds if k in BusinessType.values]
     if not kinds or len(kinds) != len(business_kinds):
         errors["business_kinds"] = [_("请选择检查对象类型。")]
@@ -105,12 +105,12 @@ def draw_plan(campaign: Campaign, seed: int, *, businesses=None, pool=None) -> l
     pool = inspector_pool(campaign) if pool is None else pool
     if len(businesses) < campaign.sample_size:
         raise ValidationError(
-            _("范围内符合条件的经营主体只有%(n)d户,不足抽取的%(size)d户。")
+            _("范围内符合条件的经营主体只有%(n)d户，不足抽取的%(size)d户。")
             % {"n": len(businesses), "size": campaign.sample_size}
         )
     if len(pool) < 2:
         raise ValidationError(
-            _("检查人员名录中只有%(n)d名执法人员,每户需两名。") % {"n": len(pool)}
+            _("检查人员名录中只有%(n)d名执法人员，每户需两名。") % {"n": len(pool)}
         )
     rng = random.Random(seed)
     chosen = rng.sample(businesses, campaign.sample_size)
@@ -129,7 +129,7 @@ def draw_plan(campaign: Campaign, seed: int, *, businesses=None, pool=None) -> l
         result.append(Drawn(business, (pair[0], pair[1])))
     if short:
         raise ValidationError(
-            _("以下经营主体无回避冲突的执法人员不足两名,无法抽取:%(names)s。")
+            _("以下经营主体无回避冲突的执法人员不足两名，无法抽取：%(names)s。")
             % {"names": "、".join(short)}
         )
     return result
@@ -145,7 +145,7 @@ def campaign_draw(*, actor, campaign: Campaign, seed: int | None = None) -> list
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.drawn_at is not None:
-            raise ValidationError(_("该专项检查已抽取,不能重新抽取。"))
+            raise ValidationError(_("该专项检查已抽取，不能重新抽取。"))
         businesses, pool = candidates(campaign), inspector_pool(campaign)
         plan = draw_plan(campaign, seed, businesses=businesses, pool=pool)
         draws = Draw.objects.bulk_create(
@@ -174,7 +174,7 @@ def campaign_draw(*, actor, campaign: Campaign, seed: int | None = None) -> list
             outbox.notice_send(
                 [users[pk]],
                 about=campaign,
-                message=_("您被抽中参加“%(campaign)s”,检查:%(names)s。")
+                message=_("您被抽中参加“%(campaign)s”，检查：%(names)s。")
                 % {"campaign": campaign.name, "names": "、".join(names)},
             )
     return draws

@@ -30,5 +30,5 @@ register(
     Figure("inspections.orders_closed", _("复查合格"), "count",
            _("期间内下达且经回头看复查合格的通知书数。"), EVENTS),
     Figure("inspections.orders_overdue", _("整改逾期"), "count",
-           _("期间内下达、已过期限仍未复查的通知书数(截至今天)。"), STATE),
+           _("期间内下达、已过期限仍未复查的通知书数（截至今天）。"), STATE),
 )  # fmt: skip

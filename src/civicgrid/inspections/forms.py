@@ -56,7 +56,7 @@ class ConflictForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("文件(.xlsx)"))
+    file = forms.FileField(label=_("文件（.xlsx）"))
 
 
 class CampaignForm(forms.Form):
@@ -78,14 +78,14 @@ class CampaignForm(forms.Form):
 
 class DrawForm(forms.Form):
     seed = forms.IntegerField(
-        label=_("随机种子(留空自动生成)"), required=False, min_value=0, max_value=2**31 - 1
+        label=_("随机种子（留空自动生成）"), required=False, min_value=0, max_value=2**31 - 1
     )
 
 
 class RecheckForm(forms.Form):
     passed = forms.TypedChoiceField(
         label=_("复查结论"),
-        choices=[("1", _("整改到位,复查合格")), ("0", _("未整改到位,转立案查处"))],
+        choices=[("1", _("整改到位，复查合格")), ("0", _("未整改到位，转立案查处"))],
         coerce=lambda value: value == "1",
     )
     note = forms.CharField(

@@ -108,7 +108,7 @@ def inspection_submit(*, actor, inspection: Inspection, submission: Submission, 
     if not _may_complete(actor, inspection):
         raise PermissionDenied(_("只有本次检查的执法人员可以提交。"))
     if inspection.stage != Inspection.Stage.DRAFT:
-        raise ValidationError(_("该检查已提交,不能再修改。"))
+        raise ValidationError(_("该检查已提交，不能再修改。"))
     questions = inspection.checklist.questions
     answers, errors = xlsform.clean_answers(questions, submission.answers)
     errors = {f"q_{name}": [message] for name, message in errors.items()}
@@ -128,7 +128,7 @@ def inspection_submit(*, actor, inspection: Inspection, submission: Submission, 
     ordered = [q for q in problems if q["name"] not in submission.fixed]
     today = timezone.localdate(now)
     if ordered and submission.due_on is None:
-        errors["due_on"] = [_("有需责令整改的问题,请填写整改期限。")]
+        errors["due_on"] = [_("有需责令整改的问题，请填写整改期限。")]
     elif ordered and submission.due_on <= today:
         errors["due_on"] = [_("整改期限应晚于今天。")]
     equipment = list(
@@ -144,7 +144,7 @@ def inspection_submit(*, actor, inspection: Inspection, submission: Submission, 
     with transaction.atomic():
         locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
         if locked.stage != Inspection.Stage.DRAFT:
-            raise ValidationError(_("该检查已提交,不能再修改。"))
+            raise ValidationError(_("该检查已提交，不能再修改。"))
         for name, photos in {**submission.photos, **{
                 f"fix:{k}": v for k, v in submission.fix_photos.items()}}.items():  # fmt: skip
             for prepared in photos:

@@ -52,12 +52,12 @@ def _fail(order, move):
         or Category.objects.filter(active=True).order_by("sort", "code").first()
     )
     if category is None:
-        raise ValidationError(_("没有可用的事件类别,无法转立案。"))
+        raise ValidationError(_("没有可用的事件类别，无法转立案。"))
     business = order.business
     case, _created = case_report(
         channel=Channel.WEB,
         category=category,
-        description=_("%(business)s(%(code)s)逾期未按%(number)s整改:%(note)s")
+        description=_("%(business)s（%(code)s）逾期未按%(number)s整改：%(note)s")
         % {
             "business": business.name,
             "code": business.credit_code,
@@ -78,7 +78,7 @@ def _fail(order, move):
 
 def _overdue(order, move):
     order.overdue = True
-    move.note = move.note or _("已超过整改期限 %(due)s,尚未复查。") % {"due": order.due_on}
+    move.note = move.note or _("已超过整改期限 %(due)s，尚未复查。") % {"due": order.due_on}
     return order.stage
 
 
@@ -102,7 +102,7 @@ class OrderFlow(Flow):
     target = "order"
     number_prefix = "ZG"
     refused = _("您不能对该整改通知书进行此操作。")
-    wrong_stage = _("整改通知书处于“%(stage)s”环节,不能%(action)s。")
+    wrong_stage = _("整改通知书处于“%(stage)s”环节，不能%(action)s。")
 
     def lock(self, order):
         return (
@@ -114,7 +114,7 @@ class OrderFlow(Flow):
     def moved(self, order, move, rule, from_stage, before, events):
         if INSPECTORS_TOLD in rule.tell:
             inspection = order.inspection
-            message = _("整改通知书 %(number)s(%(business)s)已超过整改期限,请回头看。") % {
+            message = _("整改通知书 %(number)s（%(business)s）已超过整改期限，请回头看。") % {
                 "number": order.number,
                 "business": order.business.name,
             }

@@ -57,7 +57,7 @@ def checklist_upload(*, actor, content: bytes) -> ChecklistVersion:
     parsed = xlsform.parse(content)
     if not parsed.form_id or parsed.form_id == "data":
         raise ValidationError(
-            _("工作表“settings”:请填写 form_id(检查表编号),用它区分不同的检查表。")
+            _("工作表“settings”：请填写 form_id（检查表编号），用它区分不同的检查表。")
         )
     with transaction.atomic():
         return _save_version(actor=actor, parsed=parsed, content=content)
@@ -106,9 +106,9 @@ def equipment_remind(now=None) -> int:
                 inspectors_cache[code] = inspectors_for(code)
             people = inspectors_cache[code] + list(audiences.local_staff(code))
             if item.next_verification_on < today:
-                text = _("%(business)s 的%(kind)s(%(serial)s)已超过检定日期 %(due)s。")
+                text = _("%(business)s 的%(kind)s（%(serial)s）已超过检定日期 %(due)s。")
             else:
-                text = _("%(business)s 的%(kind)s(%(serial)s)将于 %(due)s 到期检定。")
+                text = _("%(business)s 的%(kind)s（%(serial)s）将于 %(due)s 到期检定。")
             outbox.notice_send(
                 people,
                 about=item.business,

@@ -175,7 +175,7 @@ def conflict_declare(request, business_id: int):
             draws.conflict_declare(
                 actor=request.user, business=business, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, _("已申报回避,抽取时不会安排您检查该经营主体。"))
+            messages.success(request, _("已申报回避，抽取时不会安排您检查该经营主体。"))
         except ValidationError as error:
             _errors(request, error)
     else:
@@ -231,7 +231,7 @@ def equipment_verified(request, equipment_id: int):
     business_services.equipment_verified(
         actor=request.user, equipment=item, next_verification_on=due
     )
-    messages.success(request, _("已登记检定,下次检定日期为 %(due)s。") % {"due": due})
+    messages.success(request, _("已登记检定，下次检定日期为 %(due)s。") % {"due": due})
     return redirect(item.business)
 
 

@@ -55,13 +55,13 @@ class Parsed:
 _MESSAGES = [
     (
         re.compile(r"List name not in choices sheet: (.+)"),
-        gettext_lazy("选项表(choices)中没有名为“{0}”的选项列表。"),
+        gettext_lazy("选项表（choices）中没有名为“{0}”的选项列表。"),
     ),
     (
         re.compile(r"the 'name' value '(.+?)' is invalid\. Questions, groups, and repeats"),
-        gettext_lazy("题目名称“{0}”重复,同一层级内的名称必须唯一。"),
+        gettext_lazy("题目名称“{0}”重复，同一层级内的名称必须唯一。"),
     ),
-    (re.compile(r"Question or group with no name"), gettext_lazy("题目缺少名称(name)。")),
+    (re.compile(r"Question or group with no name"), gettext_lazy("题目缺少名称（name）。")),
     (re.compile(r"Unknown question type '(.+?)'"), gettext_lazy("未知的题型“{0}”。")),
     (re.compile(r"Could not find the name '(.+?)'"), gettext_lazy("引用的题目“{0}”不存在。")),
     (
@@ -78,14 +78,14 @@ def _chinese(message: str) -> str:
         match = pattern.search(message)
         if match:
             return str(text).format(*match.groups())
-    return _("XLSForm 格式有误:%(message)s") % {"message": message.strip()}
+    return _("XLSForm 格式有误：%(message)s") % {"message": message.strip()}
 
 
 def _where(sheet: str | None, row: int | None) -> str:
     if sheet and row:
-        return _("工作表“%(sheet)s”第%(row)d行:") % {"sheet": sheet, "row": row}
+        return _("工作表“%(sheet)s”第%(row)d行：") % {"sheet": sheet, "row": row}
     if sheet:
-        return _("工作表“%(sheet)s”:") % {"sheet": sheet}
+        return _("工作表“%(sheet)s”：") % {"sheet": sheet}
     return ""
 
 
@@ -131,14 +131,14 @@ def parse(content: bytes) -> Parsed:
         if unknown and line is None:
             line = _row_of_type(content, unknown[1])
         if "not recognized as a supported type" in message or "not a supported" in message:
-            _refuse(_("文件不是有效的 Excel(.xlsx)文件,无法读取。"))
+            _refuse(_("文件不是有效的 Excel（.xlsx）文件，无法读取。"))
         _refuse(
             _chinese(_ROW.sub("", message)),
             sheet=sheet[1] if sheet else ("survey" if line else None),
             row=line,
         )
     except (ValueError, KeyError, OSError, TypeError) as error:
-        raise FormError(_("文件不是有效的 Excel(.xlsx)文件,无法读取。")) from error
+        raise FormError(_("文件不是有效的 Excel（.xlsx）文件，无法读取。")) from error
     form = result._pyxform
     questions: list[dict] = []
     _flatten(form.get("children", []), questions, relevant="", content=content)
@@ -154,7 +154,7 @@ def parse(content: bytes) -> Parsed:
                     compile_expression(question[key])
                 except ExpressionError as error:
                     _refuse(
-                        _("“%(name)s”的 %(key)s 表达式不受支持:%(reason)s")
+                        _("“%(name)s”的 %(key)s 表达式不受支持：%(reason)s")
                         % {"name": question["name"], "key": key, "reason": error},
                         sheet="survey",
                         row=question["row"],
@@ -186,7 +186,7 @@ def _flatten(children, out: list, *, relevant: str, content: bytes) -> None:
             _flatten(child.get("children", []), out, relevant=both, content=content)
             continue
         if kind == "repeat":
-            _refuse(_("检查表不支持重复组(repeat)。"), sheet="survey")
+            _refuse(_("检查表不支持重复组（repeat）。"), sheet="survey")
         if kind not in TYPES:
             if kind in {"calculate", "start", "end", "today", "deviceid"}:
                 continue

@@ -82,7 +82,7 @@ def balance_subquery(holder_type: str, *, unit: str | None, kind: str, pk: str =
 
 
 def _short(balance: int, amount: int) -> str:
-    return _("余额不足:余额 %(balance)d,需要 %(amount)d") % {"balance": balance, "amount": amount}
+    return _("余额不足：余额 %(balance)d，需要 %(amount)d") % {"balance": balance, "amount": amount}
 
 
 def transfer(

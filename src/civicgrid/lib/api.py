@@ -116,13 +116,13 @@ def _type_messages() -> dict[str, str]:
         "finite_number": _("应为有限的数字。"),
         "bool_type": _("应为 true 或 false。"),
         "bool_parsing": _("应为 true 或 false。"),
-        "date_type": _("应为日期,如 2026-01-31。"),
-        "date_parsing": _("应为日期,如 2026-01-31。"),
-        "date_from_datetime_parsing": _("应为日期,如 2026-01-31。"),
-        "date_from_datetime_inexact": _("应为日期,如 2026-01-31。"),
-        "datetime_type": _("应为日期时间,如 2026-01-31T09:00:00+08:00。"),
-        "datetime_parsing": _("应为日期时间,如 2026-01-31T09:00:00+08:00。"),
-        "datetime_from_date_parsing": _("应为日期时间,如 2026-01-31T09:00:00+08:00。"),
+        "date_type": _("应为日期，如 2026-01-31。"),
+        "date_parsing": _("应为日期，如 2026-01-31。"),
+        "date_from_datetime_parsing": _("应为日期，如 2026-01-31。"),
+        "date_from_datetime_inexact": _("应为日期，如 2026-01-31。"),
+        "datetime_type": _("应为日期时间，如 2026-01-31T09:00:00+08:00。"),
+        "datetime_parsing": _("应为日期时间，如 2026-01-31T09:00:00+08:00。"),
+        "datetime_from_date_parsing": _("应为日期时间，如 2026-01-31T09:00:00+08:00。"),
         "uuid_type": _("应为 UUID。"),
         "uuid_parsing": _("应为 UUID。"),
         "list_type": _("应为列表。"),
@@ -225,23 +225,23 @@ class CivicgridAPI(NinjaAPI):
         return self.error(request, 422, _joined(errors), "invalid", errors)
 
     def _unauthenticated(self, request, exc: AuthenticationError):
-        detail = _("请先登录:在 Authorization 请求头中发送 Bearer 令牌(有效且未过期)。")
+        detail = _("请先登录：在 Authorization 请求头中发送 Bearer 令牌（有效且未过期）。")
         return self.error(request, 401, detail, "unauthenticated")
 
     def _not_found(self, request, exc: Http404):
-        return self.error(request, 404, _("没有找到,或不在您的管辖范围内。"), "not_found")
+        return self.error(request, 404, _("没有找到，或不在您的管辖范围内。"), "not_found")
 
     def _too_large(self, request, exc):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
-        detail = _("请求体过大(上限 %(limit)d KB)。") % {"limit": limit}
+        detail = _("请求体过大（上限 %(limit)d KB）。") % {"limit": limit}
         return self.error(request, 413, detail, "too_large")
 
     def _unparsable_form(self, request, exc):
-        detail = _("表单请求体无法解析:multipart/form-data 需要带 boundary。")
+        detail = _("表单请求体无法解析：multipart/form-data 需要带 boundary。")
         return self.error(request, 400, detail, "unparsable")
 
     def _unusable_text(self, request, exc: UnusableText):
-        message = _("文本中不能有 NUL 字符或不成对的代理项(U+D800–U+DFFF)。")
+        message = _("文本中不能有 NUL 字符或不成对的代理项（U+D800–U+DFFF）。")
         return self.error(request, 400, message, "invalid", {exc.field or "__all__": [message]})
 
     def _http_error(self, request, exc: HttpError):
@@ -269,7 +269,7 @@ class CivicgridAPI(NinjaAPI):
             if not isinstance(response, HttpResponseNotAllowed):
                 return response
             allowed = response["Allow"]
-            detail = _("这个接口不接受 %(method)s 请求,可用:%(allowed)s。") % {
+            detail = _("这个接口不接受 %(method)s 请求，可用：%(allowed)s。") % {
                 "method": request.method,
                 "allowed": allowed,
             }
@@ -312,5 +312,5 @@ class CivicgridAPI(NinjaAPI):
 def not_found(request, *args, **kwargs):
     """Any path under the API that names no operation: the API's 404, in JSON."""
     return JsonResponse(
-        error_body(_("没有这个接口;接口列表见 /api/v1/docs。"), "not_found"), status=404
+        error_body(_("没有这个接口；接口列表见 /api/v1/docs。"), "not_found"), status=404
     )

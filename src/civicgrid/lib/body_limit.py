@@ -23,7 +23,7 @@ class BodySizeLimitMiddleware:
         limit = settings.REQUEST_MAX_BYTES
         if length <= limit:
             return self.get_response(request)
-        detail = _("请求体过大(上限 %(limit)d MB)。") % {"limit": limit // (1024 * 1024)}
+        detail = _("请求体过大（上限 %(limit)d MB）。") % {"limit": limit // (1024 * 1024)}
         if request.path_info.startswith("/api/"):
             return JsonResponse(error_body(detail, "too_large"), status=413)
         return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")

@@ -36,7 +36,7 @@ A new package's flow, in its ``flow.py``::
         model, history, move_class = Wish, WishEvent, WishMove
         target = "wish"                 # the history row's foreign key
         refused = _("您不能对该心愿进行此操作。")
-        wrong_stage = _("心愿处于“%(stage)s”环节,不能%(action)s。")
+        wrong_stage = _("心愿处于“%(stage)s”环节，不能%(action)s。")
         rules = {A.CLAIM: Rule((WishStage.OPEN,), is_pairing_unit, _claim)}
 
     wishes = WishFlow()
@@ -269,7 +269,7 @@ class Flow:
         changes nothing."""
         rule = self.rules.get(action)
         if rule is None:
-            raise ValidationError(_("未知的操作:%(action)s") % {"action": action})
+            raise ValidationError(_("未知的操作：%(action)s") % {"action": action})
         move = self.move_class(
             action=action,
             actor=actor,

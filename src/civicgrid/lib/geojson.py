@@ -16,7 +16,7 @@ def parse_bbox(text: str) -> Bbox | None:
     try:
         west, south, east, north = (float(part) for part in text.split(","))
     except ValueError:
-        raise ValidationError({"bbox": _("bbox 应为 西,南,东,北 四个数。")}) from None
+        raise ValidationError({"bbox": _("bbox 应为 西，南，东，北 四个数。")}) from None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise ValidationError({"bbox": _("bbox 范围无效。")})
     return west, south, east, north

@@ -4,15 +4,25 @@ taken, published copies are re-encoded without EXIF (no GPS position leaks),
 and files are served with the type they really have, never as HTML, SVG or XML.
 
 A file named ``evidence.html`` that is a real PNG is stored and served as
-``.png`` / ``image/png``; one that is not an image is refused."""
+``.png`` / ``image/png``; one that is not an image is refused.
+
+A form refused for another field keeps the photos it was given: a browser
+cannot refill a file input, so the page carries a signed token of the held
+files instead (``hold`` / ``held``) and the worker need not pick them again."""
 
 import io
+import re
+import time
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -64,7 +74,7 @@ def prepare(upload) -> PreparedPhoto:
     except UnidentifiedImageError:
         raise ValidationError(_refusal(data)) from None
     except (OSError, Image.DecompressionBombError, SyntaxError):
-        raise ValidationError(_("文件不是可识别的照片(支持 JPEG、PNG、WebP)。")) from None
+        raise ValidationError(_("文件不是可识别的照片（支持 JPEG、PNG、WebP）。")) from None
     return PreparedPhoto(kind=kind, original=data, image=image, thumbnail=thumbnail)
 
 
@@ -73,9 +83,9 @@ def _refusal(data: bytes) -> str:
     format (reading its header only), else say it is no photo."""
     try:
         with Image.open(io.BytesIO(data)) as other:
-            return _("不支持的照片格式:%(kind)s。") % {"kind": other.format}
+            return _("不支持的照片格式：%(kind)s。") % {"kind": other.format}
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-        return _("文件不是可识别的照片(支持 JPEG、PNG、WebP)。")
+        return _("文件不是可识别的照片（支持 JPEG、PNG、WebP）。")
 
 
 def _jpeg(picture: Image.Image, side: int) -> bytes:
@@ -131,39 +141,150 @@ def _sealed(response: FileResponse) -> FileResponse:
     return response
 
 
-class PhotoField(forms.FileField):
-    """One optional photo, checked and prepared when the form is cleaned:
-    cleaned_data holds a PreparedPhoto or None."""
+# Held photos: the checked upload, kept a day under a random name.
+HELD_SALT = "civicgrid.lib.photos.held"
+HELD_MAX_AGE = 24 * 3600
+_HELD_NAME = re.compile(r"[0-9a-f]{32}")
 
-    widget = forms.ClearableFileInput(attrs={"accept": ACCEPT, "capture": "environment"})
 
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        return prepare(upload) if upload else None
+def _held_dir() -> Path:
+    folder = Path(settings.DATA_DIR) / "held-photos"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def hold(prepared: list[PreparedPhoto]) -> str:
+    """Keep checked photos of a refused form; the signed token names them."""
+    folder = _held_dir()
+    expired = time.time() - HELD_MAX_AGE
+    for old in folder.iterdir():
+        if old.stat().st_mtime < expired:
+            old.unlink(missing_ok=True)
+    names = []
+    for item in prepared:
+        name = uuid.uuid4().hex
+        (folder / name).write_bytes(item.original)
+        names.append(name)
+    return signing.dumps(names, salt=HELD_SALT)
+
+
+def held(token: str) -> list[PreparedPhoto]:
+    """The photos a token names, checked again as at upload."""
+    gone = ValidationError(_("保留的照片已失效，请重新选择。"))
+    try:
+        names = signing.loads(token, salt=HELD_SALT, max_age=HELD_MAX_AGE)
+    except signing.BadSignature:
+        raise gone from None
+    folder = _held_dir()
+    photos = []
+    for name in names if isinstance(names, list) else []:
+        path = folder / str(name)
+        if not _HELD_NAME.fullmatch(str(name)) or not path.is_file():
+            raise gone
+        photos.append(prepare(SimpleUploadedFile(name, path.read_bytes())))
+    return photos
+
+
+class Held(str):
+    """The token of held photos, as a photo widget's value."""
+
+
+def _held_token(value) -> tuple[str, int]:
+    """(token, count) for what a photo widget shows again: photos it
+    checked in this request are held now; a held token is passed on."""
+    if isinstance(value, Held):
+        try:
+            names = signing.loads(value, salt=HELD_SALT, max_age=HELD_MAX_AGE)
+        except signing.BadSignature:
+            return "", 0
+        return str(value), len(names)
+    uploads = value if isinstance(value, list | tuple) else [value]
+    prepared = [getattr(upload, "civicgrid_prepared", None) for upload in uploads if upload]
+    if not prepared or None in prepared:
+        return "", 0
+    return hold(prepared), len(prepared)
+
+
+class _HoldingInput:
+    """A file input that shows photos held from the last try and sends their
+    token back (``<name>__held``) when no new file is chosen."""
+
+    template_name = "web/widgets/photo_input.html"
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        token = data.get(f"{name}__held")
+        if not value and token:
+            return Held(token)
+        return value
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["held"], context["widget"]["held_count"] = _held_token(value)
+        return context
+
+
+class PhotoInput(_HoldingInput, forms.FileInput):
+    pass
 
 
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 
-class PhotosField(forms.FileField):
+class MultiplePhotoInput(_HoldingInput, MultipleFileInput):
+    pass
+
+
+class _HoldingField(forms.FileField):
+    # Django shows a file field its initial value only; these show what came
+    # in, so the widget can hold it.
+    def bound_data(self, data, initial):
+        return data or initial
+
+
+def _prepared(upload) -> PreparedPhoto:
+    photo = prepare(upload)
+    upload.civicgrid_prepared = photo  # held if the form is refused for another field
+    return photo
+
+
+class PhotoField(_HoldingField):
+    """One optional photo, checked and prepared when the form is cleaned:
+    cleaned_data holds a PreparedPhoto or None."""
+
+    widget = PhotoInput(attrs={"accept": ACCEPT, "capture": "environment"})
+
+    def clean(self, data, initial=None):
+        if isinstance(data, Held):
+            photos = held(data)
+            return photos[0] if photos else None
+        upload = super().clean(data, initial)
+        return _prepared(upload) if upload else None
+
+
+class PhotosField(_HoldingField):
     """Up to ``max_count`` photos, each checked and prepared when the form is
     cleaned, so a bad file is refused before anything is saved."""
 
-    widget = MultipleFileInput(attrs={"accept": ACCEPT, "capture": "environment", "multiple": True})
+    widget = MultiplePhotoInput(
+        attrs={"accept": ACCEPT, "capture": "environment", "multiple": True}
+    )
 
     def __init__(self, *args, max_count: int, **kwargs):
         self.max_count = max_count
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
+        if isinstance(data, Held):
+            return held(data)[: self.max_count]
         files = [f for f in (data or []) if f]
         if len(files) > self.max_count:
             raise ValidationError(_("最多上传%(n)d张照片。") % {"n": self.max_count})
         prepared, errors = [], []
         for upload in files:
             try:
-                prepared.append(prepare(upload))
+                prepared.append(_prepared(upload))
             except ValidationError as exc:
                 errors += [f"{upload.name}:{message}" for message in exc.messages]
         if errors:

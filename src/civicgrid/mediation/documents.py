@@ -65,7 +65,7 @@ def agreement_paragraphs(agreement: Agreement) -> list[str]:
     out = [agreement.room.name, _("人民调解协议书"), agreement.number]
     if agreement.version > 1:
         out.append(
-            _("本协议为更正版本,更正原因:%(reason)s") % {"reason": agreement.correction_reason}
+            _("本协议为更正版本，更正原因：%(reason)s") % {"reason": agreement.correction_reason}
         )
     parties = list(dispute.parties.order_by("role", "id"))
     for party in parties:
@@ -78,13 +78,13 @@ def agreement_paragraphs(agreement: Agreement) -> list[str]:
             details.append(_("住址 %(address)s") % {"address": party.address})
         out.append(f"{party.get_role_display()}:" + ",".join(details))
     out += [
-        _("纠纷主要事实、争议事项:"),
+        _("纠纷主要事实、争议事项："),
         agreement.facts,
-        _("经调解,自愿达成如下协议:"),
+        _("经调解，自愿达成如下协议："),
         agreement.terms,
     ]
     if agreement.performance:
-        out += [_("履行方式、期限:"), agreement.performance]
+        out += [_("履行方式、期限："), agreement.performance]
     out.append(
         _(
             "本协议一式三份,双方当事人和人民调解委员会各持一份。"
@@ -95,11 +95,11 @@ def agreement_paragraphs(agreement: Agreement) -> list[str]:
         for party in parties:
             if party.role == role:
                 out.append(
-                    _("%(role)s(签名):____________  日期:____年__月__日")
+                    _("%(role)s（签名）：____________  日期：____年__月__日")
                     % {"role": party.get_role_display()}
                 )
-    out.append(_("调解员(签名):____________"))
-    out.append(_("%(room)s(盖章)") % {"room": agreement.room.name})
+    out.append(_("调解员（签名）：____________"))
+    out.append(_("%(room)s（盖章）") % {"room": agreement.room.name})
     signed = agreement.signed_at or timezone.now()
     out.append(f"{timezone.localtime(signed):%Y-%m-%d}")
     return out

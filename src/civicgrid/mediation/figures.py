@@ -19,7 +19,7 @@ register(
         "mediation.mediated",
         _("调结纠纷"),
         "count",
-        _("期间内调解终结(达成协议或调解不成)的纠纷数。"),
+        _("期间内调解终结（达成协议或调解不成）的纠纷数。"),
         EVENTS,
     ),
     Figure(

@@ -85,7 +85,7 @@ def _session(dispute, move):
     )
     session.attended.set(parties)
     # The history row keeps a line, not the minutes: those stay in the session.
-    move.note = _("调解笔录(%(count)s 名当事人到场)") % {"count": len(parties)}
+    move.note = _("调解笔录（%(count)s 名当事人到场）") % {"count": len(parties)}
     return Stage.MEDIATING
 
 
@@ -120,7 +120,7 @@ def _oral(dispute, move):
 
 def _fail(dispute, move):
     if move.referral not in Referral.values:
-        raise ValidationError({"referral": _("请选择移送的单位(司法所或人民法院)。")})
+        raise ValidationError({"referral": _("请选择移送的单位（司法所或人民法院）。")})
     require_note(move, _("请写明调解不成的原因。"))
     dispute.referral = move.referral
     dispute.failure_reason = move.note[:NOTES_MAX]
@@ -166,7 +166,7 @@ class DisputeFlow(Flow):
     number_prefix = "TJ"
     note_limit = NOTES_MAX
     refused = gettext_lazy("您不能对该调解案件进行此操作。")
-    wrong_stage = gettext_lazy("调解案件处于“%(stage)s”环节,不能%(action)s。")
+    wrong_stage = gettext_lazy("调解案件处于“%(stage)s”环节，不能%(action)s。")
 
     def lock(self, dispute):
         return Dispute.objects.select_for_update().select_related("room").get(pk=dispute.pk)
@@ -183,7 +183,7 @@ class DisputeFlow(Flow):
             outbox.notice_send(
                 [*staff, *mediators],
                 about=dispute,
-                message=_("调解案件 %(number)s:%(stage)s")
+                message=_("调解案件 %(number)s：%(stage)s")
                 % {
                     "number": dispute.number,
                     "stage": dispute.get_stage_display(),
@@ -204,9 +204,9 @@ def _end_case(dispute: Dispute, move: Move) -> None:
         actor=move.actor,
         now=move.now,
         note=(
-            _("调解成功(%(number)s),事件结案。")
+            _("调解成功（%(number)s），事件结案。")
             if resolved
-            else _("调解不成(%(number)s),已移送%(referral)s,事件恢复办理。")
+            else _("调解不成（%(number)s），已移送%(referral)s，事件恢复办理。")
         )
         % {"number": dispute.number, "referral": dispute.get_referral_display()},
         handover="mediation",

@@ -69,7 +69,7 @@ class PartiesForm(forms.Form):
 class DisputeForm(PartiesForm):
     room = forms.ModelChoiceField(label=_("调解室"), queryset=Room.objects.none())
     kind = forms.ChoiceField(label=_("纠纷类型"), choices=Kind.choices)
-    place = forms.ModelChoiceField(label=_("发生地(社区或网格)"), queryset=Place.objects.none())
+    place = forms.ModelChoiceField(label=_("发生地（社区或网格）"), queryset=Place.objects.none())
     summary = forms.CharField(label=_("纠纷简要情况"), widget=forms.Textarea, max_length=2000)
     field_order = ["room", "kind", "place", "summary"]
 

@@ -199,7 +199,7 @@ def dispute_from_case(
         now=now,
         # Only the room and the dispute's number: the case timeline is read by
         # more people (a department whistled earlier) than the dispute is.
-        note=_("移交%(room)s调解,调解案号 %(number)s。")
+        note=_("移交%(room)s调解，调解案号 %(number)s。")
         % {"room": room.name, "number": dispute.number},
         handover="mediation",
     )
@@ -233,7 +233,7 @@ def dispute_from_need(
     need_resolve(
         need=need,
         actor=actor,
-        resolution=_("已移交%(room)s调解,调解案号 %(number)s。")
+        resolution=_("已移交%(room)s调解，调解案号 %(number)s。")
         % {"room": room.name, "number": dispute.number},
     )
     return dispute
@@ -252,7 +252,7 @@ def _workable(actor, dispute: Dispute) -> Dispute:
 def party_add(*, actor, dispute: Dispute, party: PartyIn) -> Party:
     dispute = _workable(actor, dispute)
     if not dispute.is_open:
-        raise ValidationError(_("调解已终结,不能再添加当事人。"))
+        raise ValidationError(_("调解已终结，不能再添加当事人。"))
     row = Party.objects.create(dispute=dispute, **_party_fields(party, 0))
     audit.created(row, actor=actor, fields=["dispute", "role", "name"])
     return row

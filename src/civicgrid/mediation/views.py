@@ -84,7 +84,7 @@ def dispute_new(request):
             add_service_errors(form, error, elsewhere=form.elsewhere)
         else:
             messages.success(
-                request, _("已受理,调解案号 %(number)s。") % {"number": dispute.number}
+                request, _("已受理，调解案号 %(number)s。") % {"number": dispute.number}
             )
             return redirect(dispute)
     return render(request, "mediation/form.html", {"form": form, "title": _("受理纠纷")})
@@ -100,7 +100,7 @@ def _hand_over(request, source, opener, title):
             add_service_errors(form, error, elsewhere=form.elsewhere)
         else:
             messages.success(
-                request, _("已移交调解,调解案号 %(number)s。") % {"number": dispute.number}
+                request, _("已移交调解，调解案号 %(number)s。") % {"number": dispute.number}
             )
             return redirect(dispute)
     context = {"form": form, "title": title, "source": source}

@@ -3,6 +3,7 @@
 from django.utils.html import format_html
 from django.utils.translation import pgettext
 
+from civicgrid.access.roles import ALL_ROLES
 from civicgrid.notify import selectors
 from civicgrid.web import extensions as ext
 
@@ -13,4 +14,4 @@ def _label(user):
     return format_html('{} <span class="badge">{}</span>', label, unread) if unread else label
 
 
-ext.nav(order=180, url="notify:inbox", label=_label)
+ext.nav(order=180, url="notify:inbox", label=_label, tab=ALL_ROLES)

@@ -57,15 +57,15 @@ class RoleState:
         seconds = round(self.seconds)
         if self.role == INGEST:
             texts = {
-                SILENT: _("设备接入进程已 %(seconds)d 秒无响应,设备告警可能无法送达。"),
-                LAGGING: _("设备消息已积压 %(seconds)d 秒,告警可能延迟。"),
-                ABSENT: _("设备接入进程未运行,设备告警无法送达。"),
+                SILENT: _("设备接入进程已 %(seconds)d 秒无响应，设备告警可能无法送达。"),
+                LAGGING: _("设备消息已积压 %(seconds)d 秒，告警可能延迟。"),
+                ABSENT: _("设备接入进程未运行，设备告警无法送达。"),
             }
         else:
             texts = {
-                SILENT: _("任务进程已 %(seconds)d 秒无响应,告警升级和离线检测已暂停。"),
-                LAGGING: _("任务已积压 %(seconds)d 秒,告警升级可能延迟。"),
-                ABSENT: _("任务进程未运行,告警升级和离线检测已暂停。"),
+                SILENT: _("任务进程已 %(seconds)d 秒无响应，告警升级和离线检测已暂停。"),
+                LAGGING: _("任务已积压 %(seconds)d 秒，告警升级可能延迟。"),
+                ABSENT: _("任务进程未运行，告警升级和离线检测已暂停。"),
             }
         return texts[self.state] % {"seconds": seconds} if self.state in texts else ""
 
@@ -167,7 +167,7 @@ def _close(outage: Outage, state: RoleState, now: datetime) -> None:
         return  # another process closed it
     minutes = max(1, round((now - outage.started_at).total_seconds() / 60))
     label = _("设备接入已恢复") if state.role == INGEST else _("任务处理已恢复")
-    message = _("%(label)s(中断约 %(minutes)d 分钟)。") % {"label": label, "minutes": minutes}
+    message = _("%(label)s（中断约 %(minutes)d 分钟）。") % {"label": label, "minutes": minutes}
     outbox.notice_send(duty_staff(), about=outage, message=message)
 
 

@@ -169,9 +169,15 @@ def _household_fields(user, data: dict) -> dict:
 @router.get("/households", response=list[HouseholdOut], tags=["households"])
 @paginate
 def list_households(
-    request, q: str = "", place: str = "", group: str = "", central: bool | None = None
+    request,
+    q: str = "",
+    place: str = "",
+    group: str = "",
+    central: bool | None = None,
+    colour: str = "",
 ):
-    filters = _valid(HouseholdFilter({"q": q, "place": place, "group": group, "central": central}))
+    query = {"q": q, "place": place, "group": group, "central": central, "colour": colour}
+    filters = _valid(HouseholdFilter(query))
     households = selectors.household_list(user=request.user, filters=filters)
     return households.select_related("risk").order_by("number")
 

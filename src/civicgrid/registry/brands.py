@@ -27,7 +27,7 @@ def place_code_of(record) -> str:
     if not code and getattr(record, "place_id", None):
         code = record.place.code
     if not code:
-        raise ValidationError(_("该记录没有所在地点,不能记为自治品牌解决。"))
+        raise ValidationError(_("该记录没有所在地点，不能记为自治品牌解决。"))
     return code
 
 

@@ -27,7 +27,7 @@ ERRORS_SHOWN = 500
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("台账文件(.xlsx)"))
+    file = forms.FileField(label=gettext_lazy("台账文件（.xlsx）"))
 
 
 @login_required
@@ -73,7 +73,7 @@ def _export(request, filter_class, service):
     filters = filter_class(request.GET)
     if not filters.is_valid():
         problems = "; ".join(str(m) for messages in filters.errors.values() for m in messages)
-        return HttpResponseBadRequest(_("筛选条件有误:%(problems)s") % {"problems": problems})
+        return HttpResponseBadRequest(_("筛选条件有误：%(problems)s") % {"problems": problems})
     export = service(user=request.user, filters=filters)
     return _xlsx(export.file, export.filename)
 

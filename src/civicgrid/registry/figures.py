@@ -125,7 +125,7 @@ register(
         "registry.central_households_new",
         _("新设党员中心户"),
         "count",
-        _("期间内设为党员中心户的户数(按设立日期)。"),
+        _("期间内设为党员中心户的户数（按设立日期）。"),
         EVENTS,
     ),
 )

@@ -155,7 +155,7 @@ class TargetGroupForm(forms.ModelForm):
         model = TargetGroup
         fields = ["code", "name", "name_en", "min_age", "has_level", "sort"]
         help_texts = {
-            "min_age": _("填写则按出生日期自动归入(如 60 岁以上老人);留空则由工作人员标记。")
+            "min_age": _("填写则按出生日期自动归入（如 60 岁以上老人）；留空则由工作人员标记。")
         }
 
     def __init__(self, *args, **kwargs):

@@ -61,7 +61,7 @@ def locate(*, household=None, place=None, lat=None, lon=None, missing: str = "")
     if place is not None:
         return place
     if lat is None:
-        raise ValidationError({"location": missing or _("请在地图上选择位置,或选择所在网格。")})
+        raise ValidationError({"location": missing or _("请在地图上选择位置，或选择所在网格。")})
     found = grid_at(lat, lon)
     if found is None:
         raise ValidationError({"location": _("该位置不在本平台管辖的网格内。")})

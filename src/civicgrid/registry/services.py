@@ -255,13 +255,13 @@ def _replace_tags(resident: Resident, tags: dict[str, int | None]) -> None:
     unknown = sorted(set(tags) - set(groups))
     if unknown:
         raise ValidationError(
-            {"tags": _("未知的人群标签:%(codes)s") % {"codes": ", ".join(unknown)}}
+            {"tags": _("未知的人群标签：%(codes)s") % {"codes": ", ".join(unknown)}}
         )
     derived = sorted(code for code, g in groups.items() if g.is_derived)
     if derived:
         raise ValidationError(
             {
-                "tags": _("年龄人群由出生日期自动计算,不能手工标注:%(codes)s")
+                "tags": _("年龄人群由出生日期自动计算，不能手工标注：%(codes)s")
                 % {"codes": ", ".join(derived)}
             }
         )

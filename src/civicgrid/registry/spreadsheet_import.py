@@ -118,7 +118,7 @@ def register_import(*, actor, file, filename: str) -> ImportResult:
     if size > settings.IMPORT_MAX_BYTES:
         limit = settings.IMPORT_MAX_BYTES / 1024 / 1024
         result.errors.append(
-            ImportIssue(None, "", _("文件超过 %(limit).0f MB,请分批导入。") % {"limit": limit})
+            ImportIssue(None, "", _("文件超过 %(limit).0f MB，请分批导入。") % {"limit": limit})
         )
         return result
     try:
@@ -132,18 +132,18 @@ def register_import(*, actor, file, filename: str) -> ImportResult:
     except IntegrityError:
         # Someone else wrote the same household number or ID number meanwhile.
         result.errors.append(
-            ImportIssue(None, "", _("导入期间台账被他人修改,未写入任何数据,请重新导入。"))
+            ImportIssue(None, "", _("导入期间台账被他人修改，未写入任何数据，请重新导入。"))
         )
     return result
 
 
 def _unreadable(errors) -> None:
-    errors.append(ImportIssue(None, "", _("文件不是有效的 Excel(.xlsx)文件,无法读取。")))
+    errors.append(ImportIssue(None, "", _("文件不是有效的 Excel（.xlsx）文件，无法读取。")))
 
 
 def _too_many_rows(errors) -> None:
     limit = settings.IMPORT_MAX_ROWS
-    errors.append(ImportIssue(None, "", _("文件超过 %(n)d 行,请分批导入。") % {"n": limit}))
+    errors.append(ImportIssue(None, "", _("文件超过 %(n)d 行，请分批导入。") % {"n": limit}))
 
 
 def measure_sheet(file) -> str | None:
@@ -158,16 +158,16 @@ def measure_sheet(file) -> str | None:
             parts = archive.infolist()
             if sum(part.file_size for part in parts) > settings.IMPORT_MAX_UNPACKED_BYTES:
                 limit = settings.IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024
-                return _("文件解压后超过 %(limit).0f MB,请分批导入。") % {"limit": limit}
+                return _("文件解压后超过 %(limit).0f MB，请分批导入。") % {"limit": limit}
             for part in parts:
                 if not _SHEET_PART.search(part.filename):
                     continue
                 with archive.open(part) as xml:
                     count, last = _sheet_extent(xml)
                 if count > last_line:
-                    return _("文件超过 %(n)d 行,请分批导入。") % {"n": settings.IMPORT_MAX_ROWS}
+                    return _("文件超过 %(n)d 行，请分批导入。") % {"n": settings.IMPORT_MAX_ROWS}
                 if last > last_line:
-                    message = _("第%(line)d行超出了%(n)d行的上限;请删除表格末尾多余的行后再导入。")
+                    message = _("第%(line)d行超出了%(n)d行的上限；请删除表格末尾多余的行后再导入。")
                     return message % {"line": last, "n": last_line}
     except UNREADABLE:
         return None  # not a zip: load_workbook says so in its words
@@ -276,7 +276,7 @@ def _find_header(lines, errors) -> tuple[int, dict[str, int] | None]:
     if missing:
         errors.append(
             ImportIssue(
-                line, "", _("表头缺少必填列:%(columns)s。") % {"columns": "、".join(missing)}
+                line, "", _("表头缺少必填列：%(columns)s。") % {"columns": "、".join(missing)}
             )
         )
     if missing or errors:
@@ -389,9 +389,9 @@ class _Importer:
     def _check_masked(self, row: ParsedRow, found: Resident | None) -> None:
         """Masked values (from an export) may stand for the stored value, never replace it."""
         if row.id_masked and (found is None or found.id_number_masked != row.id_masked):
-            self.error(row, "id_number", _("脱敏的身份证号(含*)与已登记的不符,请填写完整号码。"))
+            self.error(row, "id_number", _("脱敏的身份证号（含*）与已登记的不符，请填写完整号码。"))
         if row.phone_masked and (found is None or found.phone_masked != row.phone_masked):
-            self.error(row, "phone", _("脱敏的电话号码(含*)与已登记的不符,请填写完整号码。"))
+            self.error(row, "phone", _("脱敏的电话号码（含*）与已登记的不符，请填写完整号码。"))
 
     # Writing -------------------------------------------------------------
 

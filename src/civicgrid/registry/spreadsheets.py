@@ -38,24 +38,24 @@ COLUMNS = [
     Column("number", "户编号", ("household number", "household no", "household"), True, 16,
            gettext_lazy("同一户的每一行填相同的户编号。")),
     Column("grid", "网格编码", ("grid code", "grid"), True, 18,
-           gettext_lazy("15位网格编码,须在您的管辖范围内。")),
+           gettext_lazy("15位网格编码，须在您的管辖范围内。")),
     Column("address", "地址", ("address",), True, 30, gettext_lazy("同一户各行须一致。")),
     Column("name", "姓名", ("name",), True, 10, gettext_lazy("必填。")),
     Column("gender", "性别", ("gender", "sex"), True, 6,
-           gettext_lazy("男或女;有身份证号时可不填。")),
+           gettext_lazy("男或女；有身份证号时可不填。")),
     Column("birth_date", "出生日期", ("birth date", "date of birth", "birthday"), True, 12,
-           gettext_lazy("如 1951-03-02 或 1951/3/2;有身份证号时可不填。")),
+           gettext_lazy("如 1951-03-02 或 1951/3/2；有身份证号时可不填。")),
     Column("id_number", "身份证号", ("id number", "id card", "id"), False, 21,
-           gettext_lazy("18位;请把此列设为文本格式。留空则保留已登记的号码。")),
+           gettext_lazy("18位；请把此列设为文本格式。留空则保留已登记的号码。")),
     Column("phone", "联系电话", ("phone", "telephone", "mobile"), False, 14,
-           gettext_lazy("手机号11位,座机如 0891-6321234。")),
+           gettext_lazy("手机号11位，座机如 0891-6321234。")),
     Column("relation", "与户主关系", ("relation", "relation to head", "relationship"), True, 10,
-           gettext_lazy("户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹或其他;每户一位户主。")),
+           gettext_lazy("户主、配偶、子女、父母、孙子女、祖父母、兄弟姐妹或其他；每户一位户主。")),
     Column("groups", "重点人群", ("target groups", "groups"), False, 24,
            gettext_lazy("人群名称或代码,用顿号或逗号分隔;残疾等级写在括号中,如 残疾人(2级)。"
                         "年龄人群由出生日期自动计算,不要填写。")),
     Column("central", "党员中心户", ("central household", "party-member central household"),
-           False, 10, gettext_lazy("是或否,同一户各行须一致;留空为否。")),
+           False, 10, gettext_lazy("是或否，同一户各行须一致；留空为否。")),
     Column("note", "备注", ("note", "notes", "remark"), False, 24, gettext_lazy("居民备注。")),
 ]  # fmt: skip
 
@@ -80,7 +80,7 @@ class ImportIssue:
     def __str__(self) -> str:
         if self.row is None:
             return self.message
-        return _("第%(row)d行 %(column)s:%(message)s") % {
+        return _("第%(row)d行 %(column)s：%(message)s") % {
             "row": self.row,
             "column": self.column,
             "message": self.message,
@@ -106,7 +106,7 @@ class Issues(list):
 
     def stop(self) -> None:
         """Say why checking stopped (past the limit, without raising again)."""
-        message = _("问题超过%(n)d个,已停止检查;请先改正以上问题再导入。") % {"n": self.limit}
+        message = _("问题超过%(n)d个，已停止检查；请先改正以上问题再导入。") % {"n": self.limit}
         super().append(ImportIssue(None, "", message))
 
 
@@ -226,7 +226,7 @@ class RowParser:
         for key, limit in (("number", 32), ("grid", 15), ("address", 200), ("name", 64)):
             text = _text(cell(key))
             if not text:
-                self.error(line, key, _("必填,不能为空。"))
+                self.error(line, key, _("必填，不能为空。"))
             elif len(text) > limit:
                 self.error(line, key, _("不能超过%(n)d个字。") % {"n": limit})
             setattr(row, key, text)
@@ -260,7 +260,7 @@ class RowParser:
             self.error(
                 line,
                 "id_number",
-                _("身份证号被存成了数字,末几位已丢失;请把此列设为文本后重新填写。"),
+                _("身份证号被存成了数字，末几位已丢失；请把此列设为文本后重新填写。"),
             )
         elif "*" in text:
             row.id_masked = text
@@ -277,12 +277,12 @@ class RowParser:
         if birth_value is None or _text(birth_value) == "":
             row.birth_date = id_birth
             if id_birth is None:
-                self.error(line, "birth_date", _("必填,不能为空。"))
+                self.error(line, "birth_date", _("必填，不能为空。"))
         else:
             try:
                 row.birth_date = _parse_date(birth_value)
             except ValueError:
-                self.error(line, "birth_date", _("日期格式不正确,应如 1951-03-02。"))
+                self.error(line, "birth_date", _("日期格式不正确，应如 1951-03-02。"))
             else:
                 if row.birth_date > self.today:
                     self.error(line, "birth_date", _("出生日期不能晚于今天。"))
@@ -308,18 +308,18 @@ class RowParser:
     def _groups(self, line: int, text: str) -> dict[int, int | None] | None:
         items = parse_group_items(text)
         if items is None:
-            self.error(line, "groups", _("格式不正确,应如“独居老人、残疾人(2级)”。"))
+            self.error(line, "groups", _("格式不正确，应如“独居老人、残疾人（2级）”。"))
             return None
         found: dict[int, int | None] = {}
         for name, level in items:
             group = self.groups.get(name, self.groups.get(name.lower()))
             if group is None:
-                self.error(line, "groups", _("未知的重点人群:%(name)s。") % {"name": name})
+                self.error(line, "groups", _("未知的重点人群：%(name)s。") % {"name": name})
             elif group.is_derived:
                 self.error(
                     line,
                     "groups",
-                    _("“%(name)s”由出生日期自动计算,不要填写。") % {"name": group.name},
+                    _("“%(name)s”由出生日期自动计算，不要填写。") % {"name": group.name},
                 )
             elif level is not None and not group.has_level:
                 self.error(line, "groups", _("“%(name)s”不分等级。") % {"name": group.name})
@@ -354,7 +354,7 @@ class RowParser:
                     self.error(
                         row.line,
                         "relation",
-                        _("一户只能有一位户主,第%(n)d行已是户主。") % {"n": seen},
+                        _("一户只能有一位户主，第%(n)d行已是户主。") % {"n": seen},
                     )
             head_row = first.setdefault(row.number, row)
             for key in ("grid", "address", "central"):
@@ -362,7 +362,7 @@ class RowParser:
                     self.error(
                         row.line,
                         key,
-                        _("同一户各行应一致,与第%(n)d行不同。") % {"n": head_row.line},
+                        _("同一户各行应一致，与第%(n)d行不同。") % {"n": head_row.line},
                     )
 
 
@@ -396,8 +396,8 @@ def register_template() -> bytes:
     rules.append([])
     rules.append([_("导入规则")])
     for line in (
-        _("先检查整个文件,只要有一行有误就不写入任何数据,并列出每个有误的行和列。"),
-        _("有身份证号的居民按身份证号识别,没有的按户编号、姓名和出生日期识别。"),
+        _("先检查整个文件，只要有一行有误就不写入任何数据，并列出每个有误的行和列。"),
+        _("有身份证号的居民按身份证号识别，没有的按户编号、姓名和出生日期识别。"),
         _("同一文件重复导入不会改变任何数据。"),
     ):
         rules.append([line])

@@ -22,9 +22,9 @@ def id_check_digit(first17: str) -> str:
 def normalise_id_number(value: str) -> str:
     value = (value or "").strip().upper()
     if not _ID_SHAPE.match(value):
-        raise ValidationError(_("身份证号应为18位,最后一位可为数字或X。"), code="id_shape")
+        raise ValidationError(_("身份证号应为18位，最后一位可为数字或X。"), code="id_shape")
     if id_check_digit(value[:17]) != value[17]:
-        raise ValidationError(_("身份证号校验位不正确,请核对。"), code="id_check")
+        raise ValidationError(_("身份证号校验位不正确，请核对。"), code="id_check")
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
@@ -42,6 +42,6 @@ def normalise_phone(value: str) -> str:
         value = value[3:]
     if not (_MOBILE.match(value) or _LANDLINE.match(value)):
         raise ValidationError(
-            _("电话号码格式不正确:手机号为11位,座机如 0891-6321234。"), code="phone"
+            _("电话号码格式不正确：手机号为11位，座机如 0891-6321234。"), code="phone"
         )
     return value

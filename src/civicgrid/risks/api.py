@@ -200,7 +200,7 @@ def hazard_figures(request, start: date | None = None, end: date | None = None, 
     else:
         parent = user.scope_place or registry.place_roots(user=user).first()
     if parent is None:
-        raise HttpError(404, _("没有找到,或不在您的管辖范围内。"))
+        raise HttpError(404, _("没有找到，或不在您的管辖范围内。"))
     span = {"user": user, "start": period.first, "end": period.end_date}
     hazards = figures.hazard_figures(**span, place_code=parent.code)
     households = figures.household_figures(**span, place_code=parent.code)

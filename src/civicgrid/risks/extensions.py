@@ -4,6 +4,7 @@ a household's page, and the map's own layers (places, households, hazards)."""
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.access.roles import Role
 from civicgrid.access.scoping import CHANGE, VIEW, is_district_admin, may
 from civicgrid.registry.models import Household
 from civicgrid.risks import layers
@@ -22,14 +23,26 @@ def _may_handle_hazards(user) -> bool:
     return may(user, CHANGE, Hazard)
 
 
-ext.nav(order=70, url="risks:map", label=_("民情地图"), shown=_sees_households)
+ext.nav(
+    order=70,
+    url="risks:map",
+    label=_("民情地图"),
+    shown=_sees_households,
+    tab={Role.GRID_WORKER, Role.STAFF, Role.ADMIN},
+)
 ext.nav(
     order=80,
     url="risks:hazards",
     label=pgettext_lazy("navigation", "隐患"),
     shown=_may_handle_hazards,
 )
-ext.nav(order=90, url="risks:today", label=_("今日走访"), shown=_may_handle_hazards)
+ext.nav(
+    order=90,
+    url="risks:today",
+    label=_("今日走访"),
+    shown=_may_handle_hazards,
+    tab={Role.GRID_WORKER},
+)
 
 ext.panel(
     on="household",
@@ -49,7 +62,7 @@ ext.map_layer(
 ext.map_layer(
     order=20,
     name="households",
-    label=_("户(红黄绿)"),
+    label=_("户（红黄绿）"),
     build=layers.households_layer,
     shown=_sees_households,
 )
@@ -85,7 +98,7 @@ ext.setup_page(
     order=10,
     group=_("走访与三色"),
     label=_("三色规则"),
-    help=_("全区适用;修改后几分钟内所有户重新定色。"),
+    help=_("全区适用；修改后几分钟内所有户重新定色。"),
     model=ColourRule,
     form=ColourRuleForm,
     rows=_colour_rows,
@@ -104,10 +117,29 @@ ext.setup_page(
     order=20,
     group=_("走访与三色"),
     label=_("走访频次"),
-    help=_("全区适用:每种颜色的户多少天走访一次。"),
+    help=_("全区适用：每种颜色的户多少天走访一次。"),
     model=VisitInterval,
     form=VisitIntervalForm,
     rows=_interval_rows,
     may_change=lambda user, interval: is_district_admin(user),
     columns=((_("颜色"), "get_colour_display"), (_("走访间隔(天)"), "days")),
 )
+
+
+def _today_card(request):
+    """A grid worker's home leads with the households due a visit today."""
+    user = request.user
+    if user.role != Role.GRID_WORKER:
+        return None
+    from civicgrid.risks import selectors
+
+    rows = selectors.today_list(user=user)
+    return {
+        "rows": rows[:HOME_TODAY],
+        "due": len(rows),
+        "overdue": sum(1 for row in rows if row["overdue"]),
+    }
+
+
+HOME_TODAY = 5
+ext.home_card(order=5, key="today", template="risks/_home_today.html", context=_today_card)

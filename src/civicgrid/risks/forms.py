@@ -45,9 +45,23 @@ class MoveForm(forms.Form):
         self.fields["assignee"].queryset = assignees(place_code)
 
 
+# What an <input type="datetime-local"> takes and gives: 2026-12-02T05:51.
+# Any other format (the locale's 2026/12/02 05:51) leaves the field blank.
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+# Also taken: the seconds a browser may add, and the spaced form scripts send.
+INPUT_FORMATS = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=LOCAL_INPUT)
+
+
 class VisitForm(forms.Form):
     at = forms.DateTimeField(
-        label=_("走访时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("走访时间"), widget=LocalDateTimeInput, input_formats=INPUT_FORMATS
     )
     lat = forms.FloatField(label=_("纬度"), required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(label=_("经度"), required=False, widget=forms.HiddenInput)
@@ -88,9 +102,7 @@ class OverrideForm(forms.Form):
     colour = forms.ChoiceField(label=_("颜色"), choices=Colour.choices)
     reason = forms.CharField(label=_("调整原因"), max_length=200)
     until = forms.DateTimeField(
-        label=_("有效期至"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("有效期至"), required=False, widget=LocalDateTimeInput, input_formats=INPUT_FORMATS
     )
 
 
@@ -99,8 +111,8 @@ class ColourRuleForm(forms.ModelForm):
         model = ColourRule
         fields = ["condition", "colour", "priority", "group_code", "max_level", "active"]
         help_texts = {
-            "group_code": _("仅“有需日常照护的成员”使用:人群代码,如 elderly_care。"),
-            "max_level": _("仅“有需日常照护的成员”使用:计入的最高等级(1 最严重)。"),
+            "group_code": _("仅“有需日常照护的成员”使用：人群代码，如 elderly_care。"),
+            "max_level": _("仅“有需日常照护的成员”使用：计入的最高等级（1 最严重）。"),
         }
 
     def clean(self):

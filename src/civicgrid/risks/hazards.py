@@ -67,7 +67,7 @@ def _assign(hazard, move):
     if move.due_on < timezone.localdate(move.now):
         raise ValidationError({"due_on": _("整改期限不能早于今天。")})
     hazard.assigned_to, hazard.due_on, hazard.overdue = assignee, move.due_on, False
-    move.note = move.note or _("交办给%(name)s,%(due)s前整改。") % {
+    move.note = move.note or _("交办给%(name)s，%(due)s前整改。") % {
         "name": assignee,
         "due": move.due_on.isoformat(),
     }
@@ -165,7 +165,7 @@ class HazardFlow(Flow):
     target = "hazard"
     number_prefix = "YH"
     refused = _("您不能对该隐患进行此操作。")
-    wrong_stage = _("隐患处于“%(stage)s”环节,不能%(action)s。")
+    wrong_stage = _("隐患处于“%(stage)s”环节，不能%(action)s。")
 
     def lock(self, hazard):
         return Hazard.objects.select_for_update().select_related("place").get(pk=hazard.pk)
@@ -185,7 +185,7 @@ class HazardFlow(Flow):
             household_recolour(
                 household=hazard.household, reason_source=f"hazard:{hazard.pk}", actor=move.actor
             )
-        message = _("隐患 %(number)s:%(action)s(%(stage)s)") % {
+        message = _("隐患 %(number)s：%(action)s（%(stage)s）") % {
             "number": hazard.number,
             "action": self.action_label(move.action),
             "stage": hazard.get_stage_display(),
@@ -310,7 +310,7 @@ def _checked_hazard_place(
             place=place,
             lat=lat,
             lon=lon,
-            missing=_("请选择户、网格,或在地图上选择位置。"),
+            missing=_("请选择户、网格，或在地图上选择位置。"),
         )
     except ValidationError as exc:
         errors.update(exc.message_dict)

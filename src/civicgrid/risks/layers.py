@@ -48,26 +48,70 @@ def places_layer(*, user, bbox: Bbox | None = None, level: str = "grid") -> dict
     return collection(features)
 
 
+# Drawing order: later features are drawn on top, so red comes last.
+URGENCY = {"": 0, Colour.GREEN: 1, Colour.YELLOW: 2, Colour.RED: 3}
+# Households of one building (or at one point, to about a metre) share a
+# marker that shows their count per colour; the list it opens is capped.
+BUILDING_LIST = 50
+
+
 def households_layer(*, user, bbox: Bbox | None = None) -> dict:
     households = in_bbox(Household.objects.for_user(user, VIEW), bbox)
     if households.count() > CLUSTER_ABOVE:
         return _grid_clusters(households)
-    rows = households.values_list("pk", "number", "lat", "lon", "risk__colour", "risk__reason")
+    rows = households.values_list(
+        "pk", "number", "lat", "lon", "risk__colour", "risk__reason", "building__name", "address"
+    ).order_by("number")
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        groups.setdefault((round(row[2], 5), round(row[3], 5)), []).append(row)
     features = [
-        point(
-            lon,
-            lat,
-            {
-                "kind": "household",
-                "id": pk,
-                "number": number,
-                "colour": colour or "",
-                "reason": reason or "",
-            },
-        )  # fmt: skip
-        for pk, number, lat, lon, colour, reason in rows
+        _household(members[0]) if len(members) == 1 else _building(members)
+        for members in groups.values()
     ]
+    features.sort(key=lambda feature: URGENCY.get(feature["properties"]["colour"], 0))
     return collection(features, clustered=False)
+
+
+def _household(row) -> dict:
+    pk, number, lat, lon, colour, reason, _building_name, _address = row
+    return point(
+        lon,
+        lat,
+        {
+            "kind": "household",
+            "id": pk,
+            "number": number,
+            "colour": colour or "",
+            "reason": reason or "",
+        },
+    )
+
+
+def _building(members: list) -> dict:
+    """One marker for the households at one point: the most urgent colour,
+    the count of each, and the households (most urgent first) to pick from."""
+    members = sorted(members, key=lambda row: -URGENCY.get(row[4] or "", 0))
+    counts = {colour: 0 for colour in Colour.values}
+    for row in members:
+        if row[4]:
+            counts[row[4]] += 1
+    first = members[0]
+    return point(
+        first[3],
+        first[2],
+        {
+            "kind": "building",
+            "name": first[6] or first[7],
+            "colour": first[4] or "",
+            "total": len(members),
+            **counts,
+            "households": [
+                {"id": row[0], "number": row[1], "colour": row[4] or "", "reason": row[5] or ""}
+                for row in members[:BUILDING_LIST]
+            ],
+        },
+    )
 
 
 def _grid_clusters(households) -> dict:

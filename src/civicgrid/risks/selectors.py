@@ -84,6 +84,10 @@ def household_visits(*, user, household: Household, limit: int = 10):
     )
 
 
+def visit_get(*, user, pk: int) -> Visit:
+    return get_for_user(Visit.objects.all(), user, VIEW, pk=pk)
+
+
 def household_open_cases(*, user, household: Household):
     return Case.objects.for_user(user, VIEW).filter(household=household, stage__in=OPEN_STAGES)
 

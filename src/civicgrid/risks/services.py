@@ -25,7 +25,7 @@ STALE = datetime(2000, 1, 1, tzinfo=UTC)
 
 def _effective(state: HouseholdColour, now) -> tuple[str, str]:
     if state.override_colour and (state.override_until is None or state.override_until > now):
-        return state.override_colour, _("人工调整:%(reason)s") % {"reason": state.override_reason}
+        return state.override_colour, _("人工调整：%(reason)s") % {"reason": state.override_reason}
     return state.computed_colour, state.computed_reason
 
 

@@ -23,5 +23,6 @@ urlpatterns = [
     path("today/", views.today, name="today"),
     path("figures/", views_figures.figures_page, name="figures"),
     path("figures/export.xlsx", views_figures.figures_export, name="figures_export"),
+    path("visits/<int:visit_id>/photo/", views.visit_photo, name="visit_photo"),
     path("places/<int:place_id>/print.png", views.print_map, name="print"),
 ]

@@ -281,6 +281,16 @@ def hazard_move(request, pk: int, action: str):
 # Visits -------------------------------------------------------------------
 
 
+@role_may(VIEW, Household)
+def visit_photo(request, visit_id: int):
+    """A visit's photo (re-encoded without EXIF when it was taken), through
+    the visit's scope: uploads are never served from /media/."""
+    visit = selectors.visit_get(user=request.user, pk=visit_id)
+    if not visit.photo:
+        raise Http404
+    return copy_response(visit.photo)
+
+
 @role_may(CHANGE, Hazard)
 def today(request):
     rows = selectors.today_list(user=request.user)
@@ -296,7 +306,9 @@ def today(request):
 def visit_new(request, household_id: int):
     user = request.user
     household = registry.household_get(user=user, pk=household_id)
-    form = VisitForm(request.POST or None, request.FILES or None, initial={"at": timezone.now()})
+    # Now, in the local time the input shows, to the minute.
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = VisitForm(request.POST or None, request.FILES or None, initial={"at": now})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

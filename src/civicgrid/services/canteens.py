@@ -87,7 +87,7 @@ def card_issue(*, programme: Programme, resident: Resident, actor, home_delivery
     verdict = eligibility.judge(programme, resident)
     if not verdict.eligible:
         raise ValidationError(
-            _("不符合享受条件:%(why)s") % {"why": verdict.explanation}, code="not_eligible"
+            _("不符合享受条件：%(why)s") % {"why": verdict.explanation}, code="not_eligible"
         )
     card, created = MealCard.objects.get_or_create(
         programme=programme,
@@ -141,7 +141,7 @@ def card_top_up(*, card: MealCard, amount_fen: int, actor, key: str, reason: str
 
 
 def _short_on_card(left: int, wanted: int) -> str:
-    return _("助餐卡余额不足:余额 %(left).2f 元,需要 %(wanted).2f 元") % {
+    return _("助餐卡余额不足：余额 %(left).2f 元，需要 %(wanted).2f 元") % {
         "left": left / 100,
         "wanted": wanted / 100,
     }
@@ -251,13 +251,13 @@ def meal_record(
         raise ValidationError({"on": _("不能登记未来的就餐。")})
     if _month_closed(canteen, on):
         raise Refused(
-            _("%(month)s 已结算,不能再登记;请做结算调整。") % {"month": f"{on:%Y-%m}"},
+            _("%(month)s 已结算，不能再登记；请做结算调整。") % {"month": f"{on:%Y-%m}"},
             code="settled",
         )
     resident = eligibility.with_facts(Resident.objects.filter(pk=card.resident_id)).get()
     verdict = eligibility.judge(programme, resident, on=on)
     if not verdict.eligible or verdict.tier is None:
-        raise ValidationError(_("不符合享受条件:%(why)s") % {"why": verdict.explanation})
+        raise ValidationError(_("不符合享受条件：%(why)s") % {"why": verdict.explanation})
     tier = verdict.tier
     full = max(programme.tiers.values_list("price_fen", flat=True) or [tier.price_fen])
     meal = Meal(
@@ -304,7 +304,7 @@ def meal_record(
                 to_account=till_account(canteen),
                 amount=meal.subsidy_fen,
                 kind="subsidy",
-                reason=_("助餐补贴:%(name)s") % {"name": resident.name},
+                reason=_("助餐补贴：%(name)s") % {"name": resident.name},
                 key=f"subsidy:{meal.pk}",
                 actor=actor,
             )
@@ -318,7 +318,7 @@ def _already(resident: Resident, on: date, period: str) -> str:
         .first()
     )
     where = first.canteen.name if first else "?"
-    return _("%(name)s 本餐次已在%(where)s享受补贴,不能再次补贴。") % {
+    return _("%(name)s 本餐次已在%(where)s享受补贴，不能再次补贴。") % {
         "name": resident.name,
         "where": where,
     }
@@ -332,7 +332,7 @@ def meal_cancel(*, meal: Meal, actor, reason: str) -> None:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写撤销原因。")})
     if _month_closed(meal.canteen, meal.served_on):
-        raise Refused(_("该月已结算,不能撤销;请做结算调整。"), code="settled")
+        raise Refused(_("该月已结算，不能撤销；请做结算调整。"), code="settled")
     from civicgrid.ledger.models import Transfer
 
     for key in (f"meal:{meal.pk}", f"subsidy:{meal.pk}"):
@@ -377,7 +377,7 @@ def settlement_close(*, canteen: ServicePoint, month: date, actor, now=None) -> 
         raise PermissionDenied(_("您不能签署结算。"))
     first, following = _month_of(month)
     if following > timezone.localdate(now):
-        raise ValidationError({"month": _("月份未结束,不能结算。")})
+        raise ValidationError({"month": _("月份未结束，不能结算。")})
     # Lock the canteen row: no meal is recorded in the month while it closes.
     ServicePoint.objects.select_for_update().filter(pk=canteen.pk).first()
     if Settlement.objects.filter(canteen=canteen, month=first).exists():
@@ -432,8 +432,8 @@ def settlement_export(*, canteen: ServicePoint, month: date, user) -> tuple[byte
             _("姓名"),
             _("身份证号"),
             _("档次"),
-            _("个人支付(元)"),
-            _("补贴(元)"),
+            _("个人支付（元）"),
+            _("补贴（元）"),
         ],
         freeze=True,
     )
@@ -458,10 +458,10 @@ def settlement_export(*, canteen: ServicePoint, month: date, user) -> tuple[byte
     summary.append([_("状态"), _("已签署") if settlement else _("未结算")])
     if settlement:
         summary.append([_("补贴餐数"), settlement.meals])
-        summary.append([_("补贴合计(元)"), settlement.subsidy_fen / 100])
+        summary.append([_("补贴合计（元）"), settlement.subsidy_fen / 100])
         for adjustment in settlement.adjustments.all():
             summary.append(
-                [_("调整(元)"), f"{adjustment.subsidy_fen / 100:+.2f} {adjustment.reason}"]
+                [_("调整（元）"), f"{adjustment.subsidy_fen / 100:+.2f} {adjustment.reason}"]
             )
     audit.record(
         user=user,

@@ -57,7 +57,7 @@ def enrol(
             raise ValidationError({"guardians": _("监护人须填写姓名和关系。")})
     verdict = eligibility.judge(programme, child, on=timezone.localdate(now))
     if not verdict.eligible:
-        raise ValidationError(_("不符合报名条件:%(why)s") % {"why": verdict.explanation})
+        raise ValidationError(_("不符合报名条件：%(why)s") % {"why": verdict.explanation})
     points, reasons = eligibility.priority_of(programme, child)
     try:
         with transaction.atomic():
@@ -134,7 +134,7 @@ def promote(*, programme: Programme, now=None) -> list[Enrolment]:
             people,
             about=programme,
             url=f"/services/programmes/{programme.pk}/",
-            message=_("%(child)s 已从候补转为录取:%(programme)s。请通知监护人。")
+            message=_("%(child)s 已从候补转为录取：%(programme)s。请通知监护人。")
             % {"child": enrolment.child.name, "programme": programme.name},
             now=now,
         )
@@ -192,7 +192,7 @@ def check_out(
         raise PermissionDenied(_("您不是本场次的老师。"))
     if guardian.enrolment_id != enrolment.pk or not guardian.may_pick_up:
         raise Refused(
-            _("%(name)s 不在该儿童的接送名单上,不能接走。") % {"name": guardian.name},
+            _("%(name)s 不在该儿童的接送名单上，不能接走。") % {"name": guardian.name},
             code="not_authorised",
         )
     row = _attendance(session, enrolment)

@@ -71,7 +71,7 @@ def donation_receive(*, good: Good, donor: str, quantity: int, actor, now=None) 
         to_account=_account(good, STOCK),
         amount=quantity,
         kind="donation",
-        reason=_("接收捐赠:%(donor)s") % {"donor": donation.donor},
+        reason=_("接收捐赠：%(donor)s") % {"donor": donation.donor},
         key=f"donation:{donation.pk}",
         actor=actor,
     )
@@ -80,7 +80,7 @@ def donation_receive(*, good: Good, donor: str, quantity: int, actor, now=None) 
 
 
 def _short_of_stock(left: int, wanted: int) -> str:
-    return _("库存不足:剩余 %(left)d,需要 %(wanted)d") % {"left": left, "wanted": wanted}
+    return _("库存不足：剩余 %(left)d，需要 %(wanted)d") % {"left": left, "wanted": wanted}
 
 
 def handover_record(
@@ -109,7 +109,7 @@ def handover_record(
     prepared = photos.prepare(evidence)
     verdict = eligibility.judge(programme, resident, on=timezone.localdate(now))
     if not verdict.eligible:
-        raise ValidationError(_("不符合发放条件:%(why)s") % {"why": verdict.explanation})
+        raise ValidationError(_("不符合发放条件：%(why)s") % {"why": verdict.explanation})
     goods = list(programme.goods.all())
     if not goods:
         raise ValidationError(_("该发放还没有物品。"))
@@ -148,7 +148,7 @@ def handover_record(
         handover.evidence.delete(save=False)
         first = HandOver.objects.filter(programme=programme, resident=resident).first()
         raise Refused(
-            _("%(name)s 已于 %(when)s 领取,同一发放不能重复领取。")
+            _("%(name)s 已于 %(when)s 领取，同一发放不能重复领取。")
             % {
                 "name": resident.name,
                 "when": timezone.localtime(first.handed_at).strftime("%Y-%m-%d %H:%M")

@@ -89,7 +89,7 @@ def visit_record(
                 to_account=ledger.volunteer_account(volunteer),
                 amount=points,
                 kind=Transfer.Kind.EARN,
-                reason=_("上门服务:%(kind)s") % {"kind": visit.get_kind_display()},
+                reason=_("上门服务：%(kind)s") % {"kind": visit.get_kind_display()},
                 key=f"earn:doorstep:{visit.pk}",
                 actor=actor,
             )

@@ -42,7 +42,7 @@ def validate_rule(rule) -> dict:
     for key, value in rule.items():
         kind = KEYS.get(key)
         if kind is None:
-            raise ValidationError({"rule": _("不认识的条件:%(key)s") % {"key": key}})
+            raise ValidationError({"rule": _("不认识的条件：%(key)s") % {"key": key}})
         if not isinstance(value, kind) or isinstance(value, bool):
             raise ValidationError({"rule": _("条件 %(key)s 的值类型不对。") % {"key": key}})
         if kind is list and not all(isinstance(item, str) for item in value):
@@ -52,7 +52,7 @@ def validate_rule(rule) -> dict:
         unknown = set(rule.get(key, ())) - known
         if unknown:
             raise ValidationError(
-                {"rule": _("不认识的人群代码:%(codes)s") % {"codes": "、".join(sorted(unknown))}}
+                {"rule": _("不认识的人群代码：%(codes)s") % {"codes": "、".join(sorted(unknown))}}
             )
     return rule
 
@@ -113,17 +113,17 @@ def check(rule: dict, facts: Facts) -> tuple[bool, list[str]]:
     def note(met: bool, text: str):
         nonlocal ok
         ok = ok and met
-        reasons.append(text if met else _("不满足:%(text)s") % {"text": text})
+        reasons.append(text if met else _("不满足：%(text)s") % {"text": text})
 
     if "min_age" in rule:
         note(
             facts.age >= rule["min_age"],
-            _("%(age)d岁,满%(min)d岁") % {"age": facts.age, "min": rule["min_age"]},
+            _("%(age)d岁，满%(min)d岁") % {"age": facts.age, "min": rule["min_age"]},
         )
     if "max_age" in rule:
         note(
             facts.age <= rule["max_age"],
-            _("%(age)d岁,不超过%(max)d岁") % {"age": facts.age, "max": rule["max_age"]},
+            _("%(age)d岁，不超过%(max)d岁") % {"age": facts.age, "max": rule["max_age"]},
         )
     if rule.get("groups_any"):
         hit = [code for code in rule["groups_any"] if code in facts.groups]
@@ -176,7 +176,7 @@ def judge(
     ok, reasons = check(programme.rule or {}, facts)
     if waiver is not None:
         tier = waiver.tier or _first_tier(tiers, facts)[0]
-        return Verdict(True, tier, [_("例外:%(reason)s") % {"reason": waiver.reason}], waiver)
+        return Verdict(True, tier, [_("例外：%(reason)s") % {"reason": waiver.reason}], waiver)
     if not ok:
         return Verdict(False, None, reasons)
     tier, tier_reasons = _first_tier(tiers, facts)

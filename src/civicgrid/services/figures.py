@@ -91,7 +91,7 @@ register(
         "services.children",
         _("托管儿童"),
         "count",
-        _("期间内进行的托管项目录取的儿童人次(同一儿童参加寒暑两期计两次)。"),
+        _("期间内进行的托管项目录取的儿童人次（同一儿童参加寒暑两期计两次）。"),
         EVENTS,
     ),
     Figure("services.sessions", _("托管场次"), "count", _("期间内开始的托管场次数。"), EVENTS),

@@ -194,7 +194,7 @@ def meal_record(request, canteen_id: int):
     else:
         messages.success(
             request,
-            _("已登记:%(name)s %(period)s %(tier)s,个人支付 %(price).2f 元。")
+            _("已登记：%(name)s %(period)s %(tier)s，个人支付 %(price).2f 元。")
             % {
                 "name": card.name,
                 "period": meal.get_period_display(),
@@ -268,7 +268,7 @@ def settlement_close(request, canteen_id: int):
         else:
             messages.success(
                 request,
-                _("%(month)s 已结算,共 %(n)d 餐。")
+                _("%(month)s 已结算，共 %(n)d 餐。")
                 % {"month": f"{settlement.month:%Y-%m}", "n": settlement.meals},
             )
     return redirect("services:canteen", canteen.pk)
@@ -482,7 +482,7 @@ def enrolment_withdraw(request, enrolment_id: int):
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _("已退出;候补转录取 %(n)d 人。") % {"n": len(promoted)})
+        messages.success(request, _("已退出；候补转录取 %(n)d 人。") % {"n": len(promoted)})
     return redirect("services:programme", enrolment.programme_id)
 
 

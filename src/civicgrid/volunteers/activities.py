@@ -33,6 +33,17 @@ from civicgrid.volunteers.selectors import team_choices
 CODE_WINDOW_SECONDS = 300
 # Volunteers may check in this long before the start.
 EARLY_CHECK_IN = timedelta(minutes=30)
+# A volunteer's phone offers check-out this long after check-in (or at the
+# end, if that comes first): a second tap on the check-in button must not end
+# the service at 0 minutes and 0 points.
+CHECK_OUT_AFTER = timedelta(minutes=15)
+
+
+def check_out_opens_at(activity: Activity, signup: SignUp):
+    """When the volunteer's own check-out is offered; None before check-in."""
+    if signup.checked_in_at is None:
+        return None
+    return min(signup.checked_in_at + CHECK_OUT_AFTER, activity.ends_at)
 
 
 def community_of(place: Place) -> Place:
@@ -116,7 +127,7 @@ def signup_create(*, activity: Activity, volunteer: Volunteer, actor, now=None) 
     now = now or timezone.now()
     activity = _locked(activity)  # counts below must not race another sign-up
     if activity.status != Activity.Status.PUBLISHED or activity.ends_at <= now:
-        raise ValidationError(_("该活动已结束或已取消,不能报名。"))
+        raise ValidationError(_("该活动已结束或已取消，不能报名。"))
     signup = SignUp.objects.filter(activity=activity, volunteer=volunteer).first()
     if signup is not None and signup.status != SignUp.Status.CANCELLED:
         return signup
@@ -137,7 +148,7 @@ def signup_cancel(*, signup: SignUp, actor) -> SignUp:
     activity = _locked(signup.activity)
     signup = SignUp.objects.select_for_update().get(pk=signup.pk)
     if signup.checked_in_at is not None:
-        raise ValidationError(_("已签到,不能取消报名。"))
+        raise ValidationError(_("已签到，不能取消报名。"))
     if signup.status == SignUp.Status.CANCELLED:
         return signup
     freed = signup.status == SignUp.Status.CONFIRMED
@@ -186,7 +197,7 @@ def _authorise(activity: Activity, volunteer: Volunteer, user, code: str | None,
         if volunteer.user_id != user.pk:
             raise PermissionDenied(_("扫码签到只能为本人签到。"))
         if not code_valid(activity, code, now):
-            raise ValidationError({"code": _("二维码已过期,请重新扫描现场的二维码。")})
+            raise ValidationError({"code": _("二维码已过期，请重新扫描现场的二维码。")})
     elif not may_manage(user, activity):
         raise PermissionDenied(_("只有活动组织者可以代为签到、签退。"))
 
@@ -198,7 +209,7 @@ def _signup_for(activity: Activity, volunteer: Volunteer) -> SignUp:
         .first()
     )
     if signup is None:
-        raise ValidationError(_("您没有报名该活动(或仍在候补),不能签到。"))
+        raise ValidationError(_("您没有报名该活动（或仍在候补），不能签到。"))
     return signup
 
 
@@ -252,7 +263,7 @@ def check_out(
             to_account=ledger.volunteer_account(volunteer),
             amount=signup.points,
             kind=Transfer.Kind.EARN,
-            reason=_("参加活动:%(title)s") % {"title": activity.title},
+            reason=_("参加活动：%(title)s") % {"title": activity.title},
             key=f"earn:activity:{activity.pk}:volunteer:{volunteer.pk}",
             actor=actor,
         )

@@ -91,7 +91,7 @@ def consent_check(*, volunteer: Volunteer, code: str) -> None:
     if live is not None and given:
         RedemptionCode.objects.filter(pk=live.pk).update(failures=F("failures") + 1)
     raise ValidationError(
-        {"code": _("兑换码不正确或已失效,请志愿者在“我的志愿服务”页面生成新的兑换码。")}
+        {"code": _("兑换码不正确或已失效，请志愿者在“我的志愿服务”页面生成新的兑换码。")}
     )
 
 
@@ -213,7 +213,7 @@ def _goods_handed_out(shelf, handed_out, item, quantity, reason, once, actor) ->
         key=f"redeem-goods:{once}",
         actor=actor,
         refusal=lambda left, _wanted: (
-            _("库存不足:%(item)s 剩余 %(stock)d") % {"item": item.name, "stock": left}
+            _("库存不足：%(item)s 剩余 %(stock)d") % {"item": item.name, "stock": left}
         ),
         refusal_code="stock",
     )
@@ -229,7 +229,7 @@ def redemption_cancel(*, redemption: Redemption, actor, reason: str) -> Redempti
     redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
     if redemption.status == Redemption.Status.CANCELLED:
         return redemption
-    why = _("撤销兑换 %(number)s:%(reason)s") % {
+    why = _("撤销兑换 %(number)s：%(reason)s") % {
         "number": redemption.number,
         "reason": reason.strip(),
     }

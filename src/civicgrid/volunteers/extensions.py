@@ -19,18 +19,28 @@ ext.nav(
     url="volunteers:activities",
     label=_("志愿服务"),
     shown=lambda user: may(user, VIEW, Volunteer) or user.role == Role.VOLUNTEER,
+    tab={Role.VOLUNTEER},
+)
+ext.nav(
+    order=115,
+    url="volunteers:me",
+    label=_("我的积分"),
+    shown=lambda user: user.role == Role.VOLUNTEER,
+    tab={Role.VOLUNTEER},
 )
 ext.nav(
     order=120,
     url="volunteers:exchange",
     label=_("积分兑换"),
     shown=lambda user: user.role == Role.OPERATOR or may(user, CHANGE, Counter),
+    tab={Role.OPERATOR},
 )
 ext.nav(
     order=130,
     url="volunteers:notebook",
     label=_("民情笔记"),
     shown=lambda user: user.role == Role.CENTRAL_HOUSEHOLD,
+    tab={Role.CENTRAL_HOUSEHOLD},
 )
 
 
@@ -83,7 +93,7 @@ ext.setup_page(
     order=30,
     group=_("志愿服务与积分"),
     label=_("积分规则"),
-    help=_("每小时积分与每次活动另加积分;社区规则优先于全区规则。"),
+    help=_("每小时积分与每次活动另加积分；社区规则优先于全区规则。"),
     model=PointRule,
     form=PointRuleForm,
     rows=_rule_rows,
@@ -116,7 +126,7 @@ ext.setup_page(
     order=50,
     group=_("志愿服务与积分"),
     label=_("兑换物品与入库"),
-    help=_("上架、定价,新到货时填写入库数量。"),
+    help=_("上架、定价，新到货时填写入库数量。"),
     model=Item,
     form=ItemForm,
     rows=lambda user: (
@@ -162,4 +172,49 @@ ext.setup_page(
     rows=_keeper_rows,
     may_change=_may_change_keeper,
     columns=((_("党员中心户"), "household"), (_("账号"), "user")),
+)
+
+
+def _volunteer_card(request):
+    """A volunteer's home leads with their points and their next activity."""
+    user = request.user
+    if user.role != Role.VOLUNTEER:
+        return None
+    from django.utils import timezone
+
+    from civicgrid.volunteers import ledger
+    from civicgrid.volunteers.models import SignUp
+
+    volunteer = selectors.my_volunteer(user)
+    if volunteer is None:
+        return {"volunteer": None}
+    upcoming = (
+        volunteer.signups.filter(
+            status__in=[SignUp.Status.CONFIRMED, SignUp.Status.WAITING],
+            activity__ends_at__gte=timezone.now(),
+        )
+        .select_related("activity", "activity__place")
+        .order_by("activity__starts_at")
+        .first()
+    )
+    return {
+        "volunteer": volunteer,
+        "balance": ledger.volunteer_balance(volunteer),
+        "next": upcoming,
+    }
+
+
+def _counter_card(request):
+    """An exchange counter's home leads with its redeem button."""
+    user = request.user
+    if user.role != Role.OPERATOR:
+        return None
+    return {"counters": list(selectors.counter_list(user=request.user)[:3])}
+
+
+ext.home_card(
+    order=5, key="volunteer", template="volunteers/_home_volunteer.html", context=_volunteer_card
+)
+ext.home_card(
+    order=6, key="counter", template="volunteers/_home_counter.html", context=_counter_card
 )

@@ -20,7 +20,7 @@ register(
     Figure(
         "volunteers.activities", _("发布活动"), "count", _("期间内开始的已发布活动数。"), EVENTS
     ),
-    Figure("volunteers.hours", _("服务时长"), "hours", _("期间内签退的服务时长(小时)。"), EVENTS),
+    Figure("volunteers.hours", _("服务时长"), "hours", _("期间内签退的服务时长（小时）。"), EVENTS),
     Figure(
         "volunteers.points_issued", _("发放积分"), "points", _("期间内签退发放的积分。"), EVENTS
     ),

@@ -25,7 +25,7 @@ __all__ = ["Refused", "balance", "statement"]
 
 
 def _short_of_points(available: int, amount: int) -> str:
-    return _("积分不足:余额 %(balance)d,需要 %(amount)d") % {
+    return _("积分不足：余额 %(balance)d，需要 %(amount)d") % {
         "balance": available,
         "amount": amount,
     }

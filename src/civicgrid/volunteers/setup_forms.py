@@ -58,7 +58,7 @@ class ItemForm(forms.ModelForm):
         min_value=0,
         max_value=100_000,
         required=False,
-        help_text=_("本次新到的件数,加到现有库存上。"),
+        help_text=_("本次新到的件数，加到现有库存上。"),
     )
 
     class Meta:

@@ -218,7 +218,7 @@ def activity_signup(request, pk: int):
         _errors(request, exc)
     else:
         if signup.status == SignUp.Status.WAITING:
-            messages.success(request, _("名额已满,您已进入候补名单。"))
+            messages.success(request, _("名额已满，您已进入候补名单。"))
         else:
             messages.success(request, _("报名成功。"))
     return redirect("volunteers:activity", activity.pk)
@@ -264,9 +264,18 @@ def activity_scan(request, pk: int):
     code = request.POST.get("c") or request.GET.get("c", "")
     me = selectors.my_volunteer(request.user)
     mine = SignUp.objects.filter(activity=activity, volunteer=me).first() if me else None
+    now = timezone.now()
+    opens_at = activities.check_out_opens_at(activity, mine) if mine else None
     if request.method == "POST" and me is not None:
-        step = activities.check_out if mine and mine.checked_in_at else activities.check_in
+        # The form says which step it is: a repeated check-in tap stays a
+        # check-in, and a check-out must be confirmed and due.
+        out = request.POST.get("step") == "out"
+        step = activities.check_out if out else activities.check_in
         try:
+            if out and not request.POST.get("confirm"):
+                raise ValidationError(_("请确认服务已结束后再签退。"))
+            if out and (opens_at is None or now < opens_at):
+                raise ValidationError(_("刚刚签到，暂时不能签退。"))
             mine = step(activity=activity, volunteer=me, actor=request.user, code=code)
         except ValidationError as exc:
             _errors(request, exc)
@@ -274,7 +283,7 @@ def activity_scan(request, pk: int):
             if mine.checked_out_at:
                 messages.success(
                     request,
-                    _("签退成功:服务 %(minutes)d 分钟,获得 %(points)d 积分。")
+                    _("签退成功：服务 %(minutes)d 分钟，获得 %(points)d 积分。")
                     % {"minutes": mine.minutes, "points": mine.points},
                 )
             else:
@@ -286,6 +295,11 @@ def activity_scan(request, pk: int):
         "mine": mine,
         "code": code,
         "valid": activities.code_valid(activity, code),
+        "opens_at": opens_at,
+        "may_check_out": opens_at is not None and now >= opens_at,
+        "served": int((now - mine.checked_in_at).total_seconds() // 60)
+        if mine and mine.checked_in_at
+        else 0,
     }
     return render(request, "volunteers/scan.html", context)
 
@@ -298,7 +312,7 @@ def activity_attendance(request, pk: int):
     signup = get_object_or_404(SignUp, activity=activity, pk=request.POST.get("signup"))
     step = activities.check_out if request.POST.get("step") == "out" else activities.check_in
     try:
-        step(activity=activity, volunteer=signup.volunteer, user=request.user)
+        step(activity=activity, volunteer=signup.volunteer, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("volunteers:activity", activity.pk)
@@ -325,7 +339,7 @@ def _lookup(request, counter, number: str, code: str):
     if volunteer is None:
         messages.error(
             request,
-            _("本兑换点找不到编号为 %(code)s 的志愿者;其他社区的志愿者请出示兑换码。")
+            _("本兑换点找不到编号为 %(code)s 的志愿者；其他社区的志愿者请出示兑换码。")
             % {"code": number},
         )
     return volunteer
@@ -415,7 +429,7 @@ def receipt_cancel(request, pk: int):
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _("已撤销兑换,积分和库存已退回。"))
+        messages.success(request, _("已撤销兑换，积分和库存已退回。"))
     return redirect("volunteers:receipt", redemption.pk)
 
 
@@ -512,7 +526,7 @@ def need_to_case(request, pk: int):
         _errors(request, exc)
     else:
         messages.success(
-            request, _("已转为事件,案卷号 %(number)s。") % {"number": need.case.number}
+            request, _("已转为事件，案卷号 %(number)s。") % {"number": need.case.number}
         )
     return redirect(safe_next(request, reverse("volunteers:notebook")))
 

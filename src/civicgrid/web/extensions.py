@@ -57,6 +57,9 @@ class NavEntry:
     url: str  # a URL name, or a path starting with "/"
     label: object  # a string or a callable(user) giving one (a badge, say)
     shown: Callable[[object], bool]
+    # The roles for whom this is a daily action: a tab at the foot of a phone's
+    # screen (at most TAB_LIMIT, then 工作台 with everything else).
+    tab: frozenset = frozenset()
 
     def href(self) -> str:
         return self.url if self.url.startswith("/") else reverse(self.url)
@@ -124,8 +127,16 @@ class SetupPage:
         return [name for name in self.form._meta.fields if name in names]
 
 
-def nav(*, order: int, url: str, label, shown: Callable[[object], bool] = lambda user: True):
-    NAVIGATION.append(NavEntry(order, url, label, shown))
+def nav(
+    *,
+    order: int,
+    url: str,
+    label,
+    shown: Callable[[object], bool] = lambda user: True,
+    tab=(),
+):
+    """``tab``: the roles whose phones show this entry in the bottom tab bar."""
+    NAVIGATION.append(NavEntry(order, url, label, shown, frozenset(tab)))
     NAVIGATION.sort(key=lambda entry: entry.order)
 
 
@@ -168,8 +179,22 @@ def discover() -> None:
 # What the pages read -------------------------------------------------------
 
 
+# A phone's tab bar: the role's daily actions, then 工作台 (everything).
+TAB_LIMIT = 4
+
+
 def nav_for(user) -> list[tuple[str, object]]:
     return [(entry.href(), entry.text(user)) for entry in NAVIGATION if entry.shown(user)]
+
+
+def tabs_for(user) -> list[tuple[str, object]]:
+    role = getattr(user, "role", None)
+    tabs = [
+        (entry.href(), entry.text(user))
+        for entry in NAVIGATION
+        if role in entry.tab and entry.shown(user)
+    ]
+    return tabs[:TAB_LIMIT]
 
 
 def home_cards_for(request) -> list[dict]:

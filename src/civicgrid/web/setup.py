@@ -20,7 +20,7 @@ from civicgrid.lib.forms import add_service_errors
 from civicgrid.web.extensions import SETUP_PAGES, SetupPage, setup_pages_for
 from civicgrid.web.pages import page_of
 
-REFUSED = _("您不能修改这一项设置,或所选地点不在您的管辖范围内。")
+REFUSED = _("您不能修改这一项设置，或所选地点不在您的管辖范围内。")
 
 
 def setup_save(page: SetupPage, form, *, actor):
@@ -124,8 +124,8 @@ def setup_edit(request, key: str, row_id: int | None = None):
         else:
             return redirect("setup_list", key=page.key)
     title = (
-        _("新建:%(what)s") % {"what": page.label}
+        _("新建：%(what)s") % {"what": page.label}
         if obj is None
-        else _("修改:%(what)s") % {"what": obj}
+        else _("修改：%(what)s") % {"what": obj}
     )
     return render(request, "web/setup/form.html", {"setup": page, "form": form, "title": title})

@@ -18,3 +18,10 @@ def home(request):
         "show_links": not any(card["key"] == "registry" for card in cards),
     }
     return render(request, "web/home.html", context)
+
+
+@login_required
+def workbench(request):
+    """工作台: every page the role may open, as buttons (the navigation's
+    entries); a phone's tab bar holds only the daily few."""
+    return render(request, "web/workbench.html")

@@ -42,7 +42,9 @@ def check(upload) -> tuple[bytes, str]:
     data = upload.read()
     kind = kind_of(data)
     if kind is None:
-        raise ValidationError({"agreement": _("协议文件应为 PDF、Word(docx)或 JPEG/PNG 扫描件。")})
+        raise ValidationError(
+            {"agreement": _("协议文件应为 PDF、Word（docx）或 JPEG/PNG 扫描件。")}
+        )
     return data, kind
 
 

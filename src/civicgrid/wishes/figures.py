@@ -28,7 +28,9 @@ register(
     _wishes,
     Figure("wishes.collected", _("收集心愿"), "count", _("期间内登记的微心愿数。"), EVENTS),
     Figure("wishes.published", _("发布心愿"), "count", _("期间内审核发布到心愿墙的数。"), EVENTS),
-    Figure("wishes.claimed", _("认领心愿"), "count", _("期间内的认领次数(含后来超期的)。"), EVENTS),
+    Figure(
+        "wishes.claimed", _("认领心愿"), "count", _("期间内的认领次数（含后来超期的）。"), EVENTS
+    ),
     Figure("wishes.fulfilled", _("圆梦心愿"), "count", _("期间内确认圆梦的微心愿数。"), EVENTS),
     Figure("wishes.fulfilment_rate", _("圆梦率"), "rate", _("圆梦数 / 发布数。"), EVENTS),
 )
@@ -49,7 +51,7 @@ register(
         "wishes.party_member_hours",
         _("报到党员服务时长"),
         "hours",
-        _("期间内报到党员签退的志愿服务时长(小时)。"),
+        _("期间内报到党员签退的志愿服务时长（小时）。"),
         EVENTS,
     ),
 )

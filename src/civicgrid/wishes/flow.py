@@ -162,7 +162,7 @@ def _release(wish, move):
 
 def _expire(wish, move):
     move.unit, move.volunteer = wish.unit, wish.volunteer
-    move.note = move.note or _("认领后 %(days)d 天内未送达,心愿重新回到心愿墙。") % {
+    move.note = move.note or _("认领后 %(days)d 天内未送达，心愿重新回到心愿墙。") % {
         "days": CLAIM_DAYS
     }
     return _unclaim(wish)
@@ -220,7 +220,7 @@ class WishFlow(Flow):
     number_prefix = "XY"
     note_limit = 500
     refused = gettext_lazy("您不能对该心愿进行此操作。")
-    wrong_stage = gettext_lazy("心愿处于“%(stage)s”环节,不能%(action)s。")
+    wrong_stage = gettext_lazy("心愿处于“%(stage)s”环节，不能%(action)s。")
 
     def lock(self, wish):
         return (
@@ -245,7 +245,7 @@ class WishFlow(Flow):
     def moved(self, wish, move, rule, from_stage, before, events):
         if move.action == A.CONFIRM and move.brand is not None:
             credit_brand(wish, move.brand, actor=move.actor, solved_on=timezone.localdate(move.now))
-        message = _("心愿 %(number)s:%(action)s(%(stage)s)") % {
+        message = _("心愿 %(number)s：%(action)s（%(stage)s）") % {
             "number": wish.number,
             "action": self.action_label(move.action),
             "stage": wish.get_stage_display(),

@@ -19,7 +19,7 @@ def communities(user):
 
 class WishForm(forms.Form):
     title = forms.CharField(
-        label=_("心愿内容"), max_length=60, help_text=_("例如:一台收音机、一件冬衣")
+        label=_("心愿内容"), max_length=60, help_text=_("例如：一台收音机、一件冬衣")
     )
     reason = forms.CharField(label=_("心愿缘由"), widget=forms.Textarea(attrs={"rows": 3}))
     value = forms.IntegerField(label=_("估价(元)"), min_value=1, max_value=100_000)
@@ -44,13 +44,13 @@ class MoveForm(forms.Form):
     summary = forms.CharField(label=_("心愿墙展示文字"), max_length=120, required=False)
     by_resident = forms.TypedChoiceField(
         label=_("确认方式"),
-        choices=[("1", _("居民本人确认")), ("0", _("网格员代为确认(请写明原因)"))],
+        choices=[("1", _("居民本人确认")), ("0", _("网格员代为确认（请写明原因）"))],
         coerce=lambda value: value == "1",
         required=False,
         empty_value=None,
     )
     brand = forms.ModelChoiceField(
-        label=_("自治品牌(如由品牌解决)"), queryset=Organisation.objects.none(), required=False
+        label=_("自治品牌（如由品牌解决）"), queryset=Organisation.objects.none(), required=False
     )
     photos = PhotosField(label=_("送达照片"), max_count=MAX_PHOTOS, required=False)
 
@@ -73,7 +73,7 @@ class PairingForm(forms.Form):
     venues = forms.CharField(label=_("可提供场地"), max_length=200, required=False)
     funds = forms.IntegerField(label=_("年度共建资金(元)"), min_value=0, initial=0)
     agreement = forms.FileField(
-        label=_("共建协议"), required=False, help_text=_("PDF、Word(docx)或扫描件")
+        label=_("共建协议"), required=False, help_text=_("PDF、Word（docx）或扫描件")
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -92,7 +92,7 @@ def wish_enter(
         errors["consent"] = _("须经居民本人或监护人同意后才能登记心愿。")
     cap = cap_for(community)
     if value is None or value < 1:
-        errors["value"] = _("请填写心愿估价(元)。")
+        errors["value"] = _("请填写心愿估价（元）。")
     elif value > cap:
         errors["value"] = _("心愿估价 %(value)d 元超过%(community)s的上限 %(cap)d 元。") % {
             "value": value,

@@ -62,7 +62,7 @@ def wish_new(request, resident_id: int):
             add_service_errors(form, error)
         else:
             messages.success(
-                request, _("心愿 %(number)s 已登记,待社区审核。") % {"number": wish.number}
+                request, _("心愿 %(number)s 已登记，待社区审核。") % {"number": wish.number}
             )
             return redirect("wishes:detail", wish_id=wish.pk)
     grid = resident.household.grid

@@ -22,5 +22,5 @@ def list_categories(request):
 def department_queue(request, status: str = ""):
     """Dispatches to the caller's department (empty for other roles)."""
     if status and status not in Dispatch.Status.values:
-        raise ValidationError({"status": _("状态无效:%(status)s") % {"status": status}})
+        raise ValidationError({"status": _("状态无效：%(status)s") % {"status": status}})
     return selectors.department_queue(user=request.user, status=status)

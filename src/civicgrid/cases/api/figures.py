@@ -4,7 +4,6 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -31,8 +30,9 @@ def case_figures(
     """Figures for [start, end) (``end`` is the day after the period; by
     default this month). See civicgrid.cases.figures for the definitions."""
     user = request.user
-    start = start or timezone.localdate().replace(day=1)
-    end = end or Period.month(start).end_date  # [start, end): this month by default
+    # [start, end): by default the same period as the figures page.
+    start = start or figures.default_period().first
+    end = end or Period.month(start).end_date
     errors = {}
     try:
         period = Period.exclusive(start, end)

@@ -23,7 +23,7 @@ def _dispatch_inputs(request, case, payload: DispatchIn) -> tuple[str, dict]:
     unknown = [code for code in codes if code not in found]
     if unknown:
         raise ValidationError(
-            {"departments": _("没有这些部门:%(codes)s") % {"codes": "、".join(unknown)}}
+            {"departments": _("没有这些部门：%(codes)s") % {"codes": "、".join(unknown)}}
         )
     return A.DISPATCH, {"note": payload.note, "departments": [found[code] for code in codes]}
 

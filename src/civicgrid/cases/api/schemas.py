@@ -4,6 +4,7 @@ from datetime import date, datetime
 from functools import cache
 from uuid import UUID
 
+from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Field, Schema
 
@@ -110,11 +111,12 @@ class PhotoOut(Schema):
 
     @staticmethod
     def resolve_image_url(obj):
-        return obj.image.url
+        # Through the case's scope (cases:photo), never /media/, which is not served.
+        return reverse("cases:photo", args=[obj.case_id, obj.key])
 
     @staticmethod
     def resolve_thumbnail_url(obj):
-        return obj.thumbnail.url
+        return reverse("cases:photo_thumbnail", args=[obj.case_id, obj.key])
 
 
 class CasePage(Schema):

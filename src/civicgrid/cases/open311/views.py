@@ -201,7 +201,7 @@ def service_definition(call: Call, code: str):
 def _datatype_description(question: Question) -> str:
     kind = Question.Datatype
     if question.datatype == kind.DATETIME:
-        return _("日期时间,格式如 2026-01-31T09:00+08:00")
+        return _("日期时间，格式如 2026-01-31T09:00+08:00")
     if question.datatype == kind.NUMBER:
         return _("数字")
     if question.datatype == kind.MULTI:

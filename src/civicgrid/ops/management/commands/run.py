@@ -14,12 +14,20 @@ from civicgrid.ops.supervisor import Supervisor, civicgrid_command
 GRACEFUL_SECONDS = 5
 
 
-def migrate() -> None:
+def migrate(stdout=None) -> int:
     """Migrate only when something is left to apply: an up-to-date database
-    starts without every app's post-migrate checks."""
+    starts without every app's post-migrate checks. Says how many migrations
+    it applies and each as it goes (a first start takes a while); returns
+    how many."""
     executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        call_command("migrate", interactive=False, verbosity=0)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        if stdout is not None:
+            stdout.write(f"applying {len(plan)} database migrations…")
+        call_command(
+            "migrate", interactive=False, verbosity=1 if stdout is not None else 0, stdout=stdout
+        )
+    return len(plan)
 
 
 class Command(BaseCommand):
@@ -36,7 +44,7 @@ class Command(BaseCommand):
     def handle(self, *, host, port, no_demo, **options):
         from civicgrid.demo.load import demo_loaded, load_demo
 
-        migrate()
+        migrate(self.stdout)
         if not no_demo and not demo_loaded():
             self.stdout.write("loading the demo district (once)…")
             load_demo(stdout=self.stdout)

@@ -46,6 +46,82 @@
     return L.divIcon({ className: "", html: icon, iconSize: [size, size] });
   }
 
+  // Households of one building: one marker in the most urgent colour with
+  // the count of each colour; a tap lists them, most urgent first.
+  function buildingIcon(p) {
+    const icon = document.createElement("div");
+    icon.className = "building-marker colour-" + (p.colour || "none");
+    for (const colour of ["red", "yellow", "green"]) {
+      if (!p[colour]) continue;
+      const count = document.createElement("span");
+      count.className = "count count-" + colour;
+      count.textContent = String(p[colour]);
+      icon.appendChild(count);
+    }
+    if (!icon.childElementCount) icon.appendChild(text(String(p.total)));
+    return L.divIcon({ className: "", html: icon, iconSize: null });
+  }
+
+  function buildingList(p) {
+    const box = document.createElement("div");
+    box.className = "building-list";
+    const title = document.createElement("b");
+    title.textContent = p.name + " · " + config.householdsIn + " " + p.total;
+    box.appendChild(title);
+    const list = document.createElement("ul");
+    for (const h of p.households) {
+      const item = document.createElement("li");
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "link household-" + (h.colour || "none");
+      open.textContent = h.number + (h.reason ? " · " + h.reason : "");
+      open.addEventListener("click", () => {
+        map.closePopup();
+        showCard(h.id);
+      });
+      item.appendChild(open);
+      list.appendChild(item);
+    }
+    box.appendChild(list);
+    return box;
+  }
+
+  // Tooltips open on the side with more room, so they stay on the screen.
+  const tip = { direction: "auto" };
+
+  // At district zoom, grid clusters closer than their size on the screen are
+  // drawn as one, so no two labels overlap.
+  function mergeClusters(features) {
+    const placed = [];
+    for (const f of features) {
+      const p = f.properties;
+      const at = map.latLngToLayerPoint(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]));
+      const size = Math.min(60, 24 + Math.round(Math.sqrt(p.total)));
+      const near = placed.find((c) => c.at.distanceTo(at) < (c.size + size) / 2 + 4);
+      if (!near) {
+        placed.push({ at: at, size: size, f: { type: "Feature", geometry: f.geometry, properties: Object.assign({}, p) } });
+        continue;
+      }
+      const q = near.f.properties;
+      for (const key of ["total", "red", "yellow", "green"]) q[key] = (q[key] || 0) + (p[key] || 0);
+      q.merged = (q.merged || 1) + 1;
+      near.size = Math.min(60, 24 + Math.round(Math.sqrt(q.total)));
+    }
+    return placed.map((c) => c.f);
+  }
+
+  // Place names drawn over each other: keep the first, hide the rest.
+  function declutter() {
+    const shown = [];
+    document.querySelectorAll(".place-label").forEach((label) => {
+      label.classList.remove("crowded");
+      const box = label.getBoundingClientRect();
+      const hit = shown.some((b) => !(box.right < b.left || box.left > b.right || box.bottom < b.top || box.top > b.bottom));
+      if (hit) label.classList.add("crowded");
+      else shown.push(box);
+    });
+  }
+
   const overlays = {
     places: L.geoJSON(null, {
       style: { color: "#1565c0", weight: 2, fillOpacity: 0.03 },
@@ -58,6 +134,9 @@
         if (p.kind === "cluster") {
           return L.marker(latlng, { icon: clusterIcon(p), title: p.name });
         }
+        if (p.kind === "building") {
+          return L.marker(latlng, { icon: buildingIcon(p), title: p.name, zIndexOffset: 1000 });
+        }
         return L.circleMarker(latlng, {
           radius: 7, color: "#fff", weight: 1, fillOpacity: 0.9, fillColor: colours[p.colour] || colours[""],
           className: "household household-" + (p.colour || "none"),
@@ -66,11 +145,15 @@
       onEachFeature: (f, layer) => {
         const p = f.properties;
         if (p.kind === "cluster") {
-          layer.bindTooltip(text(p.name + " · " + config.householdsIn + " " + p.total +
-            " (" + p.red + "/" + p.yellow + "/" + p.green + ")"));
+          const name = p.merged ? p.name + " +" + (p.merged - 1) : p.name;
+          layer.bindTooltip(text(name + " · " + config.householdsIn + " " + p.total +
+            " (" + p.red + "/" + p.yellow + "/" + p.green + ")"), tip);
           layer.on("click", () => map.setView(layer.getLatLng(), Math.max(map.getZoom() + 2, 16)));
+        } else if (p.kind === "building") {
+          layer.bindTooltip(text(p.name + " · " + config.householdsIn + " " + p.total), tip);
+          layer.bindPopup(buildingList(p), { autoPanPadding: [8, 8], maxWidth: 260 });
         } else {
-          layer.bindTooltip(text(p.number + (p.reason ? " · " + p.reason : "")));
+          layer.bindTooltip(text(p.number + (p.reason ? " · " + p.reason : "")), tip);
           layer.on("click", () => showCard(p.id));
         }
       },
@@ -98,7 +181,7 @@
         const p = f.properties;
         const states = style.stateLabels || {};
         const parts = (style.tooltip || []).map((key) => (key === "state" && states[p[key]]) || p[key]);
-        layer.bindTooltip(text(parts.join(" · ")));
+        layer.bindTooltip(text(parts.join(" · ")), tip);
         if (p.household) layer.on("click", () => showCard(p.household));
       },
     });
@@ -129,7 +212,9 @@
       .then((data) => {
         if (!data || mine !== sequence[name]) return;
         layer.clearLayers();
+        if (data.clustered) data.features = mergeClusters(data.features);
         layer.addData(data);
+        if (name === "places") declutter();
         map.getContainer().dataset[name] = String(data.features.length);
       });
   }
