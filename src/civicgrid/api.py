@@ -5,6 +5,7 @@ from civicgrid.access.api import BearerToken
 from civicgrid.access.api import router as auth_router
 from civicgrid.care.api import router as care_router
 from civicgrid.cases.api import router as cases_router
+from civicgrid.insights.api import router as insights_router
 from civicgrid.lib.api import CivicgridAPI
 from civicgrid.notify.api import router as notify_router
 from civicgrid.registry.api import router as registry_router
@@ -28,3 +29,4 @@ api.add_router("/", risks_router)
 api.add_router("/", volunteers_router)
 api.add_router("/", care_router)
 api.add_router("/", notify_router)
+api.add_router("/", insights_router)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "civicgrid.risks",
     "civicgrid.volunteers",
     "civicgrid.care",
+    "civicgrid.insights",
     "civicgrid.web",
     "civicgrid.ops",
 ]
@@ -173,7 +174,7 @@ USE_TZ = True
 NODE_MODULES = PACKAGE_DIR.parent.parent / "node_modules"
 STATICFILES_DIRS = [
     (f"vendor/{name}", NODE_MODULES / name / "dist")
-    for name in ("leaflet",)
+    for name in ("leaflet", "echarts")
     if (NODE_MODULES / name / "dist").is_dir()
 ]
 STATIC_URL = "static/"

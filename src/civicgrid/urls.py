@@ -15,6 +15,7 @@ urlpatterns = [
     path("notices/", include("civicgrid.notify.urls")),
     path("volunteers/", include("civicgrid.volunteers.urls")),
     path("care/", include("civicgrid.care.urls")),
+    path("insights/", include("civicgrid.insights.urls")),
     path("ops/", include("civicgrid.ops.urls")),
     path("ingest/osmand", osmand_ingest, name="ingest_osmand"),
     path("api/v1/", api.urls),

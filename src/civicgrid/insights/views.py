@@ -1,0 +1,138 @@
+"""Insights pages: the dashboard (every figure of the role for a place and
+period, compared, charted, with a table beside each chart), the catalogue
+of definitions, the xlsx export and the written work summary. Thin: parse
+the query, call selectors, render."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from civicgrid.insights import charts, exports, periods, query, selectors, summary, wordfile
+from civicgrid.insights.formatting import change_text, value_text
+from civicgrid.lib import xlsx
+from civicgrid.registry.forms import place_options
+
+
+def _messages(error: ValidationError) -> list[str]:
+    return [str(message) for messages in error.message_dict.values() for message in messages]
+
+
+def _parse(request, data=None):
+    """The query and its errors; on an error, the default (this year, the
+    whole scope) is shown with the errors above it."""
+    data = request.GET if data is None else data
+    try:
+        return query.parse(request.user, data), []
+    except ValidationError as error:
+        return query.parse(request.user, {}), _messages(error)
+
+
+def _form_context(request, asked) -> dict:
+    user = request.user
+    options = place_options(user) if (user.scope_code or user.is_superuser) else []
+    return {
+        "kinds": list(periods.KINDS.items()),
+        "kind": asked.kind,
+        "period": asked.period,
+        "day": request.GET.get("day", ""),
+        "start": request.GET.get("start", "") or asked.period.first.isoformat(),
+        "end": request.GET.get("end", "") or asked.period.last.isoformat(),
+        "place_options": options,
+        "code": asked.place_code,
+        "place_name": asked.place.name if asked.place else _("我的管辖范围"),
+    }
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    selectors.require_reader(user)
+    asked, errors = _parse(request)
+    rows = selectors.figure_rows(user=user, keys=asked.keys, period=asked.period, place=asked.place)
+    chart_key = request.GET.get("chart", "")
+    if chart_key not in asked.keys:
+        chart_key = (
+            selectors.LEAD_FIGURE
+            if selectors.LEAD_FIGURE in asked.keys
+            else (asked.keys[0] if asked.keys else "")
+        )
+    chart = charts.chart_data(user=user, key=chart_key, asked=asked) if chart_key else None
+    context = _form_context(request, asked) | {
+        "errors": errors,
+        "rows": [
+            {
+                "figure": row.figure,
+                "value": value_text(row.figure, row.value),
+                "previous": value_text(row.figure, row.previous),
+                "change": change_text(row.figure, row.change),
+                "last_year": value_text(row.figure, row.last_year),
+                "change_last_year": change_text(row.figure, row.change_last_year),
+                "state": row.figure.counts == "state",
+            }
+            for row in rows
+        ],
+        "previous_period": periods.previous(asked.period),
+        "year_before": periods.year_before(asked.period),
+        "chart_key": chart_key,
+        "chart_options": [(row.figure.key, row.figure.label) for row in rows],
+        "chart": chart,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "insights/dashboard.html", context)
+
+
+@login_required
+def catalogue(request):
+    selectors.require_reader(request.user)
+    return render(
+        request,
+        "insights/catalogue.html",
+        {"figures": selectors.dashboard_figures(request.user)},
+    )
+
+
+@login_required
+def export(request):
+    """GET /insights/export.xlsx: the dashboard's figures, compared, and
+    per lower place; audited."""
+    user = request.user
+    selectors.require_reader(user)
+    try:
+        asked = query.parse(user, request.GET)
+    except ValidationError as error:
+        return HttpResponseBadRequest("; ".join(_messages(error)))
+    export = exports.figures_export(user=user, asked=asked)
+    return FileResponse(
+        export.file, as_attachment=True, filename=export.filename, content_type=xlsx.CONTENT_TYPE
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_summary(request):
+    """GET: the summary written from the figures, in a form to edit; POST:
+    the edited text as a .docx (GB/T 9704 layout), audited."""
+    user = request.user
+    selectors.require_reader(user)
+    asked, errors = _parse(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = summary.SummaryForm(request.POST)
+        if form.is_valid() and not errors:
+            document = form.document()
+            file = wordfile.export(user=user, document=document, asked=asked)
+            return FileResponse(
+                file,
+                as_attachment=True,
+                filename=wordfile.filename(document),
+                content_type=wordfile.CONTENT_TYPE,
+            )
+        errors += [str(m) for messages in form.errors.values() for m in messages]
+    else:
+        document = summary.write(user=user, period=asked.period, place=asked.place)
+        form = summary.SummaryForm(initial=summary.initial(document))
+    context = _form_context(request, asked) | {"errors": errors, "form": form}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "insights/summary.html", context, status=status)
