@@ -23,7 +23,8 @@ from civicgrid.lib.period import Period
 
 NUMERALS = "一二三四五六七八九十"
 HEADING_1 = re.compile(r"^[一二三四五六七八九十]+、")
-HEADING_2 = re.compile(r"^([一二三四五六七八九十]+)")
+# (一): full-width brackets as GB/T 9704 writes them, or ASCII ones as typed.
+HEADING_2 = re.compile(r"^[(\uff08][一二三四五六七八九十]+[)\uff09]")
 HEADING_3 = re.compile(r"^\d+\.")
 MAX_TEXT = 20_000
 
