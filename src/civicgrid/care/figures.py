@@ -7,6 +7,7 @@
   the period's end (today: devices keep no history of being switched off).
 - alarms, sos_alarms, alarms_resolved: alarms raised in the period, those of
   kind SOS, and of those raised, the ones resolved (whenever).
+- open_alarms: alarms not yet resolved, now (the command screen's count).
 
 Every count goes through ``for_user`` (devices and alarms by place code).
 """
@@ -14,7 +15,7 @@ Every count goes through ``for_user`` (devices and alarms by place code).
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.care.models import Alarm, Device, DeviceBinding
+from civicgrid.care.models import OPEN_ALARM_STAGES, Alarm, Device, DeviceBinding
 from civicgrid.lib.figures import EVENTS, STATE, Figure, register
 
 HANDED_OUT = [DeviceBinding.Action.BIND, DeviceBinding.Action.REPLACE]
@@ -22,10 +23,11 @@ HANDED_OUT = [DeviceBinding.Action.BIND, DeviceBinding.Action.REPLACE]
 
 def care_figures(*, user, period, place_code: str = "") -> dict:
     devices = Device.objects.for_user(user).filter(kind=Device.Kind.CHILD_TRACKER)
-    alarms = Alarm.objects.for_user(user).filter(**period.lookup("raised_at"))
+    every_alarm = Alarm.objects.for_user(user)
     if place_code:
         devices = devices.filter(place_code__startswith=place_code)
-        alarms = alarms.filter(place_code__startswith=place_code)
+        every_alarm = every_alarm.filter(place_code__startswith=place_code)
+    alarms = every_alarm.filter(**period.lookup("raised_at"))
     result = devices.aggregate(
         child_trackers_in_use=Count("pk", filter=Q(active=True, resident__isnull=False))
     )
@@ -37,6 +39,7 @@ def care_figures(*, user, period, place_code: str = "") -> dict:
         sos_alarms=Count("pk", filter=Q(kind=Alarm.Kind.SOS)),
         alarms_resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
     )
+    result["open_alarms"] = every_alarm.filter(stage__in=OPEN_ALARM_STAGES).count()
     return result
 
 
@@ -65,4 +68,5 @@ register(
     Figure(
         "care.alarms_resolved", _("已处置告警"), "count", _("期间内产生且已处置的告警数。"), EVENTS
     ),
+    Figure("care.open_alarms", _("待处置告警"), "count", _("当前尚未处置完毕的告警数。"), STATE),
 )

@@ -5,15 +5,28 @@ the query, call selectors, render."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseBadRequest
+from django.core.handlers.asgi import ASGIRequest
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from civicgrid.insights import charts, exports, periods, query, selectors, summary, wordfile
+from civicgrid.insights import (
+    charts,
+    exports,
+    live,
+    maps,
+    periods,
+    query,
+    screen,
+    selectors,
+    summary,
+    wordfile,
+)
 from civicgrid.insights.formatting import change_text, value_text
 from civicgrid.lib import xlsx
 from civicgrid.registry.forms import place_options
+from civicgrid.web import extensions
 
 
 def _messages(error: ValidationError) -> list[str]:
@@ -136,3 +149,57 @@ def work_summary(request):
     context = _form_context(request, asked) | {"errors": errors, "form": form}
     status = 400 if request.method == "POST" else 200
     return render(request, "insights/summary.html", context, status=status)
+
+
+# The command screen (大屏) -------------------------------------------------
+
+
+def _screen_place(request):
+    try:
+        return selectors.place_for(request.user, request.GET.get("place", "").strip())
+    except ValidationError:
+        return None
+
+
+def _screen_context(request, place) -> dict:
+    return {
+        "tiles": screen.tiles(user=request.user, place=place),
+        "panels": extensions.panels_for(request, "command_screen", place),
+    }
+
+
+@login_required
+def command_screen(request):
+    """The command screen at 1920×1080: tiles, panels and the live map; the
+    stream tells it when to redraw."""
+    selectors.require_reader(request.user)
+    place = _screen_place(request)
+    context = _screen_context(request, place) | {
+        "place": place,
+        "place_name": place.name if place else (request.user.scope_place or _("我的管辖范围")),
+        "map": maps.map_data(request.user, place),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "insights/screen.html", context)
+
+
+@login_required
+def command_screen_parts(request):
+    """The tiles and panels alone, swapped in by htmx when the stream says so."""
+    selectors.require_reader(request.user)
+    context = _screen_context(request, _screen_place(request))
+    return render(request, "insights/_screen_parts.html", context)
+
+
+@login_required
+def command_screen_stream(request):
+    selectors.require_reader(request.user)
+    place = _screen_place(request)
+    if isinstance(request, ASGIRequest):
+        stream = live.async_stream(user=request.user, place=place)
+    else:
+        stream = live.sync_stream(user=request.user, place=place)
+    response = StreamingHttpResponse(stream, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
