@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from civicgrid.access.scoping import VIEW, get_for_user
 from civicgrid.insights import (
     charts,
     exports,
@@ -24,7 +25,9 @@ from civicgrid.insights import (
     wordfile,
 )
 from civicgrid.insights.formatting import change_text, value_text
+from civicgrid.insights.models import Brief
 from civicgrid.lib import xlsx
+from civicgrid.lib.period import Period
 from civicgrid.registry.forms import place_options
 from civicgrid.web import extensions
 
@@ -203,3 +206,19 @@ def command_screen_stream(request):
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+@login_required
+def brief_file(request, brief_id: int):
+    """GET /insights/briefs/<id>.docx: a kept brief as the notice's file (404
+    outside the reader's place); audited like every export."""
+    brief = get_for_user(Brief.objects.all(), request.user, VIEW, pk=brief_id)
+    document = summary.Document(brief.title, brief.body.splitlines())
+    asked = query.Query("range", Period(brief.first, brief.last), brief.place, [])
+    file = wordfile.export(user=request.user, document=document, asked=asked)
+    return FileResponse(
+        file,
+        as_attachment=True,
+        filename=wordfile.filename(document),
+        content_type=wordfile.CONTENT_TYPE,
+    )
