@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from civicgrid.access.models import AuditLog
+from civicgrid.cases.models import Case
 
 
 def test_dashboard_shows_figures_compared_and_chart_data(scene, personas, client_for):
@@ -134,3 +135,19 @@ def test_api_outsider_place_and_roles(scene, personas, api_for, places):
     )
     assert outsider.status_code == 400
     assert api_for(personas["resident"]).get("/api/v1/insights/catalogue").status_code == 403
+
+
+def test_the_case_count_links_to_the_same_cases(scene, personas, client_for, places):
+    client = client_for(personas["admin"])
+    response = client.get("/insights/", {"kind": "month", "place": places["community_a"].code})
+    rows = {row["figure"].key: row for row in response.context["rows"]}
+    link = rows["cases.cases"]["records"]
+    assert link == (
+        "/cases/?date_from=2026-05-01&date_to=2026-05-31&place=" + places["community_a"].code
+    )
+    assert f'href="{link.replace("&", "&amp;")}"' in response.content.decode()
+    listed = client.get(link).content.decode()
+    assert rows["cases.cases"]["value"] == "2"
+    numbers = list(Case.objects.values_list("number", flat=True))
+    assert len(numbers) == 2 and all(number in listed for number in numbers)
+    assert rows["risks.found"]["records"] == ""  # no list shows exactly those yet

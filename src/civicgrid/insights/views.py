@@ -19,6 +19,7 @@ from civicgrid.insights import (
     maps,
     periods,
     query,
+    records,
     screen,
     selectors,
     summary,
@@ -87,6 +88,7 @@ def dashboard(request):
                 "last_year": value_text(row.figure, row.last_year),
                 "change_last_year": change_text(row.figure, row.change_last_year),
                 "state": row.figure.counts == "state",
+                "records": records.records_url(row.figure.key, asked.period, asked.place),
             }
             for row in rows
         ],
