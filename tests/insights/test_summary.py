@@ -118,3 +118,21 @@ def test_summary_export_refuses_empty_or_outside_input(scene, personas, client_f
 
 def test_rates_in_the_text_use_the_percent_convention():
     assert wording.percent(round(2 / 3, 4)) == "67%"
+
+
+def test_charts_are_the_figures_and_embedded_in_the_docx(scene, personas, places):
+    admin = personas["admin"]
+    charts = summary.charts(user=admin, period=YEAR, place=places["street"])
+    by_title = {chart.title: chart for chart in charts}
+    monthly = by_title["排查隐患(按月)"]
+    assert monthly.labels[:5] == ["1月", "2月", "3月", "4月", "5月"] and monthly.values[4] == 4
+    by_place = by_title["排查隐患(按地点)"]
+    assert dict(zip(by_place.labels, by_place.values, strict=True)) == {
+        "泽新社区": 3,
+        "鲁固社区": 1,
+    }
+    assert by_title["上报事件(按地点)"].values == [2, 0]
+    word = wordfile.build(summary.Document("标题", ["正文。"]), charts)
+    assert len(word.inline_shapes) == len(charts) == 4
+    captions = [p.text for p in word.paragraphs if p.text.startswith("附图")]
+    assert captions[0] == "附图1  上报事件(按月)"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.insights import wording
+from civicgrid.insights import periods, selectors, wording
 from civicgrid.lib import figures
 from civicgrid.lib.period import Period
 
@@ -210,6 +210,47 @@ def write(*, user, period: Period, place) -> Document:
     if number == 0:
         lines.append("本期间暂无可统计的工作数据。")
     return Document(f"{place_name}{when}{kind}", lines, w.citations)
+
+
+# Charts in the .docx: these figures, by month when the period spans months,
+# and by lower place.
+CHART_FIGURES = ["cases.cases", "risks.found"]
+
+
+@dataclass
+class Chart:
+    title: str
+    labels: list[str]
+    values: list
+
+
+def charts(*, user, period: Period, place) -> list[Chart]:
+    """The summary's charts, from the catalogue like its text."""
+    keys = [key for key in CHART_FIGURES if key in figures.FIGURES]
+    made = []
+    months = periods.months(period)
+    if keys and len(months) > 1:
+        rows = selectors.by_month(user=user, keys=keys, period=period, place=place)
+        for key in keys:
+            made.append(
+                Chart(
+                    f"{figures.FIGURES[key].label}(按月)",
+                    [f"{row['month'].first.month}月" for row in rows],
+                    [row["values"][key] for row in rows],
+                )
+            )
+    parent = selectors.breakdown_parent(user, place)
+    rows = selectors.by_place(user=user, keys=keys, period=period, parent=parent)
+    if rows:
+        for key in keys:
+            made.append(
+                Chart(
+                    f"{figures.FIGURES[key].label}(按地点)",
+                    [row["place"].name for row in rows],
+                    [row["values"][key] for row in rows],
+                )
+            )
+    return made
 
 
 def initial(document: Document) -> dict:

@@ -140,7 +140,8 @@ def work_summary(request):
         form = summary.SummaryForm(request.POST)
         if form.is_valid() and not errors:
             document = form.document()
-            file = wordfile.export(user=user, document=document, asked=asked)
+            charts = summary.charts(user=user, period=asked.period, place=asked.place)
+            file = wordfile.export(user=user, document=document, asked=asked, charts=charts)
             return FileResponse(
                 file,
                 as_attachment=True,

@@ -2,11 +2,13 @@
 A4, margins 37 mm top, 35 mm bottom, 28 mm left, 26 mm right; the title in
 2号 (22 pt) 小标宋, centred; body in 3号 (16 pt) 仿宋 with a first-line
 indent of two characters and a fixed line pitch of 28 pt (22 lines a page);
-headings numbered 一、 (黑体), (一) (楷体), 1. (仿宋, bold); page numbers
+headings numbered 一、 (黑体), (一) (楷体), 1. (仿宋, bold); charts as
+pictures (附图) after the text; page numbers
 "— 1 —" in 4号 (14 pt) 宋体 at the foot. Fonts are named for East Asian
 text (w:eastAsia) with the usual Windows fallbacks, so Word and WPS pick
 the office's installed fonts. Every export is audited."""
 
+import io
 import tempfile
 
 from django.utils import timezone
@@ -14,10 +16,11 @@ from docx import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Cm, Mm, Pt
 
 from civicgrid.access import audit
 from civicgrid.access.models import AuditLog
+from civicgrid.insights import chartimage
 from civicgrid.insights.summary import HEADING_1, HEADING_2, HEADING_3, Document
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -70,7 +73,20 @@ def _page_number(section) -> None:
     _font(paragraph.add_run(" —"), "宋体", PAGE_NUMBER_SIZE)
 
 
-def build(document: Document) -> WordDocument:
+def _charts(word, charts) -> None:
+    """附图 at the end: each chart as a picture 15 cm wide, its caption below."""
+    for number, chart in enumerate(charts, start=1):
+        picture = word.add_paragraph()
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        png = chartimage.bar_chart(chart.title, chart.labels, chart.values)
+        picture.add_run().add_picture(io.BytesIO(png), width=Cm(15))
+        caption = word.add_paragraph()
+        caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _pitch(caption)
+        _font(caption.add_run(f"附图{number}  {chart.title}"), HEADING_FONTS[2], BODY_SIZE)
+
+
+def build(document: Document, charts=()) -> WordDocument:
     word = WordDocument()
     section = word.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -91,6 +107,7 @@ def build(document: Document) -> WordDocument:
             _font(paragraph.add_run(line), HEADING_FONTS[heading], BODY_SIZE, bold=heading == 3)
         else:
             _font(paragraph.add_run(line), BODY_FONT, BODY_SIZE)
+    _charts(word, charts)
     date_line = word.add_paragraph()
     _pitch(date_line)
     date_line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -99,10 +116,10 @@ def build(document: Document) -> WordDocument:
     return word
 
 
-def export(*, user, document: Document, asked):
+def export(*, user, document: Document, asked, charts=()):
     """The .docx in an open temporary file, at its start; audited."""
     file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
-    build(document).save(file)
+    build(document, charts).save(file)
     file.seek(0)
     audit.record(
         user=user,
