@@ -10,7 +10,7 @@ from civicgrid.insights import periods, query, selectors
 router = Router(tags=["insights"])
 
 
-class FigureOut(Schema):
+class InsightsFigureOut(Schema):
     key: str
     label: str
     unit: str
@@ -18,7 +18,7 @@ class FigureOut(Schema):
     definition: str
 
 
-class ValueOut(FigureOut):
+class InsightsValueOut(InsightsFigureOut):
     value: float | int | None
     previous: float | int | None
     last_year: float | int | None
@@ -26,13 +26,13 @@ class ValueOut(FigureOut):
     change_last_year: float | int | None
 
 
-class PlaceValuesOut(Schema):
+class InsightsPlaceValuesOut(Schema):
     code: str
     name: str
     values: dict[str, float | int | None]
 
 
-class FiguresOut(Schema):
+class InsightsFiguresOut(Schema):
     start: str
     end: str
     previous_start: str
@@ -40,8 +40,8 @@ class FiguresOut(Schema):
     last_year_start: str
     last_year_end: str
     place: str
-    figures: list[ValueOut]
-    by_place: list[PlaceValuesOut]
+    figures: list[InsightsValueOut]
+    by_place: list[InsightsPlaceValuesOut]
 
 
 def _figure(figure) -> dict:
@@ -54,7 +54,7 @@ def _figure(figure) -> dict:
     }
 
 
-@router.get("/insights/catalogue", response=list[FigureOut])
+@router.get("/insights/catalogue", response=list[InsightsFigureOut])
 def insights_catalogue(request):
     """Every figure the caller's role reads: its definition, unit, and how it
     reads a period (``events`` in it, or ``state`` at its end)."""
@@ -62,7 +62,7 @@ def insights_catalogue(request):
     return [_figure(figure) for figure in selectors.dashboard_figures(request.user)]
 
 
-@router.get("/insights/figures", response=FiguresOut)
+@router.get("/insights/figures", response=InsightsFiguresOut)
 def insights_figures(
     request,
     kind: str = "year",
