@@ -28,7 +28,6 @@ def _from_records(period: Period) -> dict:
     return {
         "registry.households": Household.objects.count(),
         "registry.residents": Resident.objects.count(),
-        "registry.central_households": Household.objects.filter(is_central_household=True).count(),
         "cases.cases": Case.objects.filter(**period.lookup("reported_at")).count(),
         "risks.found": found.count(),
         "risks.resolution_rate": round(resolved / found.count(), 4),

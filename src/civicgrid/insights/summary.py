@@ -84,7 +84,9 @@ def _registry(w: _Writer) -> list[str]:
     if w.has("registry.residents"):
         text += f"、居民{w.count('registry.residents', '人')}"
     if w.has("registry.central_households"):
-        text += f",认定党员中心户{w.count('registry.central_households', '户')}"
+        text += f",党员中心户{w.count('registry.central_households', '户')}"
+        if w.has("registry.central_households_new"):
+            text += f"(期间新设{w.count('registry.central_households_new', '户')})"
     return [text + "。"]
 
 

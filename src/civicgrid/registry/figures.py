@@ -1,7 +1,7 @@
 """Counts of what a user's scope holds, for the home page. Every count goes
 through the scope filter, so a figure never includes another community."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.lib.figures import STATE, Figure, register
@@ -72,21 +72,11 @@ def _for_catalogue(user, period, place) -> dict:
     if place is not None:
         households = households.filter(grid__code__startswith=place.code)
         residents = residents.filter(household__grid__code__startswith=place.code)
-    counts = households.aggregate(
-        households=Count("id"), central_households=Count("id", filter=Q(is_central_household=True))
-    )
-    return counts | {"residents": residents.count()}
+    return {"households": households.count(), "residents": residents.count()}
 
 
 register(
     _for_catalogue,
     Figure("registry.households", _("户数"), "count", _("当前登记的户数。"), STATE),
     Figure("registry.residents", _("居民数"), "count", _("当前登记的居民数。"), STATE),
-    Figure(
-        "registry.central_households",
-        _("党员中心户"),
-        "count",
-        _("当前认定为党员中心户的户数(尚无认定日期,不能按期间统计新增)。"),
-        STATE,
-    ),
 )
