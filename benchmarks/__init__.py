@@ -8,6 +8,7 @@ Each module has ``NAME`` and ``run(*, quick: bool, say) -> list[Result]``.
 BENCHMARKS = {
     "geofence": "benchmarks.geofence",
     "figures": "benchmarks.figures",
+    "insights": "benchmarks.insights",
     "map_layers": "benchmarks.map_layers",
     "excel_import": "benchmarks.excel_import",
     "case_api": "benchmarks.case_api",

@@ -5,6 +5,7 @@ from civicgrid.access.api import BearerToken
 from civicgrid.access.api import router as auth_router
 from civicgrid.care.api import router as care_router
 from civicgrid.cases.api import router as cases_router
+from civicgrid.insights.api import router as insights_router
 from civicgrid.inspections.api import router as inspections_router
 from civicgrid.lib.api import CivicgridAPI
 from civicgrid.mediation.api import router as mediation_router
@@ -36,3 +37,4 @@ api.add_router("/", notify_router)
 api.add_router("/", inspections_router)
 api.add_router("/", mediation_router)
 api.add_router("/", wishes_router)
+api.add_router("/", insights_router)

@@ -20,7 +20,7 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 # Paths that stream for long: served asynchronously.
-STREAMING_PATHS = ("/care/stream/",)
+STREAMING_PATHS = ("/care/stream/", "/insights/screen/stream/")
 
 streaming = get_asgi_application()
 pooled = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "civicgrid.mediation",
     "civicgrid.wishes",
     "civicgrid.services",
+    "civicgrid.insights",
     "civicgrid.web",
     "civicgrid.ops",
 ]
@@ -181,7 +182,7 @@ USE_TZ = True
 NODE_MODULES = PACKAGE_DIR.parent.parent / "node_modules"
 STATICFILES_DIRS = [
     (f"vendor/{name}", NODE_MODULES / name / "dist")
-    for name in ("leaflet",)
+    for name in ("leaflet", "echarts")
     if (NODE_MODULES / name / "dist").is_dir()
 ]
 STATIC_URL = "static/"

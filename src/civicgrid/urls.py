@@ -19,6 +19,7 @@ urlpatterns = [
     path("mediation/", include("civicgrid.mediation.urls")),
     path("wishes/", include("civicgrid.wishes.urls")),
     path("services/", include("civicgrid.services.urls")),
+    path("insights/", include("civicgrid.insights.urls")),
     path("ops/", include("civicgrid.ops.urls")),
     path("ingest/osmand", osmand_ingest, name="ingest_osmand"),
     path("api/v1/", api.urls),

@@ -120,3 +120,22 @@ def test_the_openapi_document_describes_every_4xx(db):
                 assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
     token = document["paths"][TOKEN_URL]["post"]["responses"]
     assert {"401", "413", "429"} <= set(token)
+
+
+def test_every_api_schema_has_a_name_of_its_own():
+    """Two schema classes of one name become one OpenAPI component, and one
+    of the operations is then documented with the other's fields."""
+    from ninja import Schema
+
+    import civicgrid.api  # noqa: F401  (every router, so every schema, is loaded)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [s for s in subclasses(Schema) if s.__module__.startswith("civicgrid.")]
+    names = {}
+    for schema in ours:
+        names.setdefault(schema.__name__, set()).add(schema.__module__)
+    assert {name: mods for name, mods in names.items() if len(mods) > 1} == {}

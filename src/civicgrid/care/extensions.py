@@ -1,13 +1,14 @@
 """Care on the shared pages (web.extensions): navigation for the duty
-console, reminders and devices, and the devices' map layer."""
+console, reminders and devices, the devices' map layer, and the open
+alarms with their ladders on the command screen."""
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.access.roles import CONSOLE_WATCHERS, Role
 from civicgrid.access.scoping import CHANGE, VIEW, may
-from civicgrid.care import layers
-from civicgrid.care.models import Device
+from civicgrid.care import layers, selectors
+from civicgrid.care.models import Alarm, Device
 from civicgrid.care.reminder_pages import reminder_panel
 from civicgrid.web import extensions as ext
 
@@ -98,3 +99,33 @@ def _doctor_card(request):
 
 
 ext.home_card(order=5, key="doctor", template="care/_home_doctor.html", context=_doctor_card)
+
+
+def _screen_alarms(request, place):
+    """Open alarms on the command screen (insights), each with its responder
+    ladder and the rung it has reached; no names or phones on a wall."""
+    user = request.user
+    if not may(user, VIEW, Alarm):
+        return None
+    alarms = selectors.alarm_list(user=user, open_only=True).order_by("-raised_at")
+    if place is not None:
+        alarms = alarms.filter(place_code__startswith=place.code)
+    rows = []
+    for alarm in alarms.prefetch_related("device__responders")[:SCREEN_ALARMS]:
+        ladder = [
+            {
+                "order": r.order,
+                "kind": r.get_kind_display(),
+                "now": r.order == alarm.responder_order,
+            }
+            for r in alarm.device.responders.all()
+        ]
+        rows.append({"alarm": alarm, "ladder": ladder})
+    return {"alarms": rows}
+
+
+# The open alarms a command screen lists (the newest); the count is a figure.
+SCREEN_ALARMS = 8
+ext.panel(
+    on="command_screen", order=10, template="care/_screen_alarms.html", context=_screen_alarms
+)

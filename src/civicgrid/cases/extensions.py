@@ -1,12 +1,16 @@
 """Cases on the shared pages (web.extensions): navigation, the home cards
-for case handlers, departments and reporters, and the map's open cases."""
+for case handlers, departments and reporters, the map's open cases, and
+today's dispatches per department on the command screen."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.access.roles import Role
 from civicgrid.access.scoping import VIEW, is_district_admin, may
-from civicgrid.cases import layers, selectors
+from civicgrid.cases import figures, layers, selectors
 from civicgrid.cases.models import OPEN_STAGES, Case, Category, Deadline, Dispatch, Stage
 from civicgrid.cases.setup_forms import CategoryForm, DeadlineForm
 from civicgrid.web import extensions as ext
@@ -162,4 +166,28 @@ ext.setup_page(
         (_("办理时限(小时)"), "handle_hours"),
         (_("结案时限(小时)"), "close_hours"),
     ),
+)
+
+
+def _screen_departments(request, place):
+    """Today's cases through the departments on the command screen
+    (insights): dispatches, check-ins due and hand-backs per department."""
+    user = request.user
+    if not may(user, VIEW, Case) or user.role == Role.DEPARTMENT:
+        return None
+    today = timezone.localdate()
+    rows = figures.case_figures_by_department(
+        user=user,
+        start=today,
+        end=today + timedelta(days=1),
+        place_code=place.code if place is not None else "",
+    )
+    return {"rows": [row for row in rows if row["dispatches"] or row["cases"]]}
+
+
+ext.panel(
+    on="command_screen",
+    order=20,
+    template="cases/_screen_departments.html",
+    context=_screen_departments,
 )

@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _l
 from civicgrid.access.scoping import VIEW
 from civicgrid.cases.models import Case, CaseTally, Category, Dispatch, Stage
 from civicgrid.cases.tallies import COUNTS, LEVELS
-from civicgrid.lib.figures import EVENTS, Figure, register
+from civicgrid.lib.figures import EVENTS, STATE, Figure, register
 from civicgrid.lib.period import Period
 from civicgrid.registry.models import Organisation, Place
 
@@ -547,3 +547,27 @@ def default_period(today=None) -> Period:
     """The period the figures page, its export and the API show when none is
     asked for: the current month, so the three always agree."""
     return Period.month(today or timezone.localdate())
+
+
+def _overdue_for_catalogue(user, period, place) -> dict:
+    """Open cases past their closing deadline now (the command screen's
+    overdue work): not closed, rejected or merged."""
+    cases = Case.objects.for_user(user, VIEW).filter(
+        closed_at__isnull=True, merged_into__isnull=True, due_at__lt=timezone.now()
+    )
+    cases = cases.exclude(stage__in=[Stage.REJECTED, Stage.CLOSED])
+    if place is not None:
+        cases = cases.filter(place_code__startswith=place.code)
+    return {"overdue": cases.count()}
+
+
+register(
+    _overdue_for_catalogue,
+    Figure(
+        "cases.overdue",
+        _l("超期未结事件"),
+        "count",
+        _l("当前已过应结案时间仍未结案的事件数。"),
+        STATE,
+    ),
+)

@@ -102,7 +102,7 @@ class DrawIn(Schema):
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
-class FiguresOut(Schema):
+class InspectionFiguresOut(Schema):
     inspected: int
     inspections: int
     major_violations: int
@@ -234,13 +234,13 @@ def campaign_draw(request, campaign_id: int, payload: DrawIn):
     return list(campaign.draws.select_related("business", "inspector_a", "inspector_b"))
 
 
-@router.get("/campaigns/{campaign_id}/figures", response=FiguresOut)
+@router.get("/campaigns/{campaign_id}/figures", response=InspectionFiguresOut)
 def campaign_figures(request, campaign_id: int):
     campaign = selectors.campaign_get(user=request.user, pk=campaign_id)
     return selectors.figures(user=request.user, campaign=campaign)
 
 
-@router.get("/inspection-figures", response=FiguresOut)
+@router.get("/inspection-figures", response=InspectionFiguresOut)
 def inspection_figures(
     request,
     start: date | None = None,

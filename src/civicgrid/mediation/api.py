@@ -182,11 +182,11 @@ class FollowUpIn(Schema):
     visited_at: datetime | None = None
 
 
-class RevealIn(Schema):
+class PartyRevealIn(Schema):
     field: str = Field(..., description="phone, id_number or address")
 
 
-class RevealOut(Schema):
+class PartyRevealOut(Schema):
     field: str
     value: str
 
@@ -298,8 +298,8 @@ def correct_agreement(request, dispute_id: int, payload: CorrectionIn):
     return Status(201, correction)
 
 
-@router.post("/mediation/parties/{party_id}/reveal", response=RevealOut)
-def reveal_party(request, party_id: int, payload: RevealIn):
+@router.post("/mediation/parties/{party_id}/reveal", response=PartyRevealOut)
+def reveal_party(request, party_id: int, payload: PartyRevealIn):
     party = selectors.party_get(user=request.user, pk=party_id)
     value = services.party_reveal(actor=request.user, party=party, field=payload.field)
     return {"field": payload.field, "value": value}

@@ -116,7 +116,7 @@ class HandOverOut(Schema):
     handed_at: datetime
 
 
-class VisitOut(Schema):
+class DoorstepVisitOut(Schema):
     id: int
     resident_id: int
     kind: str
@@ -240,7 +240,7 @@ def handover_list(request, programme_id: int | None = None):
     return rows.filter(programme_id=programme_id) if programme_id is not None else rows
 
 
-@router.get("/doorstep-visits", response=list[VisitOut])
+@router.get("/doorstep-visits", response=list[DoorstepVisitOut])
 @paginate
 def visit_list(request, kind: str = ""):
     rows = selectors.visit_list(user=request.user)

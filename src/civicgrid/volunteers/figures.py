@@ -1,9 +1,20 @@
-"""Volunteering's figures in the catalogue (civicgrid.lib.figures)."""
+"""Volunteering's figures in the catalogue (civicgrid.lib.figures).
 
+Mobile grid workers (流动网格员) have ONE definition here: volunteers on the
+register (``active``) of kind ``rider`` (流动网格员(骑手): riders and other
+new-employment workers who report what they see on their rounds), counted
+in the community they registered with. Not the residents tagged
+``new_employment`` (a trait of a person, not a commitment) and not user
+accounts with the mobile grid worker role (a way to log in, which a rider
+volunteer may or may not have).
+"""
+
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.lib.figures import EVENTS, STATE, Figure, register
 from civicgrid.volunteers import selectors
+from civicgrid.volunteers.models import Volunteer
 
 
 def _for_catalogue(user, period, place) -> dict:
@@ -34,5 +45,36 @@ register(
     ),
     Figure(
         "volunteers.needs_to_cases", _("民情转事件"), "count", _("期间内记录且转为事件的。"), EVENTS
+    ),
+)
+
+
+def _mobile_grid_workers(user, period, place) -> dict:
+    volunteers = Volunteer.objects.for_user(user).filter(active=True)
+    if place is not None:
+        volunteers = volunteers.filter(community__code__startswith=place.code)
+    return volunteers.aggregate(
+        mobile_grid_workers=Count("pk", filter=Q(kind=Volunteer.Kind.RIDER)),
+        new_mobile_grid_workers=Count(
+            "pk", filter=Q(kind=Volunteer.Kind.RIDER, **period.lookup("registered_at"))
+        ),
+    )
+
+
+register(
+    _mobile_grid_workers,
+    Figure(
+        "volunteers.mobile_grid_workers",
+        _("流动网格员"),
+        "count",
+        _("在册的骑手等新就业群体流动网格员志愿者数（以志愿者登记为准）。"),
+        STATE,
+    ),
+    Figure(
+        "volunteers.new_mobile_grid_workers",
+        _("新增流动网格员"),
+        "count",
+        _("期间内登记且仍在册的流动网格员志愿者数。"),
+        EVENTS,
     ),
 )

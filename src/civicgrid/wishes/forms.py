@@ -33,7 +33,7 @@ class WishForm(forms.Form):
         label=_("心愿墙展示文字"),
         max_length=120,
         required=False,
-        help_text=_("留空则自动生成,如“一位80岁独居老人希望有一台收音机”;不得含姓名、地址、电话"),
+        help_text=_("留空则自动生成，如“一位80岁独居老人希望有一台收音机”；不得含姓名、地址、电话"),
     )
 
 
