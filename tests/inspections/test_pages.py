@@ -210,3 +210,11 @@ def test_a_new_verification_moves_the_due_date(personas, shop_a, client_for):
     scale.refresh_from_db()
     assert scale.next_verification_on == date(2027, 6, 1)
     assert client_for(personas["staff_b"]).post(url, {}).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["resident", "doctor_a", "department"])
+def test_roles_outside_market_supervision_are_refused_its_pages(role, personas, client_for):
+    client = client_for(personas[role])
+    for url in ["/inspections/", "/inspections/equipment/", "/inspections/checklists/",
+                "/inspections/campaigns/", "/inspections/orders/", "/inspections/figures/"]:  # fmt: skip
+        assert client.get(url).status_code == 403, url

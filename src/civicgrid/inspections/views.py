@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.access import audit
+from civicgrid.access.decorators import role_may
 from civicgrid.access.models import AuditLog
 from civicgrid.access.roles import INSPECTORS, Role
-from civicgrid.access.scoping import CHANGE, EXPORT, may
+from civicgrid.access.scoping import CHANGE, EXPORT, VIEW, may
 from civicgrid.inspections import businesses as business_services
 from civicgrid.inspections import checklists as shipped
 from civicgrid.inspections import documents, draws, inspecting, orders, reports, selectors
@@ -70,7 +71,7 @@ def _download(content: bytes, filename: str, content_type: str, ascii_name: str)
 # Businesses ------------------------------------------------------------------
 
 
-@login_required
+@role_may(VIEW, Business)
 def business_list(request):
     q, kind = request.GET.get("q", "").strip()[:50], request.GET.get("kind", "")
     rows = selectors.businesses(user=request.user, q=q, kind=kind)
@@ -235,7 +236,7 @@ def equipment_verified(request, equipment_id: int):
     return redirect(item.business)
 
 
-@login_required
+@role_may(VIEW, Business)
 def equipment_list(request):
     overdue = request.GET.get("overdue") == "1"
     rows = selectors.equipment(user=request.user, overdue=overdue, due_within_days=None)
@@ -246,7 +247,7 @@ def equipment_list(request):
 # Checklists ------------------------------------------------------------------
 
 
-@login_required
+@role_may(VIEW, Business)
 def checklist_list(request):
     context = {
         "checklists": selectors.checklists(),
@@ -307,7 +308,7 @@ def checklist_download(request):
 # Campaigns -------------------------------------------------------------------
 
 
-@login_required
+@role_may(VIEW, Business)
 def campaign_list(request):
     may_create = _is_inspector(request.user)
     context = {
@@ -531,7 +532,7 @@ def inspection_photo(request, photo_key):
 # Orders ----------------------------------------------------------------------
 
 
-@login_required
+@role_may(VIEW, Business)
 def order_list(request):
     stage = request.GET.get("stage", "")
     rows = selectors.orders(user=request.user)
@@ -603,7 +604,7 @@ def _period(request) -> Period:
         return Period.year(timezone.localdate())
 
 
-@login_required
+@role_may(VIEW, Business)
 def figures_page(request):
     period = _period(request)
     kind = request.GET.get("kind", "")
