@@ -22,6 +22,12 @@ from civicgrid.lib.placecodes import ancestor_codes
 # their points through ServicePoint.staff).
 SERVICE_MANAGERS = frozenset({Role.ADMIN, Role.STAFF})
 SERVICE_READERS = frozenset({Role.ADMIN, Role.STAFF, Role.GRID_WORKER})
+# Most service records are scoped by the place they happened in: read by the
+# service readers, changed and exported by the managers.
+BY_PLACE = Scope(
+    path="place_code",
+    roles={"view": SERVICE_READERS, "change": SERVICE_MANAGERS, "export": SERVICE_MANAGERS},
+)
 
 
 def _nothing():
@@ -319,10 +325,7 @@ class Settlement(models.Model):
     signed_off_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope = Scope(
-        path="place_code",
-        roles={"view": SERVICE_READERS, "change": SERVICE_MANAGERS, "export": SERVICE_MANAGERS},
-    )
+    scope = BY_PLACE
 
     class Meta:
         verbose_name = _("月度结算")
@@ -411,10 +414,7 @@ class HandOver(models.Model):
     handed_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope = Scope(
-        path="place_code",
-        roles={"view": SERVICE_READERS, "change": SERVICE_MANAGERS, "export": SERVICE_MANAGERS},
-    )
+    scope = BY_PLACE
 
     class Meta:
         verbose_name = _("物资签收")
@@ -472,10 +472,7 @@ class DoorstepVisit(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
-    scope = Scope(
-        path="place_code",
-        roles={"view": SERVICE_READERS, "change": SERVICE_MANAGERS, "export": SERVICE_MANAGERS},
-    )
+    scope = BY_PLACE
 
     class Meta:
         verbose_name = _("上门服务")
