@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -8,19 +9,13 @@ from civicgrid.lib.api import not_found
 urlpatterns = [
     path("", include("civicgrid.web.urls")),
     path("", include("civicgrid.access.urls")),
-    path("registry/", include("civicgrid.registry.urls")),
     path("registry/excel/", include("civicgrid.registry.excel_urls")),
-    path("risks/", include("civicgrid.risks.urls")),
-    path("cases/", include("civicgrid.cases.urls")),
-    path("notices/", include("civicgrid.notify.urls")),
-    path("volunteers/", include("civicgrid.volunteers.urls")),
-    path("care/", include("civicgrid.care.urls")),
-    path("inspections/", include("civicgrid.inspections.urls")),
-    path("mediation/", include("civicgrid.mediation.urls")),
-    path("wishes/", include("civicgrid.wishes.urls")),
-    path("services/", include("civicgrid.services.urls")),
-    path("insights/", include("civicgrid.insights.urls")),
-    path("ops/", include("civicgrid.ops.urls")),
+    # Every package whose AppConfig names a url_prefix: a new one edits nothing here.
+    *(
+        path(config.url_prefix, include(f"{config.name}.urls"))
+        for config in apps.get_app_configs()
+        if getattr(config, "url_prefix", None)
+    ),
     path("ingest/osmand", osmand_ingest, name="ingest_osmand"),
     path("api/v1/", api.urls),
     # What no operation answers: the API's 404, in JSON.

@@ -109,3 +109,25 @@ def test_the_centre_imports_no_feature(package, forbidden):
         if module.split(".")[:2] in [["civicgrid", name] for name in forbidden]
     }
     assert not reaching
+
+
+def test_every_package_mounts_its_pages_and_api_from_its_own_app_config():
+    """urls.py and api.py name no feature: a package with pages says where in
+    its AppConfig (url_prefix), one with an API router says so (api_router)."""
+    from importlib import util
+
+    from django.apps import apps
+    from django.urls import reverse
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("civicgrid.") or config.label in {"web", "access"}:
+            continue
+        if util.find_spec(f"{config.name}.urls"):
+            assert getattr(config, "url_prefix", None), config.name
+        if util.find_spec(f"{config.name}.api") and config.label != "ops":
+            assert getattr(config, "api_router", False), config.name
+    assert reverse("wishes:wall") == "/wishes/wall/" or reverse("wishes:wall").startswith(
+        "/wishes/"
+    )
+    central = (PACKAGE / "urls.py").read_text() + (PACKAGE / "api.py").read_text()
+    assert not any(f"civicgrid.{feature}" in central for feature in FEATURES)

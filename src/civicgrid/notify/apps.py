@@ -7,4 +7,7 @@ class NotifyConfig(AppConfig):
 
     name = "civicgrid.notify"
     label = "notify"
+    # Mounted by civicgrid.urls (its urls.py) and civicgrid.api (its api.router).
+    url_prefix = "notices/"
+    api_router = True
     verbose_name = _("通知")

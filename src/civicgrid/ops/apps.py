@@ -6,3 +6,5 @@ class OpsConfig(AppConfig):
 
     name = "civicgrid.ops"
     label = "ops"
+    # Mounted by civicgrid.urls (its urls.py).
+    url_prefix = "ops/"
