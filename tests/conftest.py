@@ -37,6 +37,19 @@ def media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def chinese_to_begin_with():
+    """Each test starts in the default language: a request in English
+    (LocaleMiddleware) leaves English active in the thread afterwards, and a
+    later test's messages would come out in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_grid_index():
     """In-memory copies (grid index, case categories) survive a test's
     rollback, which fires no signal: drop them around each test."""
